@@ -1,0 +1,265 @@
+//! The wire: what a request to Upgates looks like, the transport trait, and how an HTTP
+//! status maps to a [`Failure`].
+
+use std::future::Future;
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::config::ShopConfig;
+use crate::failure::Failure;
+
+/// Everything but RFC 3986 unreserved characters is encoded, in paths and query values alike.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// Largest response body an action reads (a page of 100 full orders is well below this).
+pub const MAX_RESPONSE_BYTES: usize = 8 << 20;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// One request to the shop's API, fully built (URL, auth, body).
+#[derive(Clone, PartialEq)]
+pub struct ApiRequest {
+    pub method: Method,
+    pub url: String,
+    /// Lowercase names. Includes `authorization`: never log this struct's headers.
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a phone number in its query: keep only the path.
+        let path = self.url.split('?').next().unwrap_or_default();
+        f.debug_struct("ApiRequest")
+            .field("method", &self.method)
+            .field("path", &path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Upgates' answer: status, headers (lowercase names) and the whole body.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl ApiResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a request got no HTTP answer at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    /// The host's policy refused the destination.
+    Denied,
+    /// Connecting, the first byte or the whole call took too long.
+    Timeout,
+    /// The response body was larger than the cap.
+    TooLarge,
+    /// Connection refused, reset, DNS, TLS... (a short description, no secrets).
+    Failed(String),
+}
+
+impl From<TransportError> for Failure {
+    fn from(e: TransportError) -> Self {
+        match e {
+            TransportError::Denied => Failure::Misconfigured(
+                "the host does not allow requests to this API URL".into(),
+            ),
+            TransportError::Timeout => Failure::Timeout,
+            TransportError::TooLarge => Failure::Upstream("the response is too large".into()),
+            TransportError::Failed(why) => Failure::Upstream(format!("request failed: {why}")),
+        }
+    }
+}
+
+/// How the packaging sends a request: `wasi:http` in the component, the Spin SDK in the Spin
+/// app, a fake shop in tests.
+#[allow(async_fn_in_trait)] // single-threaded wasm guests; no Send bound wanted
+pub trait Upstream {
+    fn send(&self, request: ApiRequest) -> impl Future<Output = Result<ApiResponse, TransportError>>;
+
+    /// The wall clock, for `orders-by-phone`'s period. Tests pin it.
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// Builds requests against one shop.
+pub(crate) struct Requests<'a> {
+    config: &'a ShopConfig,
+}
+
+impl<'a> Requests<'a> {
+    pub fn new(config: &'a ShopConfig) -> Self {
+        Self { config }
+    }
+
+    fn base(&self, method: Method, url: String) -> ApiRequest {
+        let credentials = format!("{}:{}", self.config.login, self.config.key);
+        let auth = base64::engine::general_purpose::STANDARD.encode(credentials);
+        ApiRequest {
+            method,
+            url,
+            headers: vec![
+                ("authorization", format!("Basic {auth}")),
+                ("accept", "application/json".into()),
+            ],
+            body: None,
+        }
+    }
+
+    /// `GET <api>/<path segments...>?<query>`: every segment and value percent-encoded.
+    pub fn get(&self, segments: &[&str], query: &[(&str, &str)]) -> ApiRequest {
+        let mut url = self.config.api_url.clone();
+        for segment in segments {
+            url.push('/');
+            url.extend(utf8_percent_encode(segment, COMPONENT));
+        }
+        for (i, (key, value)) in query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(key);
+            url.push('=');
+            url.extend(utf8_percent_encode(value, COMPONENT));
+        }
+        self.base(Method::Get, url)
+    }
+
+    /// `PUT <api>/orders` with a JSON body.
+    pub fn put_orders(&self, body: &serde_json::Value) -> ApiRequest {
+        let mut request = self.base(Method::Put, format!("{}/orders", self.config.api_url));
+        request.headers.push(("content-type", "application/json".into()));
+        request.body = Some(body.to_string().into_bytes());
+        request
+    }
+}
+
+/// Maps a non-2xx answer to its failure; 2xx passes.
+pub(crate) fn check_status(response: &ApiResponse) -> Result<(), Failure> {
+    match response.status {
+        200..=299 => Ok(()),
+        301 | 302 | 307 | 308 => Err(moved(response)),
+        401 => Err(Failure::Unauthorized),
+        403 => Err(Failure::Forbidden),
+        404 => Err(Failure::NotFound),
+        429 => Err(Failure::RateLimited(
+            response.header("retry-after").map(|v| v.trim().chars().take(64).collect()),
+        )),
+        413 => Err(Failure::Upstream("Upgates refused the request as too large (HTTP 413)".into())),
+        status => Err(Failure::Upstream(format!("Upgates answered HTTP {status}"))),
+    }
+}
+
+/// Upgates answers 301 when a shop moved servers: the new URL comes in `Location` or in a JSON
+/// body `{"api_url": ...}`. Not followed: the configuration must be fixed.
+fn moved(response: &ApiResponse) -> Failure {
+    let from_body = || {
+        serde_json::from_slice::<serde_json::Value>(&response.body)
+            .ok()?
+            .get("api_url")?
+            .as_str()
+            .map(str::to_owned)
+    };
+    let target = response.header("location").map(str::to_owned).or_else(from_body);
+    match target {
+        Some(url) if url.len() < 300 && !url.chars().any(char::is_control) => {
+            Failure::Misconfigured(format!("the shop's API moved to {url}; update `api-url`"))
+        }
+        _ => Failure::Misconfigured(format!(
+            "the shop's API moved (HTTP {}); update `api-url`",
+            response.status
+        )),
+    }
+}
+
+/// Parses a JSON body; the error names the position only, never the content (which may hold
+/// customers' data).
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(response: &ApiResponse) -> Result<T, Failure> {
+    serde_json::from_slice(&response.body).map_err(|e| {
+        let kind = match e.classify() {
+            serde_json::error::Category::Io => "unreadable",
+            serde_json::error::Category::Syntax => "not valid JSON",
+            serde_json::error::Category::Data => "not the expected JSON shape",
+            serde_json::error::Category::Eof => "cut short",
+        };
+        Failure::Upstream(format!("the response is {kind} (line {}, column {})", e.line(), e.column()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> ShopConfig {
+        ShopConfig::new("https://demo.admin.s1.upgates.com/api/v2", "bot", "k3y", "420").unwrap()
+    }
+
+    #[test]
+    fn encodes_every_segment_and_value() {
+        let cfg = config();
+        let req = Requests::new(&cfg).get(&["orders", "a/../b?c#d"], &[("phone", "+420 1;&=%")]);
+        assert_eq!(
+            req.url,
+            "https://demo.admin.s1.upgates.com/api/v2/orders/a%2F..%2Fb%3Fc%23d?phone=%2B420%201%3B%26%3D%25"
+        );
+        assert_eq!(req.header("authorization"), Some("Basic Ym90OmszeQ=="));
+        assert!(!format!("{req:?}").contains("phone"));
+    }
+
+    #[test]
+    fn statuses_map_to_failures() {
+        let r = |status: u16, headers: &[(&str, &str)], body: &str| ApiResponse {
+            status,
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            body: body.as_bytes().to_vec(),
+        };
+        assert_eq!(check_status(&r(200, &[], "")), Ok(()));
+        assert_eq!(check_status(&r(401, &[], "")), Err(Failure::Unauthorized));
+        assert_eq!(check_status(&r(403, &[], "")), Err(Failure::Forbidden));
+        assert_eq!(check_status(&r(404, &[], "")), Err(Failure::NotFound));
+        assert_eq!(
+            check_status(&r(429, &[("Retry-After", "Sat, 28 Nov 2026 18:00:00 GMT")], "")),
+            Err(Failure::RateLimited(Some("Sat, 28 Nov 2026 18:00:00 GMT".into())))
+        );
+        assert_eq!(check_status(&r(503, &[], "")), Err(Failure::Upstream("Upgates answered HTTP 503".into())));
+        let moved = check_status(&r(301, &[], r#"{"api_url":"https://x.admin.s2.upgates.com/api/v2"}"#));
+        assert_eq!(
+            moved,
+            Err(Failure::Misconfigured(
+                "the shop's API moved to https://x.admin.s2.upgates.com/api/v2; update `api-url`".into()
+            ))
+        );
+        let bad = parse_json::<serde_json::Value>(&r(200, &[], r#"{"email":"jana@x.cz""#)).unwrap_err();
+        assert!(!bad.message().contains("jana"));
+    }
+}

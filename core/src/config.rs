@@ -1,0 +1,141 @@
+//! The shop's API URL and credentials, from whatever config source the packaging has.
+
+use std::fmt;
+
+use crate::failure::Failure;
+
+/// Config keys, as the component reads them from `wasi:config/store`.
+pub const KEY_API_URL: &str = "api-url";
+pub const KEY_API_LOGIN: &str = "api-login";
+pub const KEY_API_KEY: &str = "api-key";
+pub const KEY_DEFAULT_COUNTRY_CODE: &str = "default-country-code";
+/// The country code a 9-digit national phone number gets when none is configured (Czechia).
+pub const DEFAULT_COUNTRY_CODE: &str = "420";
+
+/// One shop's Upgates API v2 access. `Debug` never prints the key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ShopConfig {
+    /// `https://<shop>.admin.<server>.upgates.com/api/v2`, without a trailing slash.
+    pub api_url: String,
+    pub login: String,
+    pub key: String,
+    /// Digits only, e.g. "420".
+    pub default_country_code: String,
+}
+
+impl fmt::Debug for ShopConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShopConfig")
+            .field("api_url", &self.api_url)
+            .field("login", &"<redacted>")
+            .field("key", &"<redacted>")
+            .field("default_country_code", &self.default_country_code)
+            .finish()
+    }
+}
+
+impl ShopConfig {
+    /// Reads and validates the four keys through `get` (a `wasi:config` store, Spin variables,
+    /// environment variables...). Missing or malformed values are `misconfigured`, naming the
+    /// key, never its value.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, Failure> {
+        let required = |key: &str| -> Result<String, Failure> {
+            match get(key).map(|v| v.trim().to_owned()) {
+                Some(v) if !v.is_empty() => Ok(v),
+                _ => Err(Failure::Misconfigured(format!("`{key}` is not set"))),
+            }
+        };
+        let api_url = required(KEY_API_URL)?;
+        let login = required(KEY_API_LOGIN)?;
+        let key = required(KEY_API_KEY)?;
+        let default_country_code = get(KEY_DEFAULT_COUNTRY_CODE)
+            .map(|v| v.trim().trim_start_matches('+').to_owned())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| DEFAULT_COUNTRY_CODE.to_owned());
+        Self::new(&api_url, &login, &key, &default_country_code)
+    }
+
+    /// Validates the parts: the URL must be `http(s)://authority[/path]` with no query, fragment
+    /// or user info; the login must not contain `:` (HTTP Basic would split it).
+    pub fn new(api_url: &str, login: &str, key: &str, country_code: &str) -> Result<Self, Failure> {
+        let api_url = validate_api_url(api_url)?;
+        if login.is_empty() || login.contains(':') || login.chars().any(char::is_control) {
+            return Err(Failure::Misconfigured(format!(
+                "`{KEY_API_LOGIN}` must be non-empty, without `:` or control characters"
+            )));
+        }
+        if key.is_empty() || key.chars().any(char::is_control) {
+            return Err(Failure::Misconfigured(format!(
+                "`{KEY_API_KEY}` must be non-empty, without control characters"
+            )));
+        }
+        if country_code.is_empty()
+            || country_code.len() > 3
+            || !country_code.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(Failure::Misconfigured(format!(
+                "`{KEY_DEFAULT_COUNTRY_CODE}` must be 1 to 3 digits, e.g. 420"
+            )));
+        }
+        Ok(Self {
+            api_url,
+            login: login.to_owned(),
+            key: key.to_owned(),
+            default_country_code: country_code.to_owned(),
+        })
+    }
+}
+
+fn validate_api_url(raw: &str) -> Result<String, Failure> {
+    let bad = |why: &str| Failure::Misconfigured(format!("`{KEY_API_URL}` {why}"));
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| bad("must start with https://"))?;
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("must not contain spaces or control characters"));
+    }
+    if url.contains(['?', '#']) {
+        return Err(bad("must not have a query or fragment"));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.is_empty() || authority.contains('@') {
+        return Err(bad("must name a host, without user info"));
+    }
+    Ok(url.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn reads_keys_and_defaults_country_code() {
+        let cfg = ShopConfig::from_lookup(lookup(&[
+            ("api-url", "https://demo.admin.s1.upgates.com/api/v2/"),
+            ("api-login", "bot"),
+            ("api-key", "s3cret"),
+        ]))
+        .unwrap();
+        assert_eq!(cfg.api_url, "https://demo.admin.s1.upgates.com/api/v2");
+        assert_eq!(cfg.default_country_code, "420");
+        assert!(!format!("{cfg:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn names_the_missing_key_not_a_value() {
+        let err = ShopConfig::from_lookup(lookup(&[("api-url", "https://x/api/v2")])).unwrap_err();
+        assert_eq!(err, Failure::Misconfigured("`api-login` is not set".into()));
+        for url in ["ftp://x", "https://", "https://u:p@x/api", "https://x/api?a=1", "x"] {
+            let err = ShopConfig::new(url, "l", "k", "420").unwrap_err();
+            assert_eq!(err.reason(), "misconfigured", "{url}");
+        }
+        assert!(ShopConfig::new("https://x", "a:b", "k", "420").is_err());
+        assert!(ShopConfig::new("https://x", "a", "k", "42a").is_err());
+    }
+}

@@ -1,0 +1,26 @@
+//! The nine Upgates bot actions as plain Rust.
+//!
+//! Each action validates its input ([`input`]), builds the Upgates API v2 request ([`api`]),
+//! sends it through an [`Upstream`] the packaging provides (the wasm component's `wasi:http`,
+//! the Spin SDK, or a test double) and maps the response ([`model`]) to a typed answer
+//! ([`answer`]) or a [`Failure`]. Nothing here does I/O by itself, so the same code runs in the
+//! component, in the Spin app and natively in tests.
+
+pub mod answer;
+pub mod api;
+pub mod config;
+pub mod dispatch;
+pub mod failure;
+pub mod input;
+pub mod model;
+mod shop;
+
+pub use answer::{
+    Answer, InvoiceState, OrderDetail, OrderDocuments, OrderItem, OrderRef, OrderSummary,
+    PhoneOrders, render,
+};
+pub use api::{ApiRequest, ApiResponse, Method, TransportError, Upstream};
+pub use config::ShopConfig;
+pub use dispatch::{ActionInput, ActionName, run};
+pub use failure::Failure;
+pub use shop::Shop;

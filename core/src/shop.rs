@@ -1,0 +1,321 @@
+//! The nine actions against one shop.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use serde_json::json;
+
+use crate::answer::{
+    InvoiceState, OrderDetail, OrderDocuments, OrderItem, OrderRef, OrderSummary, PhoneOrders,
+};
+use crate::api::{ApiRequest, ApiResponse, Requests, Upstream, check_status, parse_json};
+use crate::config::ShopConfig;
+use crate::failure::Failure;
+use crate::input::{self, StatusRef};
+use crate::model::{InvoicesPage, Order, OrdersPage, ProductsPage, PutOrdersResult};
+
+/// At most this many pages (of 100 orders) are read for one phone number.
+pub const MAX_PHONE_PAGES: u32 = 10;
+/// At most this many product codes go into one brand lookup (Upgates pages products by 50).
+pub const MAX_BRAND_CODES: usize = 50;
+
+/// One shop's actions over one transport.
+pub struct Shop<U> {
+    config: ShopConfig,
+    upstream: U,
+}
+
+impl<U: Upstream> Shop<U> {
+    pub fn new(config: ShopConfig, upstream: U) -> Self {
+        Self { config, upstream }
+    }
+
+    pub fn config(&self) -> &ShopConfig {
+        &self.config
+    }
+
+    fn requests(&self) -> Requests<'_> {
+        Requests::new(&self.config)
+    }
+
+    /// Sends and checks the status: every non-2xx answer becomes its failure.
+    async fn call(&self, request: ApiRequest) -> Result<ApiResponse, Failure> {
+        let response = self.upstream.send(request).await?;
+        check_status(&response)?;
+        Ok(response)
+    }
+
+    /// `GET /orders/{n}`: 404 and an empty `orders` list both mean not found. `fresh` asks any
+    /// cache in between for an uncached read (before a write built on it).
+    async fn order(&self, order_number: &str, fresh: bool) -> Result<Order, Failure> {
+        let mut request = self.requests().get(&["orders", order_number], &[]);
+        if fresh {
+            request.headers.push(("cache-control", "no-cache".into()));
+        }
+        let page: OrdersPage = parse_json(&self.call(request).await?)?;
+        page.orders
+            .into_iter()
+            .find(|o| o.order_number.as_deref().is_none_or(|n| n == order_number))
+            .ok_or(Failure::NotFound)
+    }
+
+    /// The order, only when `email` is its customer's. A missing order and a wrong e-mail
+    /// answer the same, so the bot is no oracle for guessing order numbers.
+    async fn verified_order(&self, order_number: &str, email: &str) -> Result<Order, Failure> {
+        let order = match self.order(order_number, false).await {
+            Err(Failure::NotFound) => return Err(Failure::NotVerified),
+            other => other?,
+        };
+        match order.customer.email.as_deref() {
+            Some(on_order) if input::same_email(on_order, email) => Ok(order),
+            _ => Err(Failure::NotVerified),
+        }
+    }
+
+    /// Ověřit číslo objednávky.
+    pub async fn verify_order(&self, order_number: &str) -> Result<OrderSummary, Failure> {
+        let order_number = input::order_number(order_number)?;
+        Ok(summary(&self.order(&order_number, false).await?))
+    }
+
+    /// Načíst detail objednávky (for the customer who knows the order's e-mail).
+    pub async fn order_detail(&self, order_number: &str, email: &str) -> Result<OrderDetail, Failure> {
+        let order_number = input::order_number(order_number)?;
+        let email = input::email(email)?;
+        let order = self.verified_order(&order_number, &email).await?;
+        let mut items: Vec<OrderItem> = order
+            .products
+            .iter()
+            .filter(|line| line.is_goods())
+            .map(|line| OrderItem {
+                name: line.title.clone().unwrap_or_default(),
+                brand: None,
+                code: line.code.clone().filter(|c| !c.trim().is_empty()),
+            })
+            .collect();
+        self.fill_brands(&mut items).await;
+        Ok(OrderDetail {
+            summary: summary(&order),
+            url: order.admin_url.clone(),
+            phone: order.customer.phone.clone(),
+            items,
+        })
+    }
+
+    /// One batched `GET /products/simple?codes=` for the items' manufacturers. Brands are a
+    /// nicety: when the lookup fails the detail is still answered, without them.
+    async fn fill_brands(&self, items: &mut [OrderItem]) {
+        let mut codes: Vec<&str> = Vec::new();
+        for code in items.iter().filter_map(|i| i.code.as_deref()) {
+            if !codes.contains(&code) && codes.len() < MAX_BRAND_CODES {
+                codes.push(code);
+            }
+        }
+        if codes.is_empty() {
+            return;
+        }
+        let request = self.requests().get(&["products", "simple"], &[("codes", &codes.join(";"))]);
+        let Ok(response) = self.call(request).await else { return };
+        let Ok(page) = parse_json::<ProductsPage>(&response) else { return };
+        for item in items.iter_mut() {
+            let Some(code) = item.code.as_deref() else { continue };
+            item.brand = page
+                .products
+                .iter()
+                .find(|p| {
+                    p.code.as_deref() == Some(code)
+                        || p.variants.iter().any(|v| v.code.as_deref() == Some(code))
+                })
+                .and_then(|p| p.manufacturer.clone())
+                .filter(|m| !m.trim().is_empty());
+        }
+    }
+
+    /// Načíst e-mail zákazníka dle objednávky. "Ne" when the order has no customer e-mail.
+    pub async fn customer_email(&self, order_number: &str) -> Result<String, Failure> {
+        let order_number = input::order_number(order_number)?;
+        let order = self.order(&order_number, false).await?;
+        order
+            .customer
+            .email
+            .map(|e| e.trim().to_owned())
+            .filter(|e| !e.is_empty())
+            .ok_or(Failure::NotFound)
+    }
+
+    /// Změnit stav objednávky: one PUT, `status_id` for a number, else the name.
+    pub async fn set_order_status(&self, order_number: &str, status: &str, notify_customer: bool) -> Result<(), Failure> {
+        let order_number = input::order_number(order_number)?;
+        let mut order = json!({ "order_number": order_number });
+        match input::status(status)? {
+            StatusRef::Id(id) => order["status_id"] = json!(id),
+            StatusRef::Name(name) => order["status"] = json!(name),
+        }
+        self.put_order(order, notify_customer).await
+    }
+
+    /// Ověřit zákazníka podle e-mailu.
+    pub async fn verify_customer(&self, order_number: &str, email: &str) -> Result<(), Failure> {
+        let order_number = input::order_number(order_number)?;
+        let email = input::email(email)?;
+        self.verified_order(&order_number, &email).await.map(drop)
+    }
+
+    /// Načíst objednávky zákazníka dle telefonu za posledních `days` dní, newest first.
+    pub async fn orders_by_phone(&self, phone: &str, days: u32) -> Result<PhoneOrders, Failure> {
+        let phone = input::phone(phone, &self.config.default_country_code)?;
+        let days = input::days(days)?;
+        let since = self
+            .upstream
+            .now()
+            .checked_sub(Duration::from_secs(u64::from(days) * 86_400))
+            .unwrap_or(UNIX_EPOCH);
+        let since = iso8601(since);
+        let mut orders = Vec::new();
+        let mut total = None;
+        for page_number in 1..=MAX_PHONE_PAGES {
+            let page_text = page_number.to_string();
+            let request = self.requests().get(
+                &["orders"],
+                &[
+                    ("phone", &phone),
+                    ("creation_time_from", &since),
+                    ("order_by", "creation_time"),
+                    ("order_dir", "desc"),
+                    ("page", &page_text),
+                ],
+            );
+            let page: OrdersPage = parse_json(&self.call(request).await?)?;
+            total = total.or(page.number_of_items);
+            let got = page.orders.len();
+            orders.extend(page.orders.into_iter().filter_map(|o| {
+                Some(OrderRef { orderid: o.order_number?, date: o.creation_time, price: o.order_total })
+            }));
+            let last = page.number_of_pages.unwrap_or(1);
+            if got == 0 || page.current_page.unwrap_or(page_number) >= last {
+                break;
+            }
+        }
+        if orders.is_empty() {
+            return Err(Failure::NotFound);
+        }
+        let count = total.unwrap_or(0).max(u32::try_from(orders.len()).unwrap_or(u32::MAX));
+        Ok(PhoneOrders { count, orders })
+    }
+
+    /// Přidat text k interní poznámce: a fresh read, then the old note + newline + text.
+    pub async fn append_note(&self, order_number: &str, text: &str) -> Result<(), Failure> {
+        let order_number = input::order_number(order_number)?;
+        let text = input::note_text(text)?;
+        let order = self.order(&order_number, true).await?;
+        let note = match order.internal_note.as_deref() {
+            Some(old) if !old.is_empty() => format!("{old}\n{text}"),
+            _ => text,
+        };
+        self.put_order(json!({ "order_number": order_number, "internal_note": note }), false).await
+    }
+
+    /// Přepsat poznámku: one PUT.
+    pub async fn replace_note(&self, order_number: &str, text: &str) -> Result<(), Failure> {
+        let order_number = input::order_number(order_number)?;
+        let text = input::note_text(text)?;
+        self.put_order(json!({ "order_number": order_number, "internal_note": text }), false).await
+    }
+
+    /// `PUT /orders` for one order. Upgates e-mails and texts the customer on a status change
+    /// unless told not to (both flags default to true), so both are always sent explicitly.
+    async fn put_order(&self, order: serde_json::Value, notify: bool) -> Result<(), Failure> {
+        let body = json!({ "send_emails_yn": notify, "send_sms_yn": notify, "orders": [order] });
+        let response = self.call(self.requests().put_orders(&body)).await?;
+        let result: PutOrdersResult = parse_json(&response)?;
+        let Some(item) = result.orders.first() else {
+            return Err(Failure::Upstream("Upgates did not report the update".into()));
+        };
+        if item.updated_yn.0 {
+            return Ok(());
+        }
+        let messages: Vec<&str> = item
+            .messages
+            .iter()
+            .filter_map(|m| m.message.as_deref())
+            .filter(|m| !m.trim().is_empty())
+            .collect();
+        let said: String = messages.join("; ").chars().filter(|c| !c.is_control()).take(300).collect();
+        Err(Failure::Upstream(if said.is_empty() {
+            "Upgates did not update the order".into()
+        } else {
+            format!("Upgates did not update the order: {said}")
+        }))
+    }
+
+    /// Načíst doklady k objednávce. "Ne" only when the customer is not verified; an invoice
+    /// that cannot be loaded is the answer `error`.
+    pub async fn order_documents(&self, order_number: &str, email: &str) -> Result<OrderDocuments, Failure> {
+        let order_number = input::order_number(order_number)?;
+        let email = input::email(email)?;
+        let order = self.verified_order(&order_number, &email).await?;
+        let Some(invoice_number) = order.invoice_number.filter(|n| !n.trim().is_empty()) else {
+            return Ok(OrderDocuments { invoice: InvoiceState::Notfound, invoice_url: None });
+        };
+        let request = self.requests().get(&["invoices", &invoice_number], &[]);
+        let error = OrderDocuments { invoice: InvoiceState::Error, invoice_url: None };
+        let page: InvoicesPage = match self.call(request).await {
+            Ok(response) => match parse_json(&response) {
+                Ok(page) => page,
+                Err(_) => return Ok(error),
+            },
+            Err(Failure::NotFound) => {
+                return Ok(OrderDocuments { invoice: InvoiceState::Notfound, invoice_url: None });
+            }
+            Err(_) => return Ok(error),
+        };
+        let invoice = page.invoices.into_iter().find(|i| {
+            i.invoice_number.as_deref().is_none_or(|n| n == invoice_number)
+                && i.order_number.as_deref().is_none_or(|n| n == order_number)
+        });
+        Ok(match invoice {
+            None => OrderDocuments { invoice: InvoiceState::Notfound, invoice_url: None },
+            Some(i) => match i.invoice_pdf_url.filter(|u| !u.trim().is_empty()) {
+                Some(url) => OrderDocuments { invoice: InvoiceState::Found, invoice_url: Some(url) },
+                None => error,
+            },
+        })
+    }
+}
+
+fn summary(order: &Order) -> OrderSummary {
+    OrderSummary {
+        status: order.status.clone(),
+        billing: order.payment.name.clone(),
+        shipping: order.shipment.name.clone(),
+        paid: order.is_paid(),
+        topay: order.order_total,
+        currency: order.currency_id.clone(),
+        tracking: order.tracking_code.clone().filter(|t| !t.trim().is_empty()),
+        tracking_url: order.tracking_url.clone().filter(|t| !t.trim().is_empty()),
+    }
+}
+
+/// ISO 8601 in UTC with an explicit offset, as Upgates' date filters take it:
+/// `2026-11-28T17:00:00+00:00`.
+fn iso8601(at: std::time::SystemTime) -> String {
+    let secs = at.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]+00:00"
+    );
+    i64::try_from(secs)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00+00:00".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso8601_has_explicit_offset() {
+        let at = UNIX_EPOCH + Duration::from_secs(1_795_884_000);
+        assert_eq!(iso8601(at), "2026-11-28T16:40:00+00:00");
+    }
+}
