@@ -111,8 +111,17 @@ mod tests {
     #[test]
     fn renders_bot_variable_names() {
         let detail = Answer::Detail(OrderDetail {
-            summary: OrderSummary { paid: true, topay: Some(1230.5), tracking_url: Some("u".into()), ..Default::default() },
-            items: vec![OrderItem { name: "Hrnek".into(), brand: None, code: Some("H".into()) }],
+            summary: OrderSummary {
+                paid: true,
+                topay: Some(1230.5),
+                tracking_url: Some("u".into()),
+                ..Default::default()
+            },
+            items: vec![OrderItem {
+                name: "Hrnek".into(),
+                brand: None,
+                code: Some("H".into()),
+            }],
             ..Default::default()
         });
         assert_eq!(
@@ -122,8 +131,14 @@ mod tests {
                 "currency": null, "tracking": null, "trackingurl": "u", "url": null, "phone": null,
                 "items": [{"name": "Hrnek", "brand": null, "code": "H"}]}})
         );
-        let docs = Answer::Documents(OrderDocuments { invoice: InvoiceState::Notfound, invoice_url: None });
-        assert_eq!(render(&Ok(docs))["vars"], json!({"invoice": "notfound", "invoiceurl": null}));
+        let docs = Answer::Documents(OrderDocuments {
+            invoice: InvoiceState::Notfound,
+            invoice_url: None,
+        });
+        assert_eq!(
+            render(&Ok(docs))["vars"],
+            json!({"invoice": "notfound", "invoiceurl": null})
+        );
         assert_eq!(
             render(&Err(Failure::NotFound)),
             json!({"ok": false, "reason": "not-found", "message": "no such order"})

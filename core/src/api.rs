@@ -11,7 +11,11 @@ use crate::config::ShopConfig;
 use crate::failure::Failure;
 
 /// Everything but RFC 3986 unreserved characters is encoded, in paths and query values alike.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Largest response body an action reads (a page of 100 full orders is well below this).
 pub const MAX_RESPONSE_BYTES: usize = 8 << 20;
@@ -56,7 +60,10 @@ impl std::fmt::Debug for ApiRequest {
 
 impl ApiRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -93,9 +100,9 @@ pub enum TransportError {
 impl From<TransportError> for Failure {
     fn from(e: TransportError) -> Self {
         match e {
-            TransportError::Denied => Failure::Misconfigured(
-                "the host does not allow requests to this API URL".into(),
-            ),
+            TransportError::Denied => {
+                Failure::Misconfigured("the host does not allow requests to this API URL".into())
+            }
             TransportError::Timeout => Failure::Timeout,
             TransportError::TooLarge => Failure::Upstream("the response is too large".into()),
             TransportError::Failed(why) => Failure::Upstream(format!("request failed: {why}")),
@@ -107,7 +114,10 @@ impl From<TransportError> for Failure {
 /// app, a fake shop in tests.
 #[allow(async_fn_in_trait)] // single-threaded wasm guests; no Send bound wanted
 pub trait Upstream {
-    fn send(&self, request: ApiRequest) -> impl Future<Output = Result<ApiResponse, TransportError>>;
+    fn send(
+        &self,
+        request: ApiRequest,
+    ) -> impl Future<Output = Result<ApiResponse, TransportError>>;
 
     /// The wall clock, for `orders-by-phone`'s period. Tests pin it.
     fn now(&self) -> SystemTime {
@@ -158,7 +168,9 @@ impl<'a> Requests<'a> {
     /// `PUT <api>/orders` with a JSON body.
     pub fn put_orders(&self, body: &serde_json::Value) -> ApiRequest {
         let mut request = self.base(Method::Put, format!("{}/orders", self.config.api_url));
-        request.headers.push(("content-type", "application/json".into()));
+        request
+            .headers
+            .push(("content-type", "application/json".into()));
         request.body = Some(body.to_string().into_bytes());
         request
     }
@@ -173,9 +185,13 @@ pub(crate) fn check_status(response: &ApiResponse) -> Result<(), Failure> {
         403 => Err(Failure::Forbidden),
         404 => Err(Failure::NotFound),
         429 => Err(Failure::RateLimited(
-            response.header("retry-after").map(|v| v.trim().chars().take(64).collect()),
+            response
+                .header("retry-after")
+                .map(|v| v.trim().chars().take(64).collect()),
         )),
-        413 => Err(Failure::Upstream("Upgates refused the request as too large (HTTP 413)".into())),
+        413 => Err(Failure::Upstream(
+            "Upgates refused the request as too large (HTTP 413)".into(),
+        )),
         status => Err(Failure::Upstream(format!("Upgates answered HTTP {status}"))),
     }
 }
@@ -190,7 +206,10 @@ fn moved(response: &ApiResponse) -> Failure {
             .as_str()
             .map(str::to_owned)
     };
-    let target = response.header("location").map(str::to_owned).or_else(from_body);
+    let target = response
+        .header("location")
+        .map(str::to_owned)
+        .or_else(from_body);
     match target {
         Some(url) if url.len() < 300 && !url.chars().any(char::is_control) => {
             Failure::Misconfigured(format!("the shop's API moved to {url}; update `api-url`"))
@@ -204,7 +223,9 @@ fn moved(response: &ApiResponse) -> Failure {
 
 /// Parses a JSON body; the error names the position only, never the content (which may hold
 /// customers' data).
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(response: &ApiResponse) -> Result<T, Failure> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    response: &ApiResponse,
+) -> Result<T, Failure> {
     serde_json::from_slice(&response.body).map_err(|e| {
         let kind = match e.classify() {
             serde_json::error::Category::Io => "unreadable",
@@ -212,7 +233,11 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(response: &ApiResponse)
             serde_json::error::Category::Data => "not the expected JSON shape",
             serde_json::error::Category::Eof => "cut short",
         };
-        Failure::Upstream(format!("the response is {kind} (line {}, column {})", e.line(), e.column()))
+        Failure::Upstream(format!(
+            "the response is {kind} (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
     })
 }
 
@@ -221,7 +246,13 @@ mod tests {
     use super::*;
 
     fn config() -> ShopConfig {
-        ShopConfig::new("https://demo.admin.s1.upgates.com/api/v2", "bot", "k3y", "420").unwrap()
+        ShopConfig::new(
+            "https://demo.admin.s1.upgates.com/api/v2",
+            "bot",
+            "k3y",
+            "420",
+        )
+        .unwrap()
     }
 
     #[test]
@@ -240,7 +271,10 @@ mod tests {
     fn statuses_map_to_failures() {
         let r = |status: u16, headers: &[(&str, &str)], body: &str| ApiResponse {
             status,
-            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             body: body.as_bytes().to_vec(),
         };
         assert_eq!(check_status(&r(200, &[], "")), Ok(()));
@@ -248,18 +282,33 @@ mod tests {
         assert_eq!(check_status(&r(403, &[], "")), Err(Failure::Forbidden));
         assert_eq!(check_status(&r(404, &[], "")), Err(Failure::NotFound));
         assert_eq!(
-            check_status(&r(429, &[("Retry-After", "Sat, 28 Nov 2026 18:00:00 GMT")], "")),
-            Err(Failure::RateLimited(Some("Sat, 28 Nov 2026 18:00:00 GMT".into())))
+            check_status(&r(
+                429,
+                &[("Retry-After", "Sat, 28 Nov 2026 18:00:00 GMT")],
+                ""
+            )),
+            Err(Failure::RateLimited(Some(
+                "Sat, 28 Nov 2026 18:00:00 GMT".into()
+            )))
         );
-        assert_eq!(check_status(&r(503, &[], "")), Err(Failure::Upstream("Upgates answered HTTP 503".into())));
-        let moved = check_status(&r(301, &[], r#"{"api_url":"https://x.admin.s2.upgates.com/api/v2"}"#));
+        assert_eq!(
+            check_status(&r(503, &[], "")),
+            Err(Failure::Upstream("Upgates answered HTTP 503".into()))
+        );
+        let moved = check_status(&r(
+            301,
+            &[],
+            r#"{"api_url":"https://x.admin.s2.upgates.com/api/v2"}"#,
+        ));
         assert_eq!(
             moved,
             Err(Failure::Misconfigured(
-                "the shop's API moved to https://x.admin.s2.upgates.com/api/v2; update `api-url`".into()
+                "the shop's API moved to https://x.admin.s2.upgates.com/api/v2; update `api-url`"
+                    .into()
             ))
         );
-        let bad = parse_json::<serde_json::Value>(&r(200, &[], r#"{"email":"jana@x.cz""#)).unwrap_err();
+        let bad =
+            parse_json::<serde_json::Value>(&r(200, &[], r#"{"email":"jana@x.cz""#)).unwrap_err();
         assert!(!bad.message().contains("jana"));
     }
 }

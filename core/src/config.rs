@@ -111,7 +111,12 @@ mod tests {
     use super::*;
 
     fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
@@ -131,7 +136,13 @@ mod tests {
     fn names_the_missing_key_not_a_value() {
         let err = ShopConfig::from_lookup(lookup(&[("api-url", "https://x/api/v2")])).unwrap_err();
         assert_eq!(err, Failure::Misconfigured("`api-login` is not set".into()));
-        for url in ["ftp://x", "https://", "https://u:p@x/api", "https://x/api?a=1", "x"] {
+        for url in [
+            "ftp://x",
+            "https://",
+            "https://u:p@x/api",
+            "https://x/api?a=1",
+            "x",
+        ] {
             let err = ShopConfig::new(url, "l", "k", "420").unwrap_err();
             assert_eq!(err.reason(), "misconfigured", "{url}");
         }

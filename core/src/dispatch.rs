@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::answer::Answer;
 use crate::api::Upstream;
@@ -84,16 +84,22 @@ impl FromStr for ActionName {
 }
 
 /// Every action's inputs in one object; each action reads the ones it needs.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub days: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub notify: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
@@ -111,7 +117,9 @@ impl ActionInput {
                 _ => true, // `notify` defaults to false
             };
             if !present {
-                return Err(Failure::InvalidInput(format!("`{name}` is required for {action}")));
+                return Err(Failure::InvalidInput(format!(
+                    "`{name}` is required for {action}"
+                )));
             }
         }
         Ok(())
@@ -124,7 +132,11 @@ impl ActionInput {
 
 /// Runs one action natively (the Spin app's path). The component's exports call the same
 /// [`Shop`] methods directly.
-pub async fn run<U: Upstream>(shop: &Shop<U>, action: ActionName, input: &ActionInput) -> Result<Answer, Failure> {
+pub async fn run<U: Upstream>(
+    shop: &Shop<U>,
+    action: ActionName,
+    input: &ActionInput,
+) -> Result<Answer, Failure> {
     input.check(action)?;
     let order = ActionInput::get(&input.order);
     let email = ActionInput::get(&input.email);
@@ -134,7 +146,8 @@ pub async fn run<U: Upstream>(shop: &Shop<U>, action: ActionName, input: &Action
         ActionName::OrderDetail => Answer::Detail(shop.order_detail(order, email).await?),
         ActionName::CustomerEmail => Answer::Email(shop.customer_email(order).await?),
         ActionName::SetOrderStatus => {
-            shop.set_order_status(order, ActionInput::get(&input.status), input.notify).await?;
+            shop.set_order_status(order, ActionInput::get(&input.status), input.notify)
+                .await?;
             Answer::Done
         }
         ActionName::VerifyCustomer => {
@@ -142,7 +155,11 @@ pub async fn run<U: Upstream>(shop: &Shop<U>, action: ActionName, input: &Action
             Answer::Done
         }
         ActionName::OrdersByPhone => Answer::Orders(
-            shop.orders_by_phone(ActionInput::get(&input.phone), input.days.unwrap_or_default()).await?,
+            shop.orders_by_phone(
+                ActionInput::get(&input.phone),
+                input.days.unwrap_or_default(),
+            )
+            .await?,
         ),
         ActionName::AppendNote => {
             shop.append_note(order, text).await?;
@@ -170,7 +187,9 @@ mod tests {
         assert!(input.check(ActionName::VerifyOrder).is_ok());
         assert_eq!(
             input.check(ActionName::OrderDetail),
-            Err(Failure::InvalidInput("`email` is required for order-detail".into()))
+            Err(Failure::InvalidInput(
+                "`email` is required for order-detail".into()
+            ))
         );
         assert!(serde_json::from_str::<ActionInput>(r#"{"order":"1","evil":2}"#).is_err());
     }

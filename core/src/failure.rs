@@ -43,7 +43,8 @@ impl Failure {
             Failure::InvalidInput(m) => format!("invalid input: {m}"),
             Failure::Unauthorized => "Upgates refused the API login or key (HTTP 401)".into(),
             Failure::Forbidden => {
-                "Upgates refused access (HTTP 403): the API user lacks the right or is locked".into()
+                "Upgates refused access (HTTP 403): the API user lacks the right or is locked"
+                    .into()
             }
             Failure::RateLimited(Some(at)) => {
                 format!("Upgates' request limit was hit (HTTP 429); retry after {at}")

@@ -27,7 +27,10 @@ pub fn order_number(raw: &str) -> Result<String, Failure> {
             "the order number is longer than {MAX_ORDER_NUMBER} characters"
         )));
     }
-    let starts_well = value.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let starts_well = value
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
     let chars_ok = value
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
@@ -63,7 +66,9 @@ pub fn email(raw: &str) -> Result<String, Failure> {
     };
     if !well_formed || value.chars().any(forbidden) {
         // Never echo the address: it is personal data.
-        return Err(Failure::invalid("the e-mail is not an address like name@example.cz"));
+        return Err(Failure::invalid(
+            "the e-mail is not an address like name@example.cz",
+        ));
     }
     Ok(value.to_owned())
 }
@@ -71,7 +76,10 @@ pub fn email(raw: &str) -> Result<String, Failure> {
 /// E-mails match case-insensitively after trimming.
 pub fn same_email(a: &str, b: &str) -> bool {
     let (a, b) = (a.trim(), b.trim());
-    a.len() == b.len() && a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
+    a.len() == b.len()
+        && a.chars()
+            .flat_map(char::to_lowercase)
+            .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// A phone number as MSISDN (country code + number, digits only: `420601223344`).
@@ -158,8 +166,13 @@ pub fn note_text(raw: &str) -> Result<String, Failure> {
             "the note text is longer than {MAX_NOTE} characters"
         )));
     }
-    if raw.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(Failure::invalid("the note text contains control characters"));
+    if raw
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(Failure::invalid(
+            "the note text contains control characters",
+        ));
     }
     Ok(raw.to_owned())
 }
@@ -184,17 +197,48 @@ mod tests {
     fn order_numbers() {
         assert_eq!(order_number(" 2025000123 ").unwrap(), "2025000123");
         assert_eq!(order_number("OBJ-2025_01.a").unwrap(), "OBJ-2025_01.a");
-        for bad in ["", "  ", "..", "../x", "1/2", "1?a=b", "1&x", "1;2", "1#", "1\n2", "1\u{7}", "1 2", "ⅰ23", &"9".repeat(41)] {
-            assert_eq!(order_number(bad).unwrap_err().reason(), "invalid-input", "{bad:?}");
+        for bad in [
+            "",
+            "  ",
+            "..",
+            "../x",
+            "1/2",
+            "1?a=b",
+            "1&x",
+            "1;2",
+            "1#",
+            "1\n2",
+            "1\u{7}",
+            "1 2",
+            "ⅰ23",
+            &"9".repeat(41),
+        ] {
+            assert_eq!(
+                order_number(bad).unwrap_err().reason(),
+                "invalid-input",
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn emails() {
         assert_eq!(email(" Jana@Example.cz ").unwrap(), "Jana@Example.cz");
-        assert!(same_email("Jana.Novakova@Example.cz", " jana.novakova@example.cz"));
+        assert!(same_email(
+            "Jana.Novakova@Example.cz",
+            " jana.novakova@example.cz"
+        ));
         assert!(!same_email("jana@example.cz", "jan@example.cz"));
-        for bad in ["", "jana", "@x.cz", "jana@", "a@b@c", "a b@c.cz", "a@c.cz;b@d.cz", "a@.cz"] {
+        for bad in [
+            "",
+            "jana",
+            "@x.cz",
+            "jana@",
+            "a@b@c",
+            "a b@c.cz",
+            "a@c.cz;b@d.cz",
+            "a@.cz",
+        ] {
             let err = email(bad).unwrap_err();
             assert_eq!(err.reason(), "invalid-input");
             assert!(bad.is_empty() || !err.message().contains(bad));
@@ -214,18 +258,37 @@ mod tests {
             assert_eq!(phone(raw, "420").unwrap(), want, "{raw}");
         }
         assert_eq!(phone("905123456", "421").unwrap(), "421905123456");
-        for bad in ["", "abc", "12345", "+", "+420 601 22x 344", "60122334", "1234567890123456", "601/223/344"] {
-            assert_eq!(phone(bad, "420").unwrap_err().reason(), "invalid-input", "{bad}");
+        for bad in [
+            "",
+            "abc",
+            "12345",
+            "+",
+            "+420 601 22x 344",
+            "60122334",
+            "1234567890123456",
+            "601/223/344",
+        ] {
+            assert_eq!(
+                phone(bad, "420").unwrap_err().reason(),
+                "invalid-input",
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn statuses_notes_days() {
         assert_eq!(status(" 3 ").unwrap(), StatusRef::Id(3));
-        assert_eq!(status("Odeslaná").unwrap(), StatusRef::Name("Odeslaná".into()));
+        assert_eq!(
+            status("Odeslaná").unwrap(),
+            StatusRef::Name("Odeslaná".into())
+        );
         assert!(status("99999999999").is_err());
         assert!(status("a\u{7}").is_err());
-        assert_eq!(note_text("Díky 👍\n\"x\" & <b>").unwrap(), "Díky 👍\n\"x\" & <b>");
+        assert_eq!(
+            note_text("Díky 👍\n\"x\" & <b>").unwrap(),
+            "Díky 👍\n\"x\" & <b>"
+        );
         assert!(note_text(" \n").is_err());
         assert!(note_text("a\u{0}b").is_err());
         assert!(note_text(&"a".repeat(MAX_NOTE + 1)).is_err());

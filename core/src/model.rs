@@ -40,7 +40,9 @@ fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
 }
 
 fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    Ok(number(d)?.filter(|n| *n >= 0.0 && *n <= f64::from(u32::MAX)).map(|n| n as u32))
+    Ok(number(d)?
+        .filter(|n| *n >= 0.0 && *n <= f64::from(u32::MAX))
+        .map(|n| n as u32))
 }
 
 /// The paged envelope around `orders`.
@@ -64,7 +66,10 @@ where
     T: DeserializeOwned,
 {
     Ok(match Value::deserialize(d)? {
-        Value::Array(items) => items.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect(),
+        Value::Array(items) => items
+            .into_iter()
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect(),
         _ => Vec::new(),
     })
 }
@@ -107,7 +112,9 @@ pub struct Order {
 impl Order {
     /// Upgates has no paid flag on orders: an order is paid when it has a payment date.
     pub fn is_paid(&self) -> bool {
-        self.paid_date.as_deref().is_some_and(|d| !d.trim().is_empty())
+        self.paid_date
+            .as_deref()
+            .is_some_and(|d| !d.trim().is_empty())
     }
 }
 

@@ -78,7 +78,11 @@ impl<U: Upstream> Shop<U> {
     }
 
     /// Načíst detail objednávky (for the customer who knows the order's e-mail).
-    pub async fn order_detail(&self, order_number: &str, email: &str) -> Result<OrderDetail, Failure> {
+    pub async fn order_detail(
+        &self,
+        order_number: &str,
+        email: &str,
+    ) -> Result<OrderDetail, Failure> {
         let order_number = input::order_number(order_number)?;
         let email = input::email(email)?;
         let order = self.verified_order(&order_number, &email).await?;
@@ -113,11 +117,19 @@ impl<U: Upstream> Shop<U> {
         if codes.is_empty() {
             return;
         }
-        let request = self.requests().get(&["products", "simple"], &[("codes", &codes.join(";"))]);
-        let Ok(response) = self.call(request).await else { return };
-        let Ok(page) = parse_json::<ProductsPage>(&response) else { return };
+        let request = self
+            .requests()
+            .get(&["products", "simple"], &[("codes", &codes.join(";"))]);
+        let Ok(response) = self.call(request).await else {
+            return;
+        };
+        let Ok(page) = parse_json::<ProductsPage>(&response) else {
+            return;
+        };
         for item in items.iter_mut() {
-            let Some(code) = item.code.as_deref() else { continue };
+            let Some(code) = item.code.as_deref() else {
+                continue;
+            };
             item.brand = page
                 .products
                 .iter()
@@ -143,7 +155,12 @@ impl<U: Upstream> Shop<U> {
     }
 
     /// Změnit stav objednávky: one PUT, `status_id` for a number, else the name.
-    pub async fn set_order_status(&self, order_number: &str, status: &str, notify_customer: bool) -> Result<(), Failure> {
+    pub async fn set_order_status(
+        &self,
+        order_number: &str,
+        status: &str,
+        notify_customer: bool,
+    ) -> Result<(), Failure> {
         let order_number = input::order_number(order_number)?;
         let mut order = json!({ "order_number": order_number });
         match input::status(status)? {
@@ -188,7 +205,11 @@ impl<U: Upstream> Shop<U> {
             total = total.or(page.number_of_items);
             let got = page.orders.len();
             orders.extend(page.orders.into_iter().filter_map(|o| {
-                Some(OrderRef { orderid: o.order_number?, date: o.creation_time, price: o.order_total })
+                Some(OrderRef {
+                    orderid: o.order_number?,
+                    date: o.creation_time,
+                    price: o.order_total,
+                })
             }));
             let last = page.number_of_pages.unwrap_or(1);
             if got == 0 || page.current_page.unwrap_or(page_number) >= last {
@@ -198,7 +219,9 @@ impl<U: Upstream> Shop<U> {
         if orders.is_empty() {
             return Err(Failure::NotFound);
         }
-        let count = total.unwrap_or(0).max(u32::try_from(orders.len()).unwrap_or(u32::MAX));
+        let count = total
+            .unwrap_or(0)
+            .max(u32::try_from(orders.len()).unwrap_or(u32::MAX));
         Ok(PhoneOrders { count, orders })
     }
 
@@ -211,14 +234,22 @@ impl<U: Upstream> Shop<U> {
             Some(old) if !old.is_empty() => format!("{old}\n{text}"),
             _ => text,
         };
-        self.put_order(json!({ "order_number": order_number, "internal_note": note }), false).await
+        self.put_order(
+            json!({ "order_number": order_number, "internal_note": note }),
+            false,
+        )
+        .await
     }
 
     /// Přepsat poznámku: one PUT.
     pub async fn replace_note(&self, order_number: &str, text: &str) -> Result<(), Failure> {
         let order_number = input::order_number(order_number)?;
         let text = input::note_text(text)?;
-        self.put_order(json!({ "order_number": order_number, "internal_note": text }), false).await
+        self.put_order(
+            json!({ "order_number": order_number, "internal_note": text }),
+            false,
+        )
+        .await
     }
 
     /// `PUT /orders` for one order. Upgates e-mails and texts the customer on a status change
@@ -228,7 +259,9 @@ impl<U: Upstream> Shop<U> {
         let response = self.call(self.requests().put_orders(&body)).await?;
         let result: PutOrdersResult = parse_json(&response)?;
         let Some(item) = result.orders.first() else {
-            return Err(Failure::Upstream("Upgates did not report the update".into()));
+            return Err(Failure::Upstream(
+                "Upgates did not report the update".into(),
+            ));
         };
         if item.updated_yn.0 {
             return Ok(());
@@ -239,7 +272,12 @@ impl<U: Upstream> Shop<U> {
             .filter_map(|m| m.message.as_deref())
             .filter(|m| !m.trim().is_empty())
             .collect();
-        let said: String = messages.join("; ").chars().filter(|c| !c.is_control()).take(300).collect();
+        let said: String = messages
+            .join("; ")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(300)
+            .collect();
         Err(Failure::Upstream(if said.is_empty() {
             "Upgates did not update the order".into()
         } else {
@@ -249,33 +287,54 @@ impl<U: Upstream> Shop<U> {
 
     /// Načíst doklady k objednávce. "Ne" only when the customer is not verified; an invoice
     /// that cannot be loaded is the answer `error`.
-    pub async fn order_documents(&self, order_number: &str, email: &str) -> Result<OrderDocuments, Failure> {
+    pub async fn order_documents(
+        &self,
+        order_number: &str,
+        email: &str,
+    ) -> Result<OrderDocuments, Failure> {
         let order_number = input::order_number(order_number)?;
         let email = input::email(email)?;
         let order = self.verified_order(&order_number, &email).await?;
         let Some(invoice_number) = order.invoice_number.filter(|n| !n.trim().is_empty()) else {
-            return Ok(OrderDocuments { invoice: InvoiceState::Notfound, invoice_url: None });
+            return Ok(OrderDocuments {
+                invoice: InvoiceState::Notfound,
+                invoice_url: None,
+            });
         };
         let request = self.requests().get(&["invoices", &invoice_number], &[]);
-        let error = OrderDocuments { invoice: InvoiceState::Error, invoice_url: None };
+        let error = OrderDocuments {
+            invoice: InvoiceState::Error,
+            invoice_url: None,
+        };
         let page: InvoicesPage = match self.call(request).await {
             Ok(response) => match parse_json(&response) {
                 Ok(page) => page,
                 Err(_) => return Ok(error),
             },
             Err(Failure::NotFound) => {
-                return Ok(OrderDocuments { invoice: InvoiceState::Notfound, invoice_url: None });
+                return Ok(OrderDocuments {
+                    invoice: InvoiceState::Notfound,
+                    invoice_url: None,
+                });
             }
             Err(_) => return Ok(error),
         };
         let invoice = page.invoices.into_iter().find(|i| {
-            i.invoice_number.as_deref().is_none_or(|n| n == invoice_number)
+            i.invoice_number
+                .as_deref()
+                .is_none_or(|n| n == invoice_number)
                 && i.order_number.as_deref().is_none_or(|n| n == order_number)
         });
         Ok(match invoice {
-            None => OrderDocuments { invoice: InvoiceState::Notfound, invoice_url: None },
+            None => OrderDocuments {
+                invoice: InvoiceState::Notfound,
+                invoice_url: None,
+            },
             Some(i) => match i.invoice_pdf_url.filter(|u| !u.trim().is_empty()) {
-                Some(url) => OrderDocuments { invoice: InvoiceState::Found, invoice_url: Some(url) },
+                Some(url) => OrderDocuments {
+                    invoice: InvoiceState::Found,
+                    invoice_url: Some(url),
+                },
                 None => error,
             },
         })
@@ -298,15 +357,33 @@ fn summary(order: &Order) -> OrderSummary {
 /// ISO 8601 in UTC with an explicit offset, as Upgates' date filters take it:
 /// `2026-11-28T17:00:00+00:00`.
 fn iso8601(at: std::time::SystemTime) -> String {
-    let secs = at.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]+00:00"
-    );
-    i64::try_from(secs)
-        .ok()
-        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_else(|| "1970-01-01T00:00:00+00:00".into())
+    let secs = at
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}+00:00",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`).
+/// Ten lines here spare the component a date crate.
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
 }
 
 #[cfg(test)]
@@ -317,5 +394,15 @@ mod tests {
     fn iso8601_has_explicit_offset() {
         let at = UNIX_EPOCH + Duration::from_secs(1_795_884_000);
         assert_eq!(iso8601(at), "2026-11-28T16:40:00+00:00");
+        assert_eq!(iso8601(UNIX_EPOCH), "1970-01-01T00:00:00+00:00");
+        // A leap day and the turn of a century.
+        assert_eq!(
+            iso8601(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00+00:00"
+        );
+        assert_eq!(
+            iso8601(UNIX_EPOCH + Duration::from_secs(4_107_542_399)),
+            "2100-02-28T23:59:59+00:00"
+        );
     }
 }

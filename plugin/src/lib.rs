@@ -1,0 +1,99 @@
+//! The component: a thin adapter from the WIT exports to [`upgates_core::Shop`].
+//!
+//! Credentials come from `wasi:config/store`, HTTP goes out through `wasi:http` (via wstd);
+//! every action is one `block_on` around the shared async code.
+
+mod convert;
+mod transport;
+
+wit_bindgen::generate!({
+    path: "../wit",
+    world: "upgates:bot/plugin",
+    // Reuse the `wasi` crate's WASI bindings: the same ones wstd is built on.
+    with: {
+        "wasi:http/types@0.2.12": ::wasi::http::types,
+        "wasi:http/outgoing-handler@0.2.12": ::wasi::http::outgoing_handler,
+        "wasi:io/poll@0.2.12": ::wasi::io::poll,
+        "wasi:io/error@0.2.12": ::wasi::io::error,
+        "wasi:io/streams@0.2.12": ::wasi::io::streams,
+        "wasi:clocks/monotonic-clock@0.2.12": ::wasi::clocks::monotonic_clock,
+        // Not in the `wasi` crate: generated here.
+        "wasi:config/store@0.2.0-rc.1": generate,
+    },
+});
+
+use exports::upgates::bot::actions::{
+    Failure, Guest, InvoiceInfo, OrderDetails, OrderSummary, PhoneOrders,
+};
+use upgates_core::{Shop, ShopConfig};
+
+use crate::transport::WasiHttp;
+
+/// Reads the shop from `wasi:config/store` on every call: a host may rotate keys between
+/// calls, and one store lookup is far cheaper than the request that follows.
+fn shop() -> Result<Shop<WasiHttp>, upgates_core::Failure> {
+    let config =
+        ShopConfig::from_lookup(|key| crate::wasi::config::store::get(key).ok().flatten())?;
+    Ok(Shop::new(config, WasiHttp))
+}
+
+/// Runs one action to completion on wstd's reactor and converts its result to the WIT types.
+fn run<T, W, F>(action: impl FnOnce(Shop<WasiHttp>) -> F) -> Result<W, Failure>
+where
+    F: Future<Output = Result<T, upgates_core::Failure>>,
+    W: From<T>,
+{
+    let shop = shop().map_err(Failure::from)?;
+    wstd::runtime::block_on(action(shop))
+        .map(W::from)
+        .map_err(Failure::from)
+}
+
+struct Component;
+
+impl Guest for Component {
+    fn verify_order(order_number: String) -> Result<OrderSummary, Failure> {
+        run(|shop| async move { shop.verify_order(&order_number).await })
+    }
+
+    fn order_detail(order_number: String, email: String) -> Result<OrderDetails, Failure> {
+        run(|shop| async move { shop.order_detail(&order_number, &email).await })
+    }
+
+    fn customer_email(order_number: String) -> Result<String, Failure> {
+        run(|shop| async move { shop.customer_email(&order_number).await })
+    }
+
+    fn set_order_status(
+        order_number: String,
+        status: String,
+        notify_customer: bool,
+    ) -> Result<(), Failure> {
+        run(|shop| async move {
+            shop.set_order_status(&order_number, &status, notify_customer)
+                .await
+        })
+    }
+
+    fn verify_customer(order_number: String, email: String) -> Result<(), Failure> {
+        run(|shop| async move { shop.verify_customer(&order_number, &email).await })
+    }
+
+    fn orders_by_phone(phone: String, days: u32) -> Result<PhoneOrders, Failure> {
+        run(|shop| async move { shop.orders_by_phone(&phone, days).await })
+    }
+
+    fn append_note(order_number: String, text: String) -> Result<(), Failure> {
+        run(|shop| async move { shop.append_note(&order_number, &text).await })
+    }
+
+    fn replace_note(order_number: String, text: String) -> Result<(), Failure> {
+        run(|shop| async move { shop.replace_note(&order_number, &text).await })
+    }
+
+    fn order_documents(order_number: String, email: String) -> Result<InvoiceInfo, Failure> {
+        run(|shop| async move { shop.order_documents(&order_number, &email).await })
+    }
+}
+
+export!(Component);
