@@ -1,7 +1,7 @@
 //! The component: a thin adapter from the WIT exports to [`upgates_core::Shop`].
 //!
-//! Credentials come from `wasi:config/store`, HTTP goes out through `wasi:http` (via wstd);
-//! every action is one `block_on` around the shared async code.
+//! Credentials come from `wasi:config/store`, HTTP goes out through `wasi:http`; every action
+//! drives the shared async code to completion with [`block_on`].
 
 mod convert;
 mod transport;
@@ -37,16 +37,29 @@ fn shop() -> Result<Shop<WasiHttp>, upgates_core::Failure> {
     Ok(Shop::new(config, WasiHttp))
 }
 
-/// Runs one action to completion on wstd's reactor and converts its result to the WIT types.
+/// Runs one action and converts its result to the WIT types.
 fn run<T, W, F>(action: impl FnOnce(Shop<WasiHttp>) -> F) -> Result<W, Failure>
 where
     F: Future<Output = Result<T, upgates_core::Failure>>,
     W: From<T>,
 {
     let shop = shop().map_err(Failure::from)?;
-    wstd::runtime::block_on(action(shop))
-        .map(W::from)
-        .map_err(Failure::from)
+    block_on(action(shop)).map(W::from).map_err(Failure::from)
+}
+
+/// Polls a future to completion. [`WasiHttp`] blocks inside `wasi:http` instead of returning
+/// `Pending`, so the shared async code completes in a single poll: no reactor is needed.
+fn block_on<T>(
+    future: impl Future<Output = Result<T, upgates_core::Failure>>,
+) -> Result<T, upgates_core::Failure> {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(result) => result,
+        std::task::Poll::Pending => Err(upgates_core::Failure::Upstream(
+            "internal: an action did not complete".into(),
+        )),
+    }
 }
 
 struct Component;

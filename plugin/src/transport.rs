@@ -1,100 +1,184 @@
-//! [`Upstream`] over `wasi:http/outgoing-handler`, with wstd.
+//! [`Upstream`] over `wasi:http/outgoing-handler`, blocking.
+//!
+//! The component handles one call at a time, so it sends one request at a time and waits for
+//! it. Writing the body before waiting for the response keeps the host's verdict (a denied
+//! destination, a timeout) as the error we see, instead of a "connection reset" from the body
+//! stream racing it.
 
 use std::time::Duration;
 
-use http_body_util::BodyExt;
+use ::wasi::http::outgoing_handler;
+use ::wasi::http::types::{
+    ErrorCode, Fields, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest,
+    RequestOptions, Scheme,
+};
+use ::wasi::io::streams::StreamError;
 use upgates_core::api::MAX_RESPONSE_BYTES;
-use upgates_core::{ApiRequest, ApiResponse, TransportError, Upstream};
-use wstd::http::error::ErrorCode;
-use wstd::http::{Body, Client, Request};
+use upgates_core::{ApiRequest, ApiResponse, Method, TransportError, Upstream};
 
 /// The guest asks for these; the host's policy may cap them lower.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(15);
 const BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(15);
+/// `blocking-write-and-flush` takes at most 4096 bytes a call.
+const WRITE_CHUNK: usize = 4096;
+const READ_CHUNK: u64 = 64 * 1024;
 
 pub struct WasiHttp;
 
 impl Upstream for WasiHttp {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
-        let mut builder = Request::builder()
-            .method(request.method.as_str())
-            .uri(&request.url);
-        for (name, value) in &request.headers {
-            builder = builder.header(*name, value);
+        send(request)
+    }
+}
+
+fn failed(what: &str) -> TransportError {
+    TransportError::Failed(what.into())
+}
+
+fn send(request: ApiRequest) -> Result<ApiResponse, TransportError> {
+    let (scheme, authority, path) =
+        split_url(&request.url).ok_or_else(|| failed("the API URL is malformed"))?;
+    let headers: Vec<(String, Vec<u8>)> = request
+        .headers
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), value.as_bytes().to_vec()))
+        .collect();
+    let headers =
+        Fields::from_list(&headers).map_err(|_| failed("a request header was refused"))?;
+    let outgoing = OutgoingRequest::new(headers);
+    let method = match request.method {
+        Method::Get => WasiMethod::Get,
+        Method::Put => WasiMethod::Put,
+        Method::Post => WasiMethod::Post,
+    };
+    outgoing
+        .set_method(&method)
+        .map_err(|()| failed("the method was refused"))?;
+    outgoing
+        .set_scheme(Some(&scheme))
+        .map_err(|()| failed("the scheme was refused"))?;
+    outgoing
+        .set_authority(Some(authority))
+        .map_err(|()| failed("the host was refused"))?;
+    outgoing
+        .set_path_with_query(Some(path))
+        .map_err(|()| failed("the path was refused"))?;
+    let body = outgoing
+        .body()
+        .map_err(|()| failed("the request body is unavailable"))?;
+
+    let options = RequestOptions::new();
+    // A host that does not support an option keeps its own default: not an error.
+    let _ = options.set_connect_timeout(Some(nanos(CONNECT_TIMEOUT)));
+    let _ = options.set_first_byte_timeout(Some(nanos(FIRST_BYTE_TIMEOUT)));
+    let _ = options.set_between_bytes_timeout(Some(nanos(BETWEEN_BYTES_TIMEOUT)));
+    let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(classify)?;
+
+    // The body first; if writing fails, the response below says why.
+    let written = write_body(body, request.body.as_deref().unwrap_or_default());
+    let response = loop {
+        match pending.get() {
+            Some(Ok(Ok(response))) => break response,
+            Some(Ok(Err(code))) => return Err(classify(code)),
+            Some(Err(())) => return Err(failed("the response was already taken")),
+            None => pending.subscribe().block(),
         }
-        let body = request.body.map(Body::from).unwrap_or_else(Body::empty);
-        let outgoing = builder
-            .body(body)
-            .map_err(|_| TransportError::Failed("the request could not be built".into()))?;
-        let mut client = Client::new();
-        client.set_connect_timeout(CONNECT_TIMEOUT);
-        client.set_first_byte_timeout(FIRST_BYTE_TIMEOUT);
-        client.set_between_bytes_timeout(BETWEEN_BYTES_TIMEOUT);
-        let response = client.send(outgoing).await.map_err(classify)?;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect();
-        let body = read_capped(response.into_body()).await?;
-        Ok(ApiResponse {
-            status,
-            headers,
-            body,
+    };
+    written?;
+
+    let status = response.status();
+    let headers = response
+        .headers()
+        .entries()
+        .into_iter()
+        .filter_map(|(name, value)| {
+            Some((name.to_ascii_lowercase(), String::from_utf8(value).ok()?))
         })
-    }
+        .collect();
+    let incoming = response
+        .consume()
+        .map_err(|()| failed("the response body is unavailable"))?;
+    let body = read_body(&incoming);
+    drop(IncomingBody::finish(incoming));
+    Ok(ApiResponse {
+        status,
+        headers,
+        body: body?,
+    })
 }
 
-/// Reads the body frame by frame and stops at the cap instead of buffering without end.
-async fn read_capped(body: Body) -> Result<Vec<u8>, TransportError> {
-    if body
-        .content_length()
-        .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
+/// `https://host:port/path?query` into its parts.
+fn split_url(url: &str) -> Option<(Scheme, &str, &str)> {
+    let (scheme, rest) = if let Some(rest) = url.strip_prefix("https://") {
+        (Scheme::Https, rest)
+    } else {
+        (Scheme::Http, url.strip_prefix("http://")?)
+    };
+    let split = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(split);
+    Some((scheme, authority, if path.is_empty() { "/" } else { path }))
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+fn write_body(body: OutgoingBody, bytes: &[u8]) -> Result<(), TransportError> {
     {
-        return Err(TransportError::TooLarge);
-    }
-    let mut stream = body.into_boxed_body();
-    let mut bytes = Vec::new();
-    while let Some(frame) = stream.frame().await {
-        let frame = frame.map_err(classify)?;
-        if let Ok(data) = frame.into_data() {
-            if bytes.len() + data.len() > MAX_RESPONSE_BYTES {
-                return Err(TransportError::TooLarge);
-            }
-            bytes.extend_from_slice(&data);
+        let stream = body
+            .write()
+            .map_err(|()| failed("the request body is unavailable"))?;
+        for chunk in bytes.chunks(WRITE_CHUNK) {
+            stream
+                .blocking_write_and_flush(chunk)
+                .map_err(|_| failed("sending the request failed"))?;
         }
     }
-    Ok(bytes)
+    OutgoingBody::finish(body, None).map_err(classify)
 }
 
-/// Maps the `wasi:http` error code; the text of other errors is not kept (it differs between
-/// debug and release builds and may quote the URL).
-fn classify(error: wstd::http::Error) -> TransportError {
-    match error.downcast_ref::<ErrorCode>() {
-        Some(ErrorCode::HttpRequestDenied) => TransportError::Denied,
-        Some(
-            ErrorCode::ConnectionTimeout
-            | ErrorCode::ConnectionReadTimeout
-            | ErrorCode::ConnectionWriteTimeout
-            | ErrorCode::HttpResponseTimeout
-            | ErrorCode::DnsTimeout,
-        ) => TransportError::Timeout,
-        Some(ErrorCode::HttpResponseBodySize(_)) => TransportError::TooLarge,
-        Some(ErrorCode::ConnectionRefused) => TransportError::Failed("connection refused".into()),
-        Some(ErrorCode::DnsError(_)) => {
-            TransportError::Failed("the API host name does not resolve".into())
+/// Reads to the end, refusing more than [`MAX_RESPONSE_BYTES`].
+fn read_body(incoming: &IncomingBody) -> Result<Vec<u8>, TransportError> {
+    let stream = incoming
+        .stream()
+        .map_err(|()| failed("the response body is unavailable"))?;
+    let mut bytes = Vec::new();
+    loop {
+        match stream.blocking_read(READ_CHUNK) {
+            Ok(chunk) => {
+                if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                    return Err(TransportError::TooLarge);
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Err(StreamError::Closed) => return Ok(bytes),
+            Err(StreamError::LastOperationFailed(_)) => {
+                return Err(failed("the response was cut off"));
+            }
         }
-        Some(
-            ErrorCode::TlsCertificateError
-            | ErrorCode::TlsProtocolError
-            | ErrorCode::TlsAlertReceived(_),
-        ) => TransportError::Failed("TLS failed".into()),
-        Some(ErrorCode::HttpProtocolError | ErrorCode::HttpResponseIncomplete) => {
-            TransportError::Failed("the response was cut off or malformed".into())
+    }
+}
+
+/// Maps the `wasi:http` error code. Codes are data, not text, so debug and release builds of
+/// the guest agree.
+fn classify(code: ErrorCode) -> TransportError {
+    match code {
+        ErrorCode::HttpRequestDenied => TransportError::Denied,
+        ErrorCode::ConnectionTimeout
+        | ErrorCode::ConnectionReadTimeout
+        | ErrorCode::ConnectionWriteTimeout
+        | ErrorCode::HttpResponseTimeout
+        | ErrorCode::DnsTimeout => TransportError::Timeout,
+        ErrorCode::HttpResponseBodySize(_) => TransportError::TooLarge,
+        ErrorCode::ConnectionRefused => failed("connection refused"),
+        ErrorCode::DnsError(_) => failed("the API host name does not resolve"),
+        ErrorCode::TlsCertificateError
+        | ErrorCode::TlsProtocolError
+        | ErrorCode::TlsAlertReceived(_) => failed("TLS failed"),
+        ErrorCode::HttpProtocolError | ErrorCode::HttpResponseIncomplete => {
+            failed("the response was cut off or malformed")
         }
-        Some(_) => TransportError::Failed("the connection failed".into()),
-        None => TransportError::Failed("the connection failed".into()),
+        _ => failed("the connection failed"),
     }
 }

@@ -1,0 +1,19 @@
+//! A wasmtime 48 embedding of the Upgates bot component.
+//!
+//! [`PluginRuntime`] compiles the component once and keeps an `InstancePre`; every call gets a
+//! fresh `Store` with the shop's credentials (fed through `wasi:config/store`), outbound HTTP
+//! under the shop's [`HttpPolicy`], a memory limit and an epoch deadline.
+
+mod bindings;
+mod convert;
+pub mod demo;
+pub mod policy;
+mod runtime;
+
+pub use policy::{HttpPolicy, InProcess, Origin};
+pub use runtime::{CallError, PluginRuntime, ShopConnection};
+pub use upgates_core::{ActionInput, ActionName, Answer, Failure, ShopConfig, render};
+
+/// The release component, built by this crate's build script (or taken from
+/// `UPGATES_PLUGIN_WASM` at build time).
+pub const PLUGIN_WASM: &[u8] = include_bytes!(env!("UPGATES_PLUGIN_WASM_PATH"));

@@ -1,0 +1,157 @@
+//! The action table through the real component: wasm, the HTTP hook's policy, the fake shop
+//! in-process; plus what only the host can show (denied hosts, real loopback HTTP, the world).
+
+mod support;
+
+use serde_json::json;
+use support::{Sent, cases, in_process, run_wasm, runtime, sample_shop, sent};
+use upgates_core::{ActionInput, ActionName, Failure};
+use upgates_host::{PLUGIN_WASM, ShopConnection};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_case_through_the_component() {
+    for case in cases::all() {
+        let shop = sample_shop();
+        (case.setup)(&shop);
+        let answer = run_wasm(&shop, case.action, &case.input()).await;
+        support::check(&case, &shop, &answer);
+    }
+}
+
+fn order(n: &str) -> ActionInput {
+    ActionInput {
+        order: Some(n.into()),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_other_than_the_shop_is_denied() {
+    let fake = sample_shop();
+    let mut shop = in_process(&fake);
+    // The component is told one URL, the policy allows another: nothing may leave.
+    shop.config.api_url = "https://evil.example/api/v2".into();
+    let result = runtime()
+        .call(&shop, ActionName::VerifyOrder, &order("2025000123"))
+        .await
+        .unwrap();
+    assert_eq!(
+        result,
+        Err(Failure::Misconfigured(
+            "the host does not allow requests to this API URL".into()
+        ))
+    );
+    assert!(fake.requests().is_empty());
+    // The same host still answers the next call.
+    let ok = runtime()
+        .call(
+            &in_process(&fake),
+            ActionName::VerifyOrder,
+            &order("2025000123"),
+        )
+        .await
+        .unwrap();
+    assert!(ok.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn real_http_on_loopback() {
+    let fake = sample_shop();
+    let server = fake.serve().await.unwrap();
+    let mut shop = ShopConnection::new(support::config(&server.api_url())).unwrap();
+    shop.fixed_time = Some(support::now());
+    let input = ActionInput {
+        order: Some("2025000124".into()),
+        email: Some("jana.novakova@example.cz".into()),
+        ..Default::default()
+    };
+    let result = runtime()
+        .call(&shop, ActionName::OrderDocuments, &input)
+        .await
+        .unwrap();
+    assert_eq!(
+        upgates_core::render(&result),
+        json!({"ok": true, "vars": {"invoice": "found", "invoiceurl": "https://demo.admin.s1.upgates.com/invoices/pdf/FV2025001"}})
+    );
+    assert_eq!(
+        sent(&fake),
+        vec![
+            Sent::get("/api/v2/orders/2025000124"),
+            Sent::get("/api/v2/invoices/FV2025001")
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_refused_is_a_typed_failure() {
+    // Bind and drop: nothing listens on this port any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let shop =
+        ShopConnection::new(support::config(&format!("http://127.0.0.1:{port}/api/v2"))).unwrap();
+    let result = runtime()
+        .call(&shop, ActionName::VerifyOrder, &order("1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        result,
+        Err(Failure::Upstream(
+            "request failed: connection refused".into()
+        ))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_input_never_reaches_the_component() {
+    let fake = sample_shop();
+    let result = runtime()
+        .call(
+            &in_process(&fake),
+            ActionName::OrderDetail,
+            &order("2025000123"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        result,
+        Err(Failure::InvalidInput(
+            "`email` is required for order-detail".into()
+        ))
+    );
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn the_component_has_exactly_the_plugin_world() {
+    let engine = wasmtime::Engine::default();
+    let component = wasmtime::component::Component::new(&engine, PLUGIN_WASM).unwrap();
+    let ty = component.component_type();
+    let exports: Vec<String> = ty
+        .exports(&engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    assert_eq!(exports, ["upgates:bot/actions@0.1.0"]);
+    let imports: Vec<String> = ty
+        .imports(&engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    for needed in [
+        "wasi:config/store@0.2.0-rc.1",
+        "wasi:http/outgoing-handler@0.2.12",
+    ] {
+        assert!(
+            imports.iter().any(|i| i == needed),
+            "{needed} missing from {imports:?}"
+        );
+    }
+    // No filesystem and no sockets: std's wasi:cli, clocks, random and io are all it needs.
+    for import in &imports {
+        assert!(
+            !import.starts_with("wasi:filesystem") && !import.starts_with("wasi:sockets"),
+            "{import}"
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! Shared by the integration tests: a pinned clock, the sample shop, both ways of running an
+//! action (natively and through the component), and the table of action cases.
+
+#![allow(dead_code)] // each test binary uses its own part
+
+pub mod cases;
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use serde_json::Value;
+use upgates_core::{
+    ActionInput, ActionName, ApiRequest, ApiResponse, Shop, ShopConfig, TransportError, Upstream,
+    render,
+};
+use upgates_fake_shop::{FakeShop, RecordedRequest, SAMPLE_KEY, SAMPLE_LOGIN};
+use upgates_host::{PLUGIN_WASM, PluginRuntime, ShopConnection};
+
+/// 2026-11-28T16:40:00Z: every test sees the same "now".
+pub const NOW_SECS: u64 = 1_795_884_000;
+
+pub fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(NOW_SECS)
+}
+
+/// A shop URL that only the in-process fake answers.
+pub const API_URL: &str = "https://demo.admin.s1.upgates.com/api/v2";
+
+pub fn sample_shop() -> FakeShop {
+    FakeShop::sample(now())
+}
+
+pub fn config(api_url: &str) -> ShopConfig {
+    ShopConfig::new(api_url, SAMPLE_LOGIN, SAMPLE_KEY, "420").expect("valid test config")
+}
+
+/// The component, compiled once per test binary (a debug-build Cranelift compile takes seconds).
+pub fn runtime() -> &'static PluginRuntime {
+    static RUNTIME: OnceLock<PluginRuntime> = OnceLock::new();
+    RUNTIME.get_or_init(|| PluginRuntime::new(PLUGIN_WASM).expect("the component compiles"))
+}
+
+/// The shop behind the component's HTTP hook, answered in-process by `fake`.
+pub fn in_process(fake: &FakeShop) -> ShopConnection {
+    let handler = fake.clone();
+    let mut shop = ShopConnection::new(config(API_URL)).expect("valid policy");
+    shop.policy = shop
+        .policy
+        .with_in_process(Arc::new(move |req| handler.handle(req)));
+    shop.fixed_time = Some(now());
+    shop
+}
+
+/// The same fake as a native transport for upgates-core.
+pub struct FakeUpstream(pub FakeShop);
+
+impl Upstream for FakeUpstream {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+        let mut builder = http::Request::builder()
+            .method(request.method.as_str())
+            .uri(&request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value);
+        }
+        let request = builder
+            .body(Bytes::from(request.body.unwrap_or_default()))
+            .map_err(|e| TransportError::Failed(e.to_string()))?;
+        let response = self.0.handle(request);
+        Ok(ApiResponse {
+            status: response.status().as_u16(),
+            headers: response
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        v.to_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect(),
+            body: response.into_body().to_vec(),
+        })
+    }
+
+    fn now(&self) -> SystemTime {
+        now()
+    }
+}
+
+/// Runs an action natively against `fake`; the bot's JSON.
+pub async fn run_native(fake: &FakeShop, action: ActionName, input: &ActionInput) -> Value {
+    let shop = Shop::new(config(API_URL), FakeUpstream(fake.clone()));
+    render(&upgates_core::run(&shop, action, input).await)
+}
+
+/// Runs an action through the component (wasm, hooks, in-process fake); the bot's JSON.
+pub async fn run_wasm(fake: &FakeShop, action: ActionName, input: &ActionInput) -> Value {
+    let result = runtime()
+        .call(&in_process(fake), action, input)
+        .await
+        .expect("the component runs to an answer");
+    render(&result)
+}
+
+/// A request as the tests expect it: method, path, raw query, JSON body.
+#[derive(Debug, PartialEq)]
+pub struct Sent {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub body: Option<Value>,
+}
+
+impl Sent {
+    pub fn get(path: &str) -> Self {
+        Sent {
+            method: "GET".into(),
+            path: path.into(),
+            query: None,
+            body: None,
+        }
+    }
+
+    pub fn query(mut self, query: &str) -> Self {
+        self.query = Some(query.into());
+        self
+    }
+
+    pub fn put(path: &str, body: Value) -> Self {
+        Sent {
+            method: "PUT".into(),
+            path: path.into(),
+            query: None,
+            body: Some(body),
+        }
+    }
+
+    pub fn of(r: &RecordedRequest) -> Self {
+        Sent {
+            method: r.method.clone(),
+            path: r.path.clone(),
+            query: r.query.clone(),
+            body: if r.body.is_empty() {
+                None
+            } else {
+                Some(serde_json::from_str(&r.body).unwrap_or(Value::String(r.body.clone())))
+            },
+        }
+    }
+}
+
+/// Every request `fake` saw, in the tests' form.
+pub fn sent(fake: &FakeShop) -> Vec<Sent> {
+    fake.requests().iter().map(Sent::of).collect()
+}
+
+/// In an expected answer, stands for any string (a generated id, Upgates' own wording).
+pub const ANY: &str = "<any>";
+
+/// `expected` equals `actual`, where the string [`ANY`] matches any string.
+pub fn matches(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::String(e), Value::String(_)) if e == ANY => true,
+        (Value::Object(e), Value::Object(a)) => {
+            e.len() == a.len()
+                && e.iter()
+                    .all(|(k, v)| a.get(k).is_some_and(|av| matches(v, av)))
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            e.len() == a.len() && e.iter().zip(a).all(|(e, a)| matches(e, a))
+        }
+        _ => expected == actual,
+    }
+}
+
+/// The answer, the exact requests (and so their count), the credentials on each, the state.
+pub fn check(case: &cases::Case, fake: &FakeShop, answer: &Value) {
+    assert!(
+        matches(&case.answer, answer),
+        "{}: answer\n  got  {answer}\n  want {}",
+        case.name,
+        case.answer
+    );
+    assert_eq!(sent(fake), case.sent, "{}: requests", case.name);
+    let auth = format!("Basic {}", base64_credentials());
+    for request in fake.requests() {
+        assert_eq!(
+            request.header("authorization"),
+            Some(auth.as_str()),
+            "{}: credentials",
+            case.name
+        );
+    }
+    (case.after)(fake);
+}
+
+fn base64_credentials() -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("{SAMPLE_LOGIN}:{SAMPLE_KEY}"))
+}
