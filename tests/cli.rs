@@ -130,5 +130,5 @@ fn demo_walks_all_nine_actions() {
         );
     }
     assert!(text.contains("<- Ano") && text.contains("<- Ne"));
-    assert!(text.contains("\"reason\": \"not-verified\""));
+    assert!(text.contains(r#""reason":"not-verified""#));
 }

@@ -130,7 +130,7 @@ pub async fn run(runtime: &PluginRuntime, out: &mut impl Write) -> anyhow::Resul
             out,
             "     upstream: {}\n",
             if requests.is_empty() {
-                "none".into()
+                "none (answered from the host's 30 s cache)".into()
             } else {
                 requests.join(", ")
             }

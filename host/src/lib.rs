@@ -9,9 +9,11 @@ mod convert;
 pub mod demo;
 pub mod policy;
 mod runtime;
+mod shop_state;
 
-pub use policy::{HttpPolicy, InProcess, Origin};
+pub use policy::{HttpPolicy, InProcess, InProcessAsync, Origin};
 pub use runtime::{CallError, PluginRuntime, ShopConnection};
+pub use shop_state::{MAX_IN_FLIGHT, RateLimits};
 pub use upgates_core::{ActionInput, ActionName, Answer, Failure, ShopConfig, render};
 
 /// The release component, built by this crate's build script (or taken from

@@ -2,6 +2,7 @@
 //! loopback, bounded waits and a bounded response size.
 
 use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,8 +12,16 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpH
 
 use upgates_core::{Failure, ShopConfig};
 
+use crate::shop_state::{RateLimits, ShopState, Stored};
+
 /// A request handler that stands in for the network: the fake shop in tests and the demo.
 pub type InProcess = Arc<dyn Fn(http::Request<Bytes>) -> http::Response<Bytes> + Send + Sync>;
+/// The same, answering asynchronously (a slow or concurrent stand-in).
+pub type InProcessAsync = Arc<
+    dyn Fn(http::Request<Bytes>) -> Pin<Box<dyn Future<Output = http::Response<Bytes>> + Send>>
+        + Send
+        + Sync,
+>;
 
 /// `scheme://host:port` of the shop's API, the only place the component may call.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,8 +85,14 @@ pub struct HttpPolicy {
     /// The whole action call, all its requests included.
     pub call_timeout: Duration,
     pub max_response_bytes: usize,
+    /// How long a GET answer is reused (0: no cache). Writes drop the entries they affect.
+    pub cache_ttl: Duration,
+    /// The same for code lists that rarely change: order statuses, products' manufacturers.
+    pub code_list_ttl: Duration,
     /// `None`: the real network. `Some`: this handler answers instead (same policy checks).
-    pub in_process: Option<InProcess>,
+    pub in_process: Option<InProcessAsync>,
+    /// Shared by every call to this shop in the process: limiter, cache, rate-limit figures.
+    shop: Arc<ShopState>,
 }
 
 impl std::fmt::Debug for HttpPolicy {
@@ -88,6 +103,8 @@ impl std::fmt::Debug for HttpPolicy {
             .field("first_byte_timeout", &self.first_byte_timeout)
             .field("call_timeout", &self.call_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("cache_ttl", &self.cache_ttl)
+            .field("code_list_ttl", &self.code_list_ttl)
             .field("in_process", &self.in_process.is_some())
             .finish()
     }
@@ -98,22 +115,57 @@ impl HttpPolicy {
     pub const DEFAULT_FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(15);
     pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
     pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 << 20;
+    pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(30);
+    pub const DEFAULT_CODE_LIST_TTL: Duration = Duration::from_secs(3600);
 
-    /// The default policy for a shop: its origin, 5 s / 15 s / 30 s, 8 MiB.
+    /// The default policy for a shop: its origin, 5 s / 15 s / 30 s, 8 MiB, a 30 s GET cache.
     pub fn for_shop(config: &ShopConfig) -> Result<Self, Failure> {
+        let origin = Origin::of_api_url(&config.api_url)?;
+        // Upgates counts concurrency per API user: share the limiter per origin and login.
+        let shop_key = format!(
+            "{}://{}:{}#{}",
+            origin.scheme, origin.host, origin.port, config.login
+        );
         Ok(Self {
-            origin: Origin::of_api_url(&config.api_url)?,
+            origin,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             first_byte_timeout: Self::DEFAULT_FIRST_BYTE_TIMEOUT,
             call_timeout: Self::DEFAULT_CALL_TIMEOUT,
             max_response_bytes: Self::DEFAULT_MAX_RESPONSE_BYTES,
+            cache_ttl: Self::DEFAULT_CACHE_TTL,
+            code_list_ttl: Self::DEFAULT_CODE_LIST_TTL,
             in_process: None,
+            shop: ShopState::of(&shop_key),
         })
     }
 
-    pub fn with_in_process(mut self, handler: InProcess) -> Self {
+    pub fn with_in_process(self, handler: InProcess) -> Self {
+        self.with_in_process_async(Arc::new(move |request| {
+            let response = handler(request);
+            Box::pin(async move { response })
+        }))
+    }
+
+    pub fn with_in_process_async(mut self, handler: InProcessAsync) -> Self {
         self.in_process = Some(handler);
         self
+    }
+
+    /// Gives this policy a state of its own instead of the process-wide one for its shop
+    /// (tests that must not see each other's cache or limiter).
+    pub fn isolated(mut self) -> Self {
+        self.shop = Arc::new(ShopState::new());
+        self
+    }
+
+    /// The `X-Rate-Limit-*` figures Upgates sent last, if any.
+    pub fn rate_limits(&self) -> Option<RateLimits> {
+        self.shop.rate_limits()
+    }
+
+    /// Requests that reached the shop from this process through this shop's state.
+    pub fn upstream_requests(&self) -> u64 {
+        self.shop.upstream_requests()
     }
 
     /// The request may go out only to the shop's own scheme, host and port.
@@ -131,6 +183,154 @@ impl HttpPolicy {
             between_bytes_timeout: cap(asked.between_bytes_timeout, self.first_byte_timeout),
         }
     }
+
+    /// Order statuses and products change rarely: cached for the code-list TTL.
+    fn ttl_for(&self, path: &str) -> Duration {
+        let api_path = path.split_once("/api/v2").map_or(path, |(_, rest)| rest);
+        if api_path.starts_with("/order-statuses") || api_path.starts_with("/products") {
+            self.code_list_ttl
+        } else {
+            self.cache_ttl
+        }
+    }
+
+    /// One request through the limiter to the network or the in-process stand-in, with the
+    /// whole body read (bounded) so the permit is held exactly while Upgates works on it.
+    async fn forward(
+        &self,
+        request: http::Request<Bytes>,
+        options: Option<RequestOptions>,
+    ) -> Result<Stored, HttpError> {
+        let _permit = self
+            .shop
+            .limiter
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| HttpError::InternalError(Some("the shop's limiter is closed".into())))?;
+        let cap = self.max_response_bytes;
+        let (parts, body) = match &self.in_process {
+            Some(handler) => handler(request).await.into_parts(),
+            None => {
+                let request =
+                    request.map(|b| Full::new(b).map_err(|never| match never {}).boxed_unsync());
+                let (response, io) =
+                    wasmtime_wasi_http::default_send_request(request, Some(self.clamp(options)))
+                        .await?;
+                // The connection task must run while the body is read.
+                let connection = tokio::spawn(io);
+                let (parts, body) = response.into_parts();
+                let body = Limited::new(body, cap)
+                    .collect()
+                    .await
+                    .map_err(|e| match e.downcast::<HttpError>() {
+                        Ok(inner) => *inner,
+                        Err(_) => HttpError::HttpResponseBodySize(None),
+                    })?
+                    .to_bytes();
+                connection.abort();
+                (parts, body)
+            }
+        };
+        if body.len() > cap {
+            return Err(HttpError::HttpResponseBodySize(Some(body.len() as u64)));
+        }
+        let stored = Stored {
+            status: parts.status.as_u16(),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            body,
+        };
+        self.shop.saw(&stored);
+        Ok(stored)
+    }
+
+    /// GETs: from the cache when fresh (unless the guest sent `Cache-Control: no-cache`),
+    /// identical concurrent ones coalesced into one upstream request.
+    async fn get(
+        &self,
+        request: http::Request<Bytes>,
+        options: Option<RequestOptions>,
+    ) -> Result<Stored, HttpError> {
+        let key = cache_key(&request);
+        let ttl = self.ttl_for(request.uri().path());
+        if wants_fresh(&request) {
+            let stored = self.forward(request, options).await?;
+            self.shop.store(&key, &stored, ttl);
+            return Ok(stored);
+        }
+        if let Some(hit) = self.shop.cached(&key) {
+            return Ok(hit);
+        }
+        let cell = self.shop.flight(&key);
+        let result = cell
+            .get_or_try_init(|| self.forward(request, options))
+            .await
+            .cloned();
+        self.shop.land(&key, &cell);
+        let stored = result?;
+        self.shop.store(&key, &stored, ttl);
+        Ok(stored)
+    }
+
+    /// Writes drop what they make stale: a PUT of orders drops those orders' entries and
+    /// every order list (which may contain them).
+    fn invalidate_after_write(&self, request: &http::Request<Bytes>) {
+        let orders: Vec<String> = serde_json::from_slice::<serde_json::Value>(request.body())
+            .ok()
+            .and_then(|body| body.get("orders")?.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|o| o.get("order_number")?.as_str().map(str::to_owned))
+            .collect();
+        let path = request.uri().path();
+        let everything = !path.ends_with("/orders") || orders.is_empty();
+        self.shop.invalidate(|key| {
+            let Some(url_path) = key.split('\u{0}').nth(1) else {
+                return true;
+            };
+            let api_path = url_path
+                .split_once("/api/v2")
+                .map_or(url_path, |(_, rest)| rest);
+            everything
+                || api_path.starts_with("/orders?")
+                || api_path == "/orders"
+                || orders.iter().any(|n| {
+                    let encoded = percent_encoding::utf8_percent_encode(
+                        n,
+                        percent_encoding::NON_ALPHANUMERIC,
+                    )
+                    .to_string();
+                    api_path.starts_with(&format!("/orders/{n}"))
+                        || api_path.starts_with(&format!("/orders/{encoded}"))
+                })
+        });
+    }
+}
+
+/// Cache key: the credentials and the full URL (the credentials never leave memory).
+fn cache_key(request: &http::Request<Bytes>) -> String {
+    let auth = request
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    format!("{}\u{0}{}", String::from_utf8_lossy(auth), request.uri())
+}
+
+fn wants_fresh(request: &http::Request<Bytes>) -> bool {
+    request
+        .headers()
+        .get_all(http::header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',')
+                .any(|d| matches!(d.trim(), "no-cache" | "no-store" | "max-age=0"))
+        })
 }
 
 type BoxFuture<T> = Box<dyn Future<Output = T> + Send>;
@@ -148,33 +348,32 @@ impl WasiHttpHooks for HttpPolicy {
             if !policy.allows(request.uri()) {
                 return Err(HttpError::HttpRequestDenied);
             }
-            let cap = policy.max_response_bytes;
+            // Our requests are small JSON: read the body whole (bounded), so a GET can be
+            // keyed and a PUT can say which cache entries it makes stale.
+            let (parts, body) = request.into_parts();
+            let body = Limited::new(body, policy.max_response_bytes)
+                .collect()
+                .await
+                .map_err(|_| HttpError::HttpRequestBodySize(None))?
+                .to_bytes();
+            let request = http::Request::from_parts(parts, body);
+            let stored = if request.method() == http::Method::GET {
+                policy.get(request, options).await?
+            } else {
+                let stored = policy.forward(request.clone(), options).await;
+                policy.invalidate_after_write(&request);
+                stored?
+            };
+            let mut response = http::Response::new(
+                Full::new(stored.body)
+                    .map_err(|never| match never {})
+                    .boxed_unsync(),
+            );
+            *response.status_mut() = http::StatusCode::from_u16(stored.status)
+                .map_err(|_| HttpError::HttpProtocolError)?;
+            response.headers_mut().extend(stored.headers);
             let done: BoxFuture<Result<(), HttpError>> = Box::new(async { Ok(()) });
-            if let Some(handler) = &policy.in_process {
-                let (parts, body) = request.into_parts();
-                let body = body.collect().await?.to_bytes();
-                let response = handler(http::Request::from_parts(parts, body));
-                if response.body().len() > cap {
-                    return Err(HttpError::HttpResponseBodySize(Some(
-                        response.body().len() as u64
-                    )));
-                }
-                let response =
-                    response.map(|b| Full::new(b).map_err(|never| match never {}).boxed_unsync());
-                return Ok((response, done));
-            }
-            let options = policy.clamp(options);
-            let (response, io) =
-                wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
-            let response = response.map(|body| {
-                Limited::new(body, cap)
-                    .map_err(|e| match e.downcast::<HttpError>() {
-                        Ok(inner) => *inner,
-                        Err(_) => HttpError::HttpResponseBodySize(None),
-                    })
-                    .boxed_unsync()
-            });
-            Ok((response, Box::new(io) as BoxFuture<Result<(), HttpError>>))
+            Ok((response, done))
         })
     }
 }

@@ -45,8 +45,10 @@ pub fn runtime() -> &'static PluginRuntime {
 pub fn in_process(fake: &FakeShop) -> ShopConnection {
     let handler = fake.clone();
     let mut shop = ShopConnection::new(config(API_URL)).expect("valid policy");
+    // Each test's fake is a different shop at the same URL: no shared cache or limiter.
     shop.policy = shop
         .policy
+        .isolated()
         .with_in_process(Arc::new(move |req| handler.handle(req)));
     shop.fixed_time = Some(now());
     shop

@@ -1,0 +1,157 @@
+//! What all calls to one shop share in this process: the concurrency limit Upgates enforces
+//! (3 requests at once, 429 beyond), the GET cache with single flight, and the last
+//! rate-limit figures Upgates reported.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::{OnceCell, Semaphore};
+
+/// Upgates answers 429 to a 4th concurrent request of one API group.
+pub const MAX_IN_FLIGHT: usize = 3;
+
+/// A response as the cache keeps it.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub status: u16,
+    pub headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    pub body: Bytes,
+}
+
+/// The `X-Rate-Limit-*` figures of the last response.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RateLimits {
+    pub hour: Option<u64>,
+    pub day: Option<u64>,
+    pub hour_remaining: Option<u64>,
+    pub day_remaining: Option<u64>,
+    pub total_remaining: Option<u64>,
+}
+
+impl RateLimits {
+    fn from_headers(headers: &[(http::HeaderName, http::HeaderValue)]) -> Option<Self> {
+        let get = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.as_str().eq_ignore_ascii_case(name))
+                .and_then(|(_, v)| v.to_str().ok()?.trim().parse().ok())
+        };
+        let limits = RateLimits {
+            hour: get("x-rate-limit-hour"),
+            day: get("x-rate-limit-day"),
+            hour_remaining: get("x-rate-limit-hour-remaining"),
+            day_remaining: get("x-rate-limit-day-remaining"),
+            total_remaining: get("x-rate-limit-total-remaining"),
+        };
+        (limits != RateLimits::default()).then_some(limits)
+    }
+}
+
+struct Entry {
+    response: Stored,
+    expires: Instant,
+}
+
+/// One shop's shared state (per origin + credentials).
+pub struct ShopState {
+    pub limiter: Arc<Semaphore>,
+    cache: Mutex<HashMap<String, Entry>>,
+    in_flight: Mutex<HashMap<String, Arc<OnceCell<Stored>>>>,
+    rate_limits: Mutex<Option<RateLimits>>,
+    upstream_requests: std::sync::atomic::AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The maps stay consistent even if a holder panicked: recover instead of spreading it.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl ShopState {
+    pub fn new() -> Self {
+        Self {
+            limiter: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            cache: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
+            rate_limits: Mutex::new(None),
+            upstream_requests: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// The process-wide state of the shop identified by `key`.
+    pub fn of(key: &str) -> Arc<ShopState> {
+        static SHOPS: OnceLock<Mutex<HashMap<String, Arc<ShopState>>>> = OnceLock::new();
+        let shops = SHOPS.get_or_init(|| Mutex::new(HashMap::new()));
+        lock(shops)
+            .entry(key.to_owned())
+            .or_insert_with(|| Arc::new(ShopState::new()))
+            .clone()
+    }
+
+    pub fn cached(&self, url: &str) -> Option<Stored> {
+        let mut cache = lock(&self.cache);
+        match cache.get(url) {
+            Some(entry) if entry.expires > Instant::now() => Some(entry.response.clone()),
+            Some(_) => {
+                cache.remove(url);
+                None
+            }
+            None => None,
+        }
+    }
+
+    pub fn store(&self, url: &str, response: &Stored, ttl: Duration) {
+        if ttl.is_zero() || !(200..300).contains(&response.status) {
+            return;
+        }
+        let mut cache = lock(&self.cache);
+        let now = Instant::now();
+        cache.retain(|_, e| e.expires > now);
+        cache.insert(
+            url.to_owned(),
+            Entry {
+                response: response.clone(),
+                expires: now + ttl,
+            },
+        );
+    }
+
+    /// Drops every cached URL `stale` says is affected by a write.
+    pub fn invalidate(&self, stale: impl Fn(&str) -> bool) {
+        lock(&self.cache).retain(|url, _| !stale(url));
+    }
+
+    /// The single-flight cell for `url`: the first caller fetches, the others wait for it.
+    pub fn flight(&self, url: &str) -> Arc<OnceCell<Stored>> {
+        lock(&self.in_flight)
+            .entry(url.to_owned())
+            .or_default()
+            .clone()
+    }
+
+    pub fn land(&self, url: &str, cell: &Arc<OnceCell<Stored>>) {
+        let mut in_flight = lock(&self.in_flight);
+        if in_flight.get(url).is_some_and(|c| Arc::ptr_eq(c, cell)) {
+            in_flight.remove(url);
+        }
+    }
+
+    pub fn saw(&self, response: &Stored) {
+        self.upstream_requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Some(limits) = RateLimits::from_headers(&response.headers) {
+            *lock(&self.rate_limits) = Some(limits);
+        }
+    }
+
+    pub fn rate_limits(&self) -> Option<RateLimits> {
+        lock(&self.rate_limits).clone()
+    }
+
+    /// Requests that reached Upgates (or the in-process stand-in) from this process.
+    pub fn upstream_requests(&self) -> u64 {
+        self.upstream_requests
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
