@@ -2,7 +2,7 @@
 //! status maps to a [`Failure`].
 
 use std::future::Future;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -119,10 +119,27 @@ pub trait Upstream {
         request: ApiRequest,
     ) -> impl Future<Output = Result<ApiResponse, TransportError>>;
 
-    /// The wall clock, for `orders-by-phone`'s period. Tests pin it.
+    /// The wall clock, for `orders-by-phone`'s period and `Retry-After` dates. Tests pin it.
     fn now(&self) -> SystemTime {
         SystemTime::now()
     }
+
+    /// Waits `duration`; `false` when this transport cannot wait (then a 429 is answered at
+    /// once instead of retried).
+    fn sleep(&self, duration: Duration) -> impl Future<Output = bool> {
+        let _ = duration;
+        std::future::ready(false)
+    }
+}
+
+/// How long Upgates asks us to wait: `Retry-After` as seconds or as an HTTP date.
+pub fn retry_after(response: &ApiResponse, now: SystemTime) -> Option<Duration> {
+    let value = response.header("retry-after")?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// Builds requests against one shop.

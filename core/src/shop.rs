@@ -7,11 +7,21 @@ use serde_json::json;
 use crate::answer::{
     InvoiceState, OrderDetail, OrderDocuments, OrderItem, OrderRef, OrderSummary, PhoneOrders,
 };
-use crate::api::{ApiRequest, ApiResponse, Requests, Upstream, check_status, parse_json};
+use crate::api::{
+    ApiRequest, ApiResponse, Method, Requests, Upstream, check_status, parse_json, retry_after,
+};
 use crate::config::ShopConfig;
 use crate::failure::Failure;
 use crate::input::{self, StatusRef};
 use crate::model::{InvoicesPage, Order, OrdersPage, ProductsPage, PutOrdersResult};
+
+/// The longest `Retry-After` a GET waits for before retrying once; longer is `rate-limited`.
+pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(2);
+/// Attempts of a verified append before giving up.
+pub const APPEND_ATTEMPTS: u32 = 5;
+/// How long a verified append waits before re-reading the note: about one API round trip,
+/// the window in which another host's stale write can still land.
+pub const APPEND_SETTLE: Duration = Duration::from_millis(300);
 
 /// At most this many pages (of 100 orders) are read for one phone number.
 pub const MAX_PHONE_PAGES: u32 = 10;
@@ -33,13 +43,29 @@ impl<U: Upstream> Shop<U> {
         &self.config
     }
 
+    /// The transport back (tests inspect what it recorded).
+    pub fn into_upstream(self) -> U {
+        self.upstream
+    }
+
     fn requests(&self) -> Requests<'_> {
         Requests::new(&self.config)
     }
 
-    /// Sends and checks the status: every non-2xx answer becomes its failure.
+    /// Sends and checks the status: every non-2xx answer becomes its failure. A GET that
+    /// hits the rate limit is retried once when Upgates asks for a short wait (at most
+    /// [`MAX_RATE_LIMIT_WAIT`]); writes are never resent.
     async fn call(&self, request: ApiRequest) -> Result<ApiResponse, Failure> {
-        let response = self.upstream.send(request).await?;
+        let retry = (request.method == Method::Get).then(|| request.clone());
+        let mut response = self.upstream.send(request).await?;
+        if let (429, Some(request)) = (response.status, retry) {
+            let wait = retry_after(&response, self.upstream.now());
+            if let Some(wait) = wait.filter(|w| *w <= MAX_RATE_LIMIT_WAIT) {
+                if self.upstream.sleep(wait).await {
+                    response = self.upstream.send(request).await?;
+                }
+            }
+        }
         check_status(&response)?;
         Ok(response)
     }
@@ -226,19 +252,51 @@ impl<U: Upstream> Shop<U> {
     }
 
     /// Přidat text k interní poznámce: a fresh read, then the old note + newline + text.
+    ///
+    /// Upgates has no compare-and-swap, so two writers can overwrite each other's line. With
+    /// `verify-appends` on (several hosts writing one shop), the note is read again once
+    /// concurrent writers have had time to land ([`APPEND_SETTLE`]), and the text appended
+    /// again, after a jittered back-off, when it went missing: up to [`APPEND_ATTEMPTS`] times.
     pub async fn append_note(&self, order_number: &str, text: &str) -> Result<(), Failure> {
         let order_number = input::order_number(order_number)?;
         let text = input::note_text(text)?;
-        let order = self.order(&order_number, true).await?;
-        let note = match order.internal_note.as_deref() {
-            Some(old) if !old.is_empty() => format!("{old}\n{text}"),
-            _ => text,
-        };
-        self.put_order(
-            json!({ "order_number": order_number, "internal_note": note }),
-            false,
-        )
-        .await
+        let mut note = self.order(&order_number, true).await?.internal_note;
+        for attempt in 0..APPEND_ATTEMPTS {
+            let appended = match note.as_deref() {
+                Some(old) if !old.is_empty() => format!("{old}\n{text}"),
+                _ => text.clone(),
+            };
+            self.put_order(
+                json!({ "order_number": order_number, "internal_note": appended }),
+                false,
+            )
+            .await?;
+            if !self.config.verify_appends {
+                return Ok(());
+            }
+            self.upstream.sleep(APPEND_SETTLE).await;
+            note = self.order(&order_number, true).await?.internal_note;
+            if note.as_deref().is_some_and(|n| n.contains(text.as_str())) {
+                return Ok(());
+            }
+            self.upstream.sleep(self.backoff(attempt)).await;
+            note = self.order(&order_number, true).await?.internal_note;
+        }
+        Err(Failure::Upstream(
+            "the note kept changing under concurrent writers; the text was not kept".into(),
+        ))
+    }
+
+    /// 50 ms, 100 ms, 200 ms... plus up to as much again, so colliding writers spread out.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = Duration::from_millis(50) * 2u32.saturating_pow(attempt.min(6));
+        let nanos = self
+            .upstream
+            .now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        base + base.mul_f64(f64::from(nanos % 1000) / 1000.0)
     }
 
     /// Přepsat poznámku: one PUT.
@@ -301,11 +359,18 @@ impl<U: Upstream> Shop<U> {
                 invoice_url: None,
             });
         };
-        let request = self.requests().get(&["invoices", &invoice_number], &[]);
         let error = OrderDocuments {
             invoice: InvoiceState::Error,
             invoice_url: None,
         };
+        // The invoice number comes from the shop's answer and becomes a path segment. "." or
+        // ".." would turn `<api>/invoices/..` into `<api>/` once the path is normalised, and
+        // percent-encoding cannot help (`.` is unreserved, and `%2E%2E` is a dot segment to
+        // URL parsers too), so such a number is never requested. Found by a property test.
+        if matches!(invoice_number.as_str(), "." | "..") {
+            return Ok(error);
+        }
+        let request = self.requests().get(&["invoices", &invoice_number], &[]);
         let page: InvoicesPage = match self.call(request).await {
             Ok(response) => match parse_json(&response) {
                 Ok(page) => page,

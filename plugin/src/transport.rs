@@ -30,6 +30,11 @@ impl Upstream for WasiHttp {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
         send(request)
     }
+
+    async fn sleep(&self, duration: Duration) -> bool {
+        ::wasi::clocks::monotonic_clock::subscribe_duration(nanos(duration)).block();
+        true
+    }
 }
 
 fn failed(what: &str) -> TransportError {
