@@ -194,7 +194,7 @@ impl<'a> Requests<'a> {
 }
 
 /// Maps a non-2xx answer to its failure; 2xx passes.
-pub(crate) fn check_status(response: &ApiResponse) -> Result<(), Failure> {
+pub fn check_status(response: &ApiResponse) -> Result<(), Failure> {
     match response.status {
         200..=299 => Ok(()),
         301 | 302 | 307 | 308 => Err(moved(response)),

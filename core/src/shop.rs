@@ -60,10 +60,10 @@ impl<U: Upstream> Shop<U> {
         let mut response = self.upstream.send(request).await?;
         if let (429, Some(request)) = (response.status, retry) {
             let wait = retry_after(&response, self.upstream.now());
-            if let Some(wait) = wait.filter(|w| *w <= MAX_RATE_LIMIT_WAIT) {
-                if self.upstream.sleep(wait).await {
-                    response = self.upstream.send(request).await?;
-                }
+            if let Some(wait) = wait.filter(|w| *w <= MAX_RATE_LIMIT_WAIT)
+                && self.upstream.sleep(wait).await
+            {
+                response = self.upstream.send(request).await?;
             }
         }
         check_status(&response)?;
