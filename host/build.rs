@@ -1,14 +1,41 @@
-//! Builds the component (`upgates-plugin`, wasm32-wasip2, `component` profile) so the host can
-//! embed it. Set `UPGATES_PLUGIN_WASM=/path/to.wasm` to embed a prebuilt one instead.
+//! Builds the components (wasm32-wasip2, `component` profile) in one nested cargo run: the
+//! plugin (`upgates-plugin`) the host embeds, and the Spin app (`upgates-spin`) the `spin`
+//! harness tests load. Set `UPGATES_PLUGIN_WASM=/path/to.wasm` or
+//! `UPGATES_SPIN_WASM=/path/to.wasm` to use a prebuilt one instead (then it is not built).
+//! Their paths reach the crate as `UPGATES_PLUGIN_WASM_PATH` and `UPGATES_SPIN_WASM_PATH`.
 
 use std::path::PathBuf;
 use std::process::Command;
 
+/// (package, file name, override variable, path variable for the crate)
+const COMPONENTS: [(&str, &str, &str, &str); 2] = [
+    (
+        "upgates-plugin",
+        "upgates_plugin.wasm",
+        "UPGATES_PLUGIN_WASM",
+        "UPGATES_PLUGIN_WASM_PATH",
+    ),
+    (
+        "upgates-spin",
+        "upgates_spin.wasm",
+        "UPGATES_SPIN_WASM",
+        "UPGATES_SPIN_WASM_PATH",
+    ),
+];
+
 fn main() {
-    println!("cargo:rerun-if-env-changed=UPGATES_PLUGIN_WASM");
-    if let Ok(prebuilt) = std::env::var("UPGATES_PLUGIN_WASM") {
-        println!("cargo:rerun-if-changed={prebuilt}");
-        println!("cargo:rustc-env=UPGATES_PLUGIN_WASM_PATH={prebuilt}");
+    let mut to_build = Vec::new();
+    for (package, file, override_var, path_var) in COMPONENTS {
+        println!("cargo:rerun-if-env-changed={override_var}");
+        match std::env::var(override_var) {
+            Ok(prebuilt) => {
+                println!("cargo:rerun-if-changed={prebuilt}");
+                println!("cargo:rustc-env={path_var}={prebuilt}");
+            }
+            Err(_) => to_build.push((package, file, path_var)),
+        }
+    }
+    if to_build.is_empty() {
         return;
     }
     let manifest_dir =
@@ -20,6 +47,8 @@ fn main() {
     for input in [
         "plugin/src",
         "plugin/Cargo.toml",
+        "spin/src",
+        "spin/Cargo.toml",
         "core/src",
         "core/Cargo.toml",
         "wit",
@@ -31,17 +60,13 @@ fn main() {
     // Our own target dir: the outer build holds the lock on target/.
     let target_dir = root.join("target").join("plugin-build");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(&root)
-        .args([
-            "build",
-            "--package",
-            "upgates-plugin",
-            "--target",
-            "wasm32-wasip2",
-            "--profile",
-            "component",
-        ])
+    let mut command = Command::new(cargo);
+    command.current_dir(&root).arg("build");
+    for (package, _, _) in &to_build {
+        command.args(["--package", package]);
+    }
+    let status = command
+        .args(["--target", "wasm32-wasip2", "--profile", "component"])
         .arg("--target-dir")
         .arg(&target_dir)
         // Flags and wrappers meant for the host build (clippy, coverage, ...) must not leak.
@@ -54,16 +79,12 @@ fn main() {
         .env_remove("CARGO_MAKEFLAGS")
         .status()
         .expect("cargo runs");
-    assert!(
-        status.success(),
-        "building the upgates-plugin component failed"
-    );
-    let wasm = target_dir
-        .join("wasm32-wasip2")
-        .join("component")
-        .join("upgates_plugin.wasm");
-    println!(
-        "cargo:rustc-env=UPGATES_PLUGIN_WASM_PATH={}",
-        wasm.display()
-    );
+    assert!(status.success(), "building the components failed");
+    for (_, file, path_var) in to_build {
+        let wasm = target_dir
+            .join("wasm32-wasip2")
+            .join("component")
+            .join(file);
+        println!("cargo:rustc-env={path_var}={}", wasm.display());
+    }
 }

@@ -132,3 +132,269 @@ fn demo_walks_all_nine_actions() {
     assert!(text.contains("<- Ano") && text.contains("<- Ne"));
     assert!(text.contains(r#""reason":"not-verified""#));
 }
+
+/// Every action, "Ano" and "Ne", through the binary: the key, the login, customers' e-mails
+/// and phones appear in no log line and no failure message (only in the answers that are
+/// meant to carry them).
+#[test]
+fn no_secret_or_personal_data_in_logs_or_messages() {
+    let key = "k3y-7d0c1e5b9a";
+    let login = "bot-login-31337";
+    let fake = FakeShop::new(login, key);
+    let sample = FakeShop::sample(std::time::SystemTime::now());
+    for n in ["2025000123", "2025000124", "2025000125"] {
+        fake.add_order(sample.order(n).unwrap());
+    }
+    let server = fake.serve_in_thread().unwrap();
+    let url = server.api_url();
+    let env = [
+        ("UPGATES_API_URL", url.as_str()),
+        ("UPGATES_API_LOGIN", login),
+        ("UPGATES_API_KEY", key),
+    ];
+    let wrong_key = [
+        ("UPGATES_API_URL", url.as_str()),
+        ("UPGATES_API_LOGIN", login),
+        ("UPGATES_API_KEY", "wrong-k3y-x"),
+    ];
+    let personal = [
+        "jana.novakova@example.cz",
+        "someone.else@example.cz",
+        "601223344",
+        "601 223 344",
+        "420601223344",
+    ];
+    type Env<'a> = &'a [(&'a str, &'a str)];
+    let runs: Vec<(Vec<&str>, Env)> = vec![
+        (vec!["verify-order", "--order", "2025000123"], &env),
+        (
+            vec![
+                "order-detail",
+                "--order",
+                "2025000123",
+                "--email",
+                "someone.else@example.cz",
+            ],
+            &env,
+        ),
+        (
+            vec![
+                "verify-customer",
+                "--order",
+                "2025000124",
+                "--email",
+                "someone.else@example.cz",
+            ],
+            &env,
+        ),
+        (
+            vec![
+                "order-documents",
+                "--order",
+                "2025000124",
+                "--email",
+                "someone.else@example.cz",
+            ],
+            &env,
+        ),
+        (
+            vec![
+                "orders-by-phone",
+                "--phone",
+                "+420 601 223 344",
+                "--days",
+                "30",
+            ],
+            &env,
+        ),
+        (
+            vec!["orders-by-phone", "--phone", "601 223 344x", "--days", "30"],
+            &env,
+        ),
+        (
+            vec![
+                "verify-customer",
+                "--order",
+                "2025000124",
+                "--email",
+                "someone.else@example",
+            ],
+            &env,
+        ),
+        (
+            vec![
+                "append-note",
+                "--order",
+                "2025000125",
+                "--text",
+                "volejte 601 223 344",
+            ],
+            &env,
+        ),
+        (
+            vec!["replace-note", "--order", "2025000125", "--text", "x"],
+            &env,
+        ),
+        (
+            vec![
+                "set-order-status",
+                "--order",
+                "2025000125",
+                "--status",
+                "Nope",
+            ],
+            &env,
+        ),
+        (vec!["customer-email", "--order", "2025000125"], &env),
+        (vec!["verify-order", "--order", "2025000123"], &wrong_key),
+        (
+            vec![
+                "order-detail",
+                "--order",
+                "2025000123",
+                "--email",
+                "jana.novakova@example.cz",
+            ],
+            &wrong_key,
+        ),
+    ];
+    for (args, env) in runs {
+        let output = upgates(&args, env);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let json = stdout_json(&output);
+        let message = json["message"].as_str().unwrap_or_default();
+        for secret in [key, login, "wrong-k3y-x"].iter().chain(personal.iter()) {
+            assert!(
+                !stderr.contains(secret),
+                "{args:?}: stderr shows {secret}: {stderr}"
+            );
+            assert!(
+                !message.contains(secret),
+                "{args:?}: the message shows {secret}: {message}"
+            );
+        }
+    }
+}
+
+#[test]
+fn check_reports_rights_and_quota_and_statuses_lists_names() {
+    let fake = FakeShop::sample(std::time::SystemTime::now());
+    fake.set_quota(50, 600);
+    let server = fake.serve_in_thread().unwrap();
+    let url = server.api_url();
+    let env = [
+        ("UPGATES_API_URL", url.as_str()),
+        ("UPGATES_API_LOGIN", SAMPLE_LOGIN),
+        ("UPGATES_API_KEY", SAMPLE_KEY),
+    ];
+
+    let ok = upgates(&["check"], &env);
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(ok.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("warning: the API URL is not shaped like"),
+        "{text}"
+    );
+    assert!(
+        text.contains("verify-order       ok") && text.contains("set-order-status   ok"),
+        "{text}"
+    );
+    assert!(text.contains("quota: 49 of 50 left this hour"), "{text}");
+    assert_eq!(fake.requests().len(), 1);
+    assert_eq!(fake.requests()[0].path, "/api/v2/status");
+
+    fake.set_rights("orders", "readonly");
+    fake.set_rights("invoices", "deny");
+    let broken = upgates(&["check"], &env);
+    let text = String::from_utf8_lossy(&broken.stdout);
+    assert_eq!(broken.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("set-order-status   CANNOT WORK: missing orders write"),
+        "{text}"
+    );
+    assert!(
+        text.contains("order-documents    works, degraded: missing invoices read"),
+        "{text}"
+    );
+    assert!(text.contains("verify-order       ok"), "{text}");
+
+    let statuses = upgates(&["statuses"], &env);
+    let text = String::from_utf8_lossy(&statuses.stdout);
+    assert_eq!(statuses.status.code(), Some(0));
+    assert!(
+        text.contains("cs: Stornovaná | en: Cancelled | sk: Stornovaná"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Custom") && text.contains("Awaiting stock"),
+        "{text}"
+    );
+}
+
+#[test]
+fn shops_file_picks_a_shop_and_env_overrides_it() {
+    let fake = FakeShop::sample(std::time::SystemTime::now());
+    let server = fake.serve_in_thread().unwrap();
+    let dir = std::env::temp_dir().join(format!("upgates-shops-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("shops.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "default = \"broken\"\n\n[shops.broken]\napi_url = \"https://x.admin.s1.upgates.com/api/v2\"\napi_login = \"x\"\napi_key = \"x\"\n\n\
+             [shops.demo]\napi_url = \"{}\"\napi_login = \"{SAMPLE_LOGIN}\"\napi_key_env = \"DEMO_SHOP_KEY\"\n",
+            server.api_url()
+        ),
+    )
+    .unwrap();
+    let config = file.to_str().unwrap();
+    let answer = upgates(
+        &[
+            "--config",
+            config,
+            "--shop",
+            "demo",
+            "customer-email",
+            "--order",
+            "2025000123",
+        ],
+        &[("DEMO_SHOP_KEY", SAMPLE_KEY)],
+    );
+    assert_eq!(
+        stdout_json(&answer),
+        json!({"ok": true, "vars": {"email": "jana.novakova@example.cz"}})
+    );
+
+    let wrong_key = upgates(
+        &[
+            "--config",
+            config,
+            "--shop",
+            "demo",
+            "customer-email",
+            "--order",
+            "2025000123",
+        ],
+        &[
+            ("DEMO_SHOP_KEY", SAMPLE_KEY),
+            ("UPGATES_API_KEY", "overridden"),
+        ],
+    );
+    assert_eq!(stdout_json(&wrong_key)["reason"], json!("unauthorized"));
+
+    let unknown = upgates(
+        &[
+            "--config",
+            config,
+            "--shop",
+            "eshop",
+            "verify-order",
+            "--order",
+            "1",
+        ],
+        &[],
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no shop named `eshop`"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

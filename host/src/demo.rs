@@ -103,7 +103,7 @@ pub async fn run(runtime: &PluginRuntime, out: &mut impl Write) -> anyhow::Resul
     let shop = ShopConnection::new(config).map_err(|f| anyhow::anyhow!(f.message()))?;
     writeln!(
         out,
-        "Fake Upgates shop on {} (sample data, login {SAMPLE_LOGIN})\n",
+        "Fake Upgates shop on {} (sample data)\n",
         server.api_url()
     )?;
     for step in conversation() {

@@ -4,16 +4,25 @@
 //! fresh `Store` with the shop's credentials (fed through `wasi:config/store`), outbound HTTP
 //! under the shop's [`HttpPolicy`], a memory limit and an epoch deadline.
 
+pub mod admin;
 mod bindings;
 mod convert;
 pub mod demo;
+pub mod file_lock;
+pub mod logging;
 pub mod policy;
+mod precompiled;
 mod runtime;
 mod shop_state;
+pub mod shops_file;
 
 pub use policy::{HttpPolicy, InProcess, InProcessAsync, Origin};
-pub use runtime::{CallError, PluginRuntime, ShopConnection};
-pub use shop_state::{MAX_IN_FLIGHT, RateLimits};
+pub use precompiled::{CacheOutcome, PrecompiledCache};
+pub use runtime::{
+    Allocator, CallError, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MEMORY_LIMIT, PluginRuntime,
+    RuntimeOptions, ShopConnection,
+};
+pub use shop_state::{MAX_IN_FLIGHT, RateLimits, Stored};
 pub use upgates_core::{ActionInput, ActionName, Answer, Failure, ShopConfig, render};
 
 /// The release component, built by this crate's build script (or taken from

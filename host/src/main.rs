@@ -3,8 +3,11 @@
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use upgates_host::logging::LogFormat;
+use upgates_host::shops_file::{self, ShopsFile};
 use upgates_host::{
-    ActionInput, ActionName, PLUGIN_WASM, PluginRuntime, ShopConfig, ShopConnection, render,
+    ActionInput, ActionName, Allocator, PLUGIN_WASM, PluginRuntime, PrecompiledCache,
+    RuntimeOptions, ShopConnection, render,
 };
 
 #[derive(Parser)]
@@ -17,6 +20,32 @@ struct Cli {
     /// Use this component instead of the one built into the binary.
     #[arg(long, global = true, value_name = "WASM")]
     component: Option<std::path::PathBuf>,
+    /// Compile the component on every start instead of keeping it precompiled in the cache
+    /// (the variable takes 1/0, true/false, yes/no, on/off).
+    #[arg(
+        long,
+        global = true,
+        env = "UPGATES_NO_CACHE",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    no_cache: bool,
+    /// Where the precompiled component is kept [default: `upgates` in the user's cache
+    /// directory, e.g. ~/.cache/upgates].
+    #[arg(long, global = true, value_name = "DIR", env = "UPGATES_CACHE_DIR")]
+    cache_dir: Option<std::path::PathBuf>,
+    /// The shops file [default: upgates/shops.toml in the user's config directory].
+    #[arg(long, global = true, value_name = "FILE", env = "UPGATES_CONFIG")]
+    config: Option<std::path::PathBuf>,
+    /// Which shop of the shops file (its `default` otherwise).
+    #[arg(long, global = true, value_name = "NAME", env = "UPGATES_SHOP")]
+    shop: Option<String>,
+    /// Debug logs on stderr, and Upgates' remaining request quota after each call.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// Log lines as text or JSON.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,6 +72,11 @@ enum Command {
     OrderDocuments(OrderEmail),
     /// Start a fake shop with sample data and walk a customer conversation through all nine actions.
     Demo,
+    /// Check the API URL and the API user's rights for each action (one request); exits 1
+    /// when an action cannot work.
+    Check,
+    /// List the shop's order statuses (what set-order-status accepts).
+    Statuses,
 }
 
 #[derive(Args)]
@@ -104,7 +138,7 @@ impl Command {
             ..Default::default()
         };
         Some(match self {
-            Command::Demo => return None,
+            Command::Demo | Command::Check | Command::Statuses => return None,
             Command::VerifyOrder(a) => (ActionName::VerifyOrder, order(a)),
             Command::OrderDetail(a) => (ActionName::OrderDetail, order_email(a)),
             Command::CustomerEmail(a) => (ActionName::CustomerEmail, order(a)),
@@ -139,35 +173,65 @@ fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// The shop from `UPGATES_API_URL`, `UPGATES_API_LOGIN`, `UPGATES_API_KEY` and the optional
-/// `UPGATES_DEFAULT_COUNTRY_CODE`.
-fn shop_from_env() -> Result<ShopConnection, String> {
-    let config = ShopConfig::from_lookup(|key| std::env::var(env_var(key)).ok()).map_err(|f| {
-        format!("{} (the environment variables are UPGATES_API_URL, UPGATES_API_LOGIN, UPGATES_API_KEY)", f.message())
-    })?;
+/// The shop from the shops file (`--config`, `--shop`) with `UPGATES_API_URL`,
+/// `UPGATES_API_LOGIN`, `UPGATES_API_KEY`, `UPGATES_DEFAULT_COUNTRY_CODE` on top.
+fn shop_from(cli: &Cli) -> Result<ShopConnection, String> {
+    let (path, explicit) = match &cli.config {
+        Some(path) => (Some(path.clone()), true),
+        None => (shops_file::default_path(), false),
+    };
+    let file = match path {
+        Some(path) => ShopsFile::load(&path, explicit)?,
+        None => ShopsFile::default(),
+    };
+    let config = file.resolve(cli.shop.as_deref(), |var| std::env::var(var).ok())?;
     ShopConnection::new(config).map_err(|f| f.message())
 }
 
-/// `api-url` -> `UPGATES_API_URL`.
-fn env_var(key: &str) -> String {
-    format!("UPGATES_{}", key.replace('-', "_").to_ascii_uppercase())
+/// The precompiled cache the CLI uses: `--cache-dir`, else the user's cache directory; none
+/// with `--no-cache` (or when there is no cache directory).
+fn precompiled_cache(cli: &Cli) -> Option<PrecompiledCache> {
+    if cli.no_cache {
+        return None;
+    }
+    match &cli.cache_dir {
+        Some(dir) => Some(PrecompiledCache::new(dir)),
+        None => PrecompiledCache::user_default(),
+    }
 }
 
-fn load_runtime(component: Option<&std::path::Path>) -> Result<PluginRuntime, String> {
+fn load_runtime(
+    component: Option<&std::path::Path>,
+    cache: Option<PrecompiledCache>,
+) -> Result<PluginRuntime, String> {
+    let read;
     let wasm = match component {
         Some(path) => {
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
+            read =
+                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            &read[..]
         }
-        None => PLUGIN_WASM.to_vec(),
+        None => PLUGIN_WASM,
     };
-    PluginRuntime::new(&wasm).map_err(|e| format!("cannot load the component: {e:#}"))
+    let options = RuntimeOptions {
+        // One process, one call (the demo: one at a time): a small pool is all it needs.
+        allocator: Allocator::Pooling {
+            max_concurrent_calls: 4,
+        },
+        cache,
+        ..RuntimeOptions::default()
+    };
+    PluginRuntime::with_options(wasm, &options)
+        .map_err(|e| format!("cannot load the component: {e:#}"))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Some((action, input)) = cli.command.action() else {
-        let runtime = match load_runtime(cli.component.as_deref()) {
+    upgates_host::logging::init(cli.verbose, cli.log_format);
+    let cache = precompiled_cache(&cli);
+    if matches!(cli.command, Command::Demo) {
+        let runtime = match load_runtime(cli.component.as_deref(), cache) {
             Ok(r) => r,
             Err(e) => return usage_error(e),
         };
@@ -178,22 +242,92 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         };
-    };
-    let shop = match shop_from_env() {
+    }
+    let shop = match shop_from(&cli) {
         Ok(shop) => shop,
         Err(e) => return usage_error(e),
     };
-    let runtime = match load_runtime(cli.component.as_deref()) {
+    match cli.command {
+        Command::Check => return check(&shop).await,
+        Command::Statuses => return statuses(&shop).await,
+        _ => {}
+    }
+    let verbose = cli.verbose;
+    let component = cli.component.clone();
+    let Some((action, input)) = cli.command.action() else {
+        return usage_error("no action given");
+    };
+    let runtime = match load_runtime(component.as_deref(), cache) {
         Ok(r) => r,
         Err(e) => return usage_error(e),
     };
-    match runtime.call(&shop, action, &input).await {
+    // Other `upgates` processes may append to the same order: take turns across processes.
+    let _turn = match (action, &input.order) {
+        (ActionName::AppendNote, Some(order)) => {
+            match upgates_host::file_lock::lock_order(&shop.config, order) {
+                Ok(lock) => lock,
+                Err(e) => return usage_error(format!("cannot take the order's lock file: {e}")),
+            }
+        }
+        _ => None,
+    };
+    let result = runtime.call(&shop, action, &input).await;
+    if verbose {
+        print_quota(&shop);
+    }
+    match result {
         Ok(result) => {
             println!("{}", render(&result));
             ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("upgates: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The `X-Rate-Limit-*` figures of the last response, on stderr.
+fn print_quota(shop: &ShopConnection) {
+    match shop.policy.rate_limits() {
+        Some(r) => {
+            let show = |v: Option<u64>| v.map_or("?".to_owned(), |v| v.to_string());
+            eprintln!(
+                "upgates: quota left: {} this hour, {} today, {} in total",
+                show(r.hour_remaining),
+                show(r.day_remaining),
+                show(r.total_remaining)
+            );
+        }
+        None => eprintln!("upgates: Upgates reported no quota figures"),
+    }
+}
+
+async fn check(shop: &ShopConnection) -> ExitCode {
+    match upgates_host::admin::check(shop).await {
+        Ok(report) => {
+            print!("{}", report.to_text());
+            if report.all_actions_work() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(failure) => {
+            eprintln!("upgates check: {}", failure.message());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn statuses(shop: &ShopConnection) -> ExitCode {
+    match upgates_host::admin::statuses(shop).await {
+        Ok(list) => {
+            print!("{}", upgates_host::admin::statuses_text(&list));
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            eprintln!("upgates statuses: {}", failure.message());
             ExitCode::FAILURE
         }
     }

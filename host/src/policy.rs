@@ -163,6 +163,24 @@ impl HttpPolicy {
         self.shop.rate_limits()
     }
 
+    /// A request from the host itself (`upgates check`, `statuses`) under the same rules as
+    /// the component's: the shop's origin only, the limiter, the cache, the rate-limit record.
+    pub async fn request(&self, request: http::Request<Bytes>) -> Result<Stored, HttpError> {
+        if !self.allows(request.uri()) {
+            return Err(HttpError::HttpRequestDenied);
+        }
+        if request.method() == http::Method::GET {
+            self.get(request, None).await
+        } else {
+            self.forward(request, None).await
+        }
+    }
+
+    /// The lock appends to `order` take turns on in this process.
+    pub fn order_lock(&self, order: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.shop.order_lock(order)
+    }
+
     /// Requests that reached the shop from this process through this shop's state.
     pub fn upstream_requests(&self) -> u64 {
         self.shop.upstream_requests()
@@ -209,6 +227,10 @@ impl HttpPolicy {
             .await
             .map_err(|_| HttpError::InternalError(Some("the shop's limiter is closed".into())))?;
         let cap = self.max_response_bytes;
+        let (method, path) = (
+            request.method().clone(),
+            crate::logging::loggable_path(request.uri()).to_owned(),
+        );
         let (parts, body) = match &self.in_process {
             Some(handler) => handler(request).await.into_parts(),
             None => {
@@ -245,6 +267,7 @@ impl HttpPolicy {
             body,
         };
         self.shop.saw(&stored);
+        tracing::debug!(method = %method, path = %path, status = stored.status, bytes = stored.body.len(), "upstream");
         Ok(stored)
     }
 
@@ -263,6 +286,7 @@ impl HttpPolicy {
             return Ok(stored);
         }
         if let Some(hit) = self.shop.cached(&key) {
+            tracing::debug!(path = %crate::logging::loggable_path(request.uri()), "served from the cache");
             return Ok(hit);
         }
         let cell = self.shop.flight(&key);

@@ -3,7 +3,7 @@
 //! rate-limit figures Upgates reported.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -61,11 +61,18 @@ pub struct ShopState {
     in_flight: Mutex<HashMap<String, Arc<OnceCell<Stored>>>>,
     rate_limits: Mutex<Option<RateLimits>>,
     upstream_requests: std::sync::atomic::AtomicU64,
+    order_locks: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // The maps stay consistent even if a holder panicked: recover instead of spreading it.
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Default for ShopState {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl ShopState {
@@ -76,7 +83,21 @@ impl ShopState {
             in_flight: Mutex::new(HashMap::new()),
             rate_limits: Mutex::new(None),
             upstream_requests: std::sync::atomic::AtomicU64::new(0),
+            order_locks: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The lock read-modify-write actions on `order` take turns on. Entries go away with
+    /// their last holder.
+    pub fn order_lock(&self, order: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = lock(&self.order_locks);
+        if let Some(existing) = locks.get(order).and_then(Weak::upgrade) {
+            return existing;
+        }
+        locks.retain(|_, weak| weak.strong_count() > 0);
+        let fresh = Arc::new(tokio::sync::Mutex::new(()));
+        locks.insert(order.to_owned(), Arc::downgrade(&fresh));
+        fresh
     }
 
     /// The process-wide state of the shop identified by `key`.

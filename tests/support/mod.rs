@@ -86,7 +86,17 @@ impl Upstream for FakeUpstream {
     }
 
     fn now(&self) -> SystemTime {
-        now()
+        // The pinned date, with the real sub-second part: back-off jitter needs variety.
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        now() + Duration::from_nanos(u64::from(nanos))
+    }
+
+    async fn sleep(&self, duration: Duration) -> bool {
+        std::thread::sleep(duration);
+        true
     }
 }
 
@@ -197,7 +207,24 @@ pub fn check(case: &cases::Case, fake: &FakeShop, answer: &Value) {
     (case.after)(fake);
 }
 
+/// The `Authorization` header value of the sample shop's credentials.
+pub fn basic_auth() -> String {
+    format!("Basic {}", base64_credentials())
+}
+
 fn base64_credentials() -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(format!("{SAMPLE_LOGIN}:{SAMPLE_KEY}"))
+}
+
+/// Polls a future that never waits (the fake answers at once) to completion.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut context) {
+            return out;
+        }
+        std::thread::yield_now();
+    }
 }

@@ -1,0 +1,282 @@
+//! For the people who set a shop up: `upgates check` (is the API URL right, can the API user
+//! do what the nine actions need) and `upgates statuses` (what `set-order-status` accepts).
+//! These call Upgates from the host through the same policy as the component's requests.
+
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use serde_json::Value;
+use upgates_core::{ActionName, Failure};
+
+use crate::runtime::ShopConnection;
+use crate::shop_state::RateLimits;
+
+/// What an API user may do with one service (`GET /api/v2/status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Privilege {
+    Deny,
+    ReadOnly,
+    All,
+}
+
+impl Privilege {
+    fn parse(text: &str) -> Self {
+        match text {
+            "all" => Privilege::All,
+            "readonly" => Privilege::ReadOnly,
+            _ => Privilege::Deny,
+        }
+    }
+
+    fn allows(self, write: bool) -> bool {
+        match self {
+            Privilege::All => true,
+            Privilege::ReadOnly => !write,
+            Privilege::Deny => false,
+        }
+    }
+}
+
+/// The rights an action needs: (service, write?, required?). Optional ones only degrade it.
+fn needs(action: ActionName) -> &'static [(&'static str, bool, bool)] {
+    use ActionName::*;
+    match action {
+        VerifyOrder | CustomerEmail | VerifyCustomer | OrdersByPhone => &[("orders", false, true)],
+        OrderDetail => &[("orders", false, true), ("products", false, false)],
+        SetOrderStatus | ReplaceNote => &[("orders", true, true)],
+        AppendNote => &[("orders", false, true), ("orders", true, true)],
+        OrderDocuments => &[("orders", false, true), ("invoices", false, false)],
+    }
+}
+
+/// One line of the check's table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionCheck {
+    pub action: ActionName,
+    /// Works fully.
+    pub ok: bool,
+    /// What is missing, for people.
+    pub missing: Vec<String>,
+    /// Cannot work at all (a required right is missing).
+    pub broken: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct CheckReport {
+    /// A warning when the URL does not look like an Upgates API URL.
+    pub url_warning: Option<String>,
+    pub actions: Vec<ActionCheck>,
+    pub rate_limits: Option<RateLimits>,
+}
+
+impl CheckReport {
+    /// True when every action can work (optional rights may still be missing).
+    pub fn all_actions_work(&self) -> bool {
+        self.actions.iter().all(|a| !a.broken)
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        if let Some(warning) = &self.url_warning {
+            let _ = writeln!(out, "warning: {warning}");
+        }
+        let _ = writeln!(out, "{:<18} rights", "action");
+        for a in &self.actions {
+            let verdict = if a.ok {
+                "ok".to_owned()
+            } else if a.broken {
+                format!("CANNOT WORK: missing {}", a.missing.join(", "))
+            } else {
+                format!("works, degraded: missing {}", a.missing.join(", "))
+            };
+            let _ = writeln!(out, "{:<18} {verdict}", a.action.as_str());
+        }
+        match &self.rate_limits {
+            Some(r) => {
+                let show = |v: Option<u64>| v.map_or("?".to_owned(), |v| v.to_string());
+                let _ = writeln!(
+                    out,
+                    "quota: {} of {} left this hour, {} of {} today, {} in total",
+                    show(r.hour_remaining),
+                    show(r.hour),
+                    show(r.day_remaining),
+                    show(r.day),
+                    show(r.total_remaining)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "quota: Upgates sent no X-Rate-Limit-* headers");
+            }
+        }
+        out
+    }
+}
+
+/// `https://<shop>.admin.<server>.upgates.com/api/v2`, the shape the admin shows.
+pub fn url_warning(api_url: &str) -> Option<String> {
+    let rest = api_url.strip_prefix("https://").unwrap_or_default();
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let labels: Vec<&str> = host.split('.').collect();
+    let shaped = labels.len() == 5
+        && labels[1] == "admin"
+        && labels[3] == "upgates"
+        && labels[4] == "com"
+        && path.trim_end_matches('/') == "api/v2";
+    (!shaped).then(|| {
+        "the API URL is not shaped like https://<shop>.admin.<server>.upgates.com/api/v2 (copy it from Doplňky > API)".into()
+    })
+}
+
+async fn get_json(
+    shop: &ShopConnection,
+    path: &str,
+) -> Result<(Value, Option<RateLimits>), Failure> {
+    let credentials = format!("{}:{}", shop.config.login, shop.config.key);
+    let request = http::Request::get(format!("{}{path}", shop.config.api_url))
+        .header(
+            http::header::AUTHORIZATION,
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(credentials)
+            ),
+        )
+        .header(http::header::ACCEPT, "application/json")
+        .header(http::header::CACHE_CONTROL, "no-cache")
+        .body(Bytes::new())
+        .map_err(|_| Failure::Misconfigured("`api-url` is not a valid URL".into()))?;
+    let stored = tokio::time::timeout(shop.policy.call_timeout, shop.policy.request(request))
+        .await
+        .map_err(|_| Failure::Timeout)?
+        .map_err(|e| Failure::Upstream(format!("request failed: {e}")))?;
+    let response = upgates_core::ApiResponse {
+        status: stored.status,
+        headers: stored
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect(),
+        body: stored.body.to_vec(),
+    };
+    upgates_core::api::check_status(&response)?;
+    let json = serde_json::from_slice(&response.body)
+        .map_err(|_| Failure::Upstream("the response is not valid JSON".into()))?;
+    Ok((json, shop.policy.rate_limits()))
+}
+
+/// One `GET /api/v2/status`: the rights of the API user against what each action needs.
+pub async fn check(shop: &ShopConnection) -> Result<CheckReport, Failure> {
+    let (status, rate_limits) = get_json(shop, "/status").await?;
+    let services = status
+        .get("services")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let privilege = |service: &str| {
+        services
+            .iter()
+            .find(|s| s.get("service").and_then(Value::as_str) == Some(service))
+            .and_then(|s| s.get("privilege").and_then(Value::as_str))
+            .map_or(Privilege::Deny, Privilege::parse)
+    };
+    let actions = ActionName::ALL
+        .into_iter()
+        .map(|action| {
+            let mut missing = Vec::new();
+            let mut broken = false;
+            for &(service, write, required) in needs(action) {
+                if !privilege(service).allows(write) {
+                    missing.push(format!(
+                        "{service} {}",
+                        if write { "write" } else { "read" }
+                    ));
+                    broken |= required;
+                }
+            }
+            ActionCheck {
+                action,
+                ok: missing.is_empty(),
+                missing,
+                broken,
+            }
+        })
+        .collect();
+    Ok(CheckReport {
+        url_warning: url_warning(&shop.config.api_url),
+        actions,
+        rate_limits,
+    })
+}
+
+/// One order status: its id, type and names per language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusInfo {
+    pub id: i64,
+    pub kind: String,
+    pub names: Vec<(String, String)>,
+}
+
+/// `GET /api/v2/order-statuses`.
+pub async fn statuses(shop: &ShopConnection) -> Result<Vec<StatusInfo>, Failure> {
+    let (body, _) = get_json(shop, "/order-statuses").await?;
+    let list = body
+        .get("order_statuses")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    Ok(list
+        .iter()
+        .filter_map(|s| {
+            Some(StatusInfo {
+                id: s.get("id")?.as_i64()?,
+                kind: s
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                names: s
+                    .get("descriptions")
+                    .and_then(Value::as_array)
+                    .map(|d| {
+                        d.iter()
+                            .filter_map(|d| {
+                                Some((
+                                    d.get("language_id")?.as_str()?.to_owned(),
+                                    d.get("name")?.as_str()?.to_owned(),
+                                ))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+        })
+        .collect())
+}
+
+pub fn statuses_text(statuses: &[StatusInfo]) -> String {
+    let mut out = format!("{:<6} {:<20} names\n", "id", "type");
+    for s in statuses {
+        let names: Vec<String> = s
+            .names
+            .iter()
+            .map(|(lang, name)| format!("{lang}: {name}"))
+            .collect();
+        let _ = writeln!(out, "{:<6} {:<20} {}", s.id, s.kind, names.join(" | "));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_shape() {
+        assert_eq!(
+            url_warning("https://demo.admin.s1.upgates.com/api/v2"),
+            None
+        );
+        assert!(url_warning("https://demo.upgates.com/api/v2").is_some());
+        assert!(url_warning("https://demo.admin.s1.upgates.com/api").is_some());
+    }
+}

@@ -1,0 +1,36 @@
+//! Logs to stderr with `tracing`: warnings by default, debug with `-v`, text or JSON lines.
+//!
+//! What is logged is chosen so nothing personal or secret is: actions, outcomes, timings,
+//! request methods, paths (never queries: they carry phone numbers) and statuses. No
+//! credentials, no e-mails, no phones, no note texts.
+
+use tracing_subscriber::EnvFilter;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Installs the subscriber; `RUST_LOG` still wins when set.
+pub fn init(verbose: bool, format: LogFormat) {
+    let default = if verbose {
+        "upgates=debug,upgates_host=debug,warn"
+    } else {
+        "warn"
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// The path of a request URI, for logs: the query (phone numbers, dates) is left out.
+pub fn loggable_path(uri: &http::Uri) -> &str {
+    uri.path()
+}

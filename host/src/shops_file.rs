@@ -1,0 +1,176 @@
+//! Several shops in one TOML file (`--config`, default `upgates/shops.toml` in the user's
+//! config dir), chosen with `--shop NAME`; `UPGATES_*` environment variables override.
+//!
+//! ```toml
+//! default = "cz"
+//!
+//! [shops.cz]
+//! api_url = "https://myshop.admin.s1.upgates.com/api/v2"
+//! api_login = "bot"
+//! api_key = "..."              # or: api_key_env = "MYSHOP_CZ_KEY"
+//! default_country_code = "420"
+//!
+//! [shops.sk]
+//! api_url = "https://myshop-sk.admin.s2.upgates.com/api/v2"
+//! api_login = "bot"
+//! api_key_env = "MYSHOP_SK_KEY"
+//! default_country_code = "421"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use upgates_core::ShopConfig;
+use upgates_core::config::{
+    KEY_API_KEY, KEY_API_LOGIN, KEY_API_URL, KEY_DEFAULT_COUNTRY_CODE, KEY_VERIFY_APPENDS,
+};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopsFile {
+    /// The shop used without `--shop`.
+    pub default: Option<String>,
+    #[serde(default)]
+    pub shops: BTreeMap<String, ShopEntry>,
+}
+
+/// One shop. `Debug` never shows the key.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopEntry {
+    pub api_url: Option<String>,
+    pub api_login: Option<String>,
+    pub api_key: Option<String>,
+    /// The name of an environment variable holding the key (keeps it out of the file).
+    pub api_key_env: Option<String>,
+    pub default_country_code: Option<String>,
+    pub verify_appends: Option<bool>,
+}
+
+impl std::fmt::Debug for ShopEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShopEntry")
+            .field("api_url", &self.api_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("api_key_env", &self.api_key_env)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The default file: `<config dir>/upgates/shops.toml`.
+pub fn default_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("upgates").join("shops.toml"))
+}
+
+impl ShopsFile {
+    /// Reads `path`; a missing default file is an empty one, a missing named file an error.
+    pub fn load(path: &Path, named_explicitly: bool) -> Result<Self, String> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| {
+                // toml's message quotes the offending line, which may hold a key: keep the position only.
+                let at = e
+                    .span()
+                    .map(|s| format!(" at byte {}", s.start))
+                    .unwrap_or_default();
+                format!(
+                    "{} is not a valid shops file{at}: {}",
+                    path.display(),
+                    e.message()
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named_explicitly => {
+                Ok(Self::default())
+            }
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+
+    fn entry(&self, shop: Option<&str>) -> Result<Option<&ShopEntry>, String> {
+        match shop.or(self.default.as_deref()) {
+            Some(name) => self.shops.get(name).map(Some).ok_or_else(|| {
+                let known: Vec<&str> = self.shops.keys().map(String::as_str).collect();
+                format!(
+                    "no shop named `{name}` in the shops file (it has: {})",
+                    known.join(", ")
+                )
+            }),
+            None if self.shops.len() == 1 => Ok(self.shops.values().next()),
+            None if self.shops.is_empty() => Ok(None),
+            None => Err("the shops file has several shops: choose one with --shop NAME".into()),
+        }
+    }
+
+    /// The shop's settings: the file's entry with `env` (e.g. `UPGATES_API_KEY`) on top.
+    pub fn resolve(
+        &self,
+        shop: Option<&str>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<ShopConfig, String> {
+        let entry = self.entry(shop)?;
+        let from_file = |key: &str| -> Option<String> {
+            let e = entry?;
+            match key {
+                KEY_API_URL => e.api_url.clone(),
+                KEY_API_LOGIN => e.api_login.clone(),
+                KEY_API_KEY => e.api_key.clone().or_else(|| env(e.api_key_env.as_deref()?)),
+                KEY_DEFAULT_COUNTRY_CODE => e.default_country_code.clone(),
+                KEY_VERIFY_APPENDS => e.verify_appends.map(|v| v.to_string()),
+                _ => None,
+            }
+        };
+        let env_name =
+            |key: &str| format!("UPGATES_{}", key.replace('-', "_").to_ascii_uppercase());
+        ShopConfig::from_lookup(|key| env(&env_name(key)).or_else(|| from_file(key))).map_err(|f| {
+            format!(
+                "{} (set it in the shops file or in the environment: UPGATES_API_URL, UPGATES_API_LOGIN, UPGATES_API_KEY)",
+                f.message()
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"
+default = "cz"
+[shops.cz]
+api_url = "https://a.admin.s1.upgates.com/api/v2"
+api_login = "bot"
+api_key = "file-key"
+[shops.sk]
+api_url = "https://b.admin.s2.upgates.com/api/v2"
+api_login = "bot"
+api_key_env = "SK_KEY"
+default_country_code = "421"
+"#;
+
+    #[test]
+    fn picks_shops_and_env_overrides() {
+        let file: ShopsFile = toml::from_str(FILE).unwrap();
+        let none = |_: &str| None;
+        assert_eq!(file.resolve(None, none).unwrap().key, "file-key");
+        let sk = file
+            .resolve(Some("sk"), |k| {
+                (k == "SK_KEY").then(|| "env-key".to_string())
+            })
+            .unwrap();
+        assert_eq!(
+            (sk.key.as_str(), sk.default_country_code.as_str()),
+            ("env-key", "421")
+        );
+        let overridden = file
+            .resolve(Some("cz"), |k| {
+                (k == "UPGATES_API_KEY").then(|| "override".to_string())
+            })
+            .unwrap();
+        assert_eq!(overridden.key, "override");
+        let err = file.resolve(Some("de"), none).unwrap_err();
+        assert!(err.contains("cz, sk"));
+        let missing = file.resolve(Some("sk"), none).unwrap_err();
+        assert!(missing.contains("`api-key` is not set") && !missing.contains("env-key"));
+        assert!(!format!("{:?}", file.shops["cz"]).contains("file-key"));
+    }
+}

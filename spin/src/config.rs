@@ -1,0 +1,100 @@
+//! Settings from Spin variables (`spin.toml`; `SPIN_VARIABLE_*` with `spin up`, Kubernetes
+//! secrets on SpinKube). The shop's keys are the component's `wasi:config` keys with `_` for
+//! `-` (`api-url` → `api_url`), validated by the same `ShopConfig::from_lookup`.
+//!
+//! Read on every request: a provider may rotate a key between requests, and a lookup is far
+//! cheaper than the request to Upgates that follows.
+
+use std::collections::HashMap;
+
+use spin_sdk::variables::{self, Error};
+use upgates_core::ShopConfig;
+use upgates_core::config::{
+    KEY_API_KEY, KEY_API_LOGIN, KEY_API_URL, KEY_DEFAULT_COUNTRY_CODE, KEY_VERIFY_APPENDS,
+};
+
+use crate::reply::Rejection;
+
+/// The token callers send as `Authorization: Bearer <bot_token>`.
+pub const BOT_TOKEN: &str = "bot_token";
+/// Shorter tokens are refused as a configuration error: they can be guessed.
+pub const MIN_TOKEN_LEN: usize = 16;
+
+/// The shop's settings, as `wasi:config` keys; the last two are optional.
+const SHOP_KEYS: [&str; 5] = [
+    KEY_API_URL,
+    KEY_API_LOGIN,
+    KEY_API_KEY,
+    KEY_DEFAULT_COUNTRY_CODE,
+    KEY_VERIFY_APPENDS,
+];
+
+pub async fn bot_token() -> Result<String, Rejection> {
+    let token = variable(BOT_TOKEN)
+        .await?
+        .ok_or_else(|| Rejection::Misconfigured(format!("`{BOT_TOKEN}` is not set")))?;
+    if token.len() < MIN_TOKEN_LEN || token.bytes().any(|b| !b.is_ascii_graphic()) {
+        return Err(Rejection::Misconfigured(format!(
+            "`{BOT_TOKEN}` must be at least {MIN_TOKEN_LEN} printable characters without spaces"
+        )));
+    }
+    Ok(token)
+}
+
+pub async fn shop() -> Result<ShopConfig, Rejection> {
+    let mut values = HashMap::new();
+    for key in SHOP_KEYS {
+        if let Some(value) = variable(&spin_name(key)).await? {
+            values.insert(key, value);
+        }
+    }
+    ShopConfig::from_lookup(|key| values.get(key).cloned()).map_err(|failure| match failure {
+        upgates_core::Failure::Misconfigured(why) => Rejection::Misconfigured(in_spin_terms(&why)),
+        other => Rejection::Misconfigured(other.message()),
+    })
+}
+
+/// A variable's value; `None` when it is not defined for this component or empty.
+async fn variable(name: &str) -> Result<Option<String>, Rejection> {
+    match variables::get(name).await {
+        Ok(value) if value.trim().is_empty() => Ok(None),
+        Ok(value) => Ok(Some(value.trim().to_owned())),
+        Err(Error::Undefined(_) | Error::InvalidName(_)) => Ok(None),
+        // The provider's text might quote what it read: not passed on.
+        Err(Error::Provider(_) | Error::Other(_)) => Err(Rejection::Misconfigured(format!(
+            "`{name}` could not be read from the variables provider"
+        ))),
+    }
+}
+
+/// The Spin variable for a `wasi:config` key: `api-url` → `api_url`.
+fn spin_name(key: &str) -> String {
+    key.replace('-', "_")
+}
+
+/// Core's messages name the `wasi:config` keys; here they are Spin variables.
+fn in_spin_terms(message: &str) -> String {
+    SHOP_KEYS.iter().fold(message.to_owned(), |message, key| {
+        message.replace(&format!("`{key}`"), &format!("`{}`", spin_name(key)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spin_names_for_config_keys() {
+        assert_eq!(spin_name(KEY_API_URL), "api_url");
+        assert_eq!(spin_name(KEY_DEFAULT_COUNTRY_CODE), "default_country_code");
+        assert_eq!(
+            in_spin_terms("`api-login` must be non-empty, without `:`"),
+            "`api_login` must be non-empty, without `:`"
+        );
+        let err = ShopConfig::from_lookup(|_| None).unwrap_err();
+        assert_eq!(
+            in_spin_terms(&err.message()),
+            "shop configuration: `api_url` is not set"
+        );
+    }
+}

@@ -1,0 +1,156 @@
+//! Responses: the actions' answers and the JSON errors, all `{"ok":...}` objects.
+
+use bytes::Bytes;
+use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderValue, Method, StatusCode};
+use http_body_util::Full;
+use serde_json::{Value, json};
+use upgates_core::{Answer, Failure, render};
+
+pub type Reply = http::Response<Full<Bytes>>;
+
+/// A request that gets no action answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    /// 404: no such route.
+    NoRoute,
+    /// 405: the route takes another method.
+    WrongMethod { allow: Method },
+    /// 401: no or a wrong `Authorization: Bearer` token.
+    Unauthenticated,
+    /// 400: the body is not a JSON object of the action's inputs.
+    BadRequest(String),
+    /// 413: the body is larger than [`crate::request::MAX_BODY_BYTES`].
+    TooLarge,
+    /// 500: a Spin variable is missing or invalid (the message names it, never its value).
+    Misconfigured(String),
+}
+
+impl Rejection {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Rejection::NoRoute => StatusCode::NOT_FOUND,
+            Rejection::WrongMethod { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Rejection::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Rejection::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::Misconfigured(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The JSON body: the shape of an action's "Ne".
+    pub fn body(&self) -> Value {
+        let (reason, message) = match self {
+            Rejection::NoRoute => (
+                "no-route",
+                "no such route: POST /v1/<action> or GET /v1/health".to_owned(),
+            ),
+            Rejection::WrongMethod { allow } => (
+                "method-not-allowed",
+                format!("this route takes {allow} only"),
+            ),
+            Rejection::Unauthenticated => (
+                "unauthenticated",
+                "send `Authorization: Bearer <bot_token>`".to_owned(),
+            ),
+            Rejection::BadRequest(why) => ("bad-request", why.clone()),
+            Rejection::TooLarge => (
+                "too-large",
+                format!(
+                    "the body is larger than {} bytes",
+                    crate::request::MAX_BODY_BYTES
+                ),
+            ),
+            // The same words as the component's `misconfigured` answer.
+            Rejection::Misconfigured(why) => {
+                return render(&Err(Failure::Misconfigured(why.clone())));
+            }
+        };
+        json!({ "ok": false, "reason": reason, "message": message })
+    }
+
+    pub fn into_reply(self) -> Reply {
+        let mut reply = json_reply(self.status(), &self.body());
+        let headers = reply.headers_mut();
+        match self {
+            Rejection::WrongMethod { allow } => {
+                if let Ok(value) = HeaderValue::from_str(allow.as_str()) {
+                    headers.insert(ALLOW, value);
+                }
+            }
+            Rejection::Unauthenticated => {
+                headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
+        }
+        reply
+    }
+}
+
+/// `200` with the CLI's JSON for the action's result, "Ano" or "Ne".
+pub fn answer(result: &Result<Answer, Failure>) -> Reply {
+    json_reply(StatusCode::OK, &render(result))
+}
+
+pub fn health() -> Reply {
+    json_reply(
+        StatusCode::OK,
+        &json!({ "ok": true, "service": "upgates-bot", "version": env!("CARGO_PKG_VERSION") }),
+    )
+}
+
+fn json_reply(status: StatusCode, body: &Value) -> Reply {
+    let mut reply = http::Response::new(Full::new(Bytes::from(body.to_string())));
+    *reply.status_mut() = status;
+    let headers = reply.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    // Answers carry customers' data: no cache on the way may keep them.
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejections_are_json_with_their_status_and_headers() {
+        let reply = Rejection::WrongMethod {
+            allow: Method::POST,
+        }
+        .into_reply();
+        assert_eq!(reply.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(reply.headers()[ALLOW], "POST");
+        assert_eq!(reply.headers()[CONTENT_TYPE], "application/json");
+        let reply = Rejection::Unauthenticated.into_reply();
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(reply.headers()[WWW_AUTHENTICATE], "Bearer");
+        assert_eq!(
+            Rejection::Misconfigured("`api_key` is not set".into()).body(),
+            json!({"ok": false, "reason": "misconfigured",
+                   "message": "shop configuration: `api_key` is not set"})
+        );
+        assert_eq!(Rejection::TooLarge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[test]
+    fn answers_are_the_clis_json() {
+        let reply = answer(&Err(Failure::NotFound));
+        assert_eq!(reply.status(), StatusCode::OK);
+        assert_eq!(reply.headers()[CACHE_CONTROL], "no-store");
+        let body: Value = serde_json::from_slice(&body_of(reply)).unwrap();
+        assert_eq!(body, render(&Err(Failure::NotFound)));
+    }
+
+    /// A `Full` body is ready at the first poll.
+    fn body_of(reply: Reply) -> Bytes {
+        use http_body_util::BodyExt as _;
+        let mut body = reply.into_body();
+        let mut frame = std::pin::pin!(body.frame());
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        match frame.as_mut().poll(&mut context) {
+            std::task::Poll::Ready(Some(Ok(frame))) => frame.into_data().unwrap(),
+            _ => panic!("a full body"),
+        }
+    }
+}

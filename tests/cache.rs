@@ -1,0 +1,111 @@
+//! The host's GET cache on the demo conversation: fewer paid requests, never a stale read
+//! before a write or after one.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::{in_process, runtime, sample_shop};
+use upgates_core::{ActionInput, ActionName, Answer, render};
+
+fn input(json: Value) -> ActionInput {
+    serde_json::from_value(json).unwrap()
+}
+
+/// verify-order, verify-customer, order-detail, order-documents, append-note,
+/// set-order-status on one order; returns the upstream requests and the final status read.
+async fn conversation(cache_ttl: Duration) -> (Vec<String>, Value) {
+    let fake = sample_shop();
+    let mut shop = in_process(&fake);
+    shop.policy.cache_ttl = cache_ttl;
+    shop.policy.code_list_ttl = cache_ttl;
+    let order = json!({"order": "2025000124"});
+    let verified = json!({"order": "2025000124", "email": "jana.novakova@example.cz"});
+    let steps = [
+        (ActionName::VerifyOrder, order.clone()),
+        (ActionName::VerifyCustomer, verified.clone()),
+        (ActionName::OrderDetail, verified.clone()),
+        (ActionName::OrderDocuments, verified),
+        (
+            ActionName::AppendNote,
+            json!({"order": "2025000124", "text": "Bot: zákazník ověřen."}),
+        ),
+        (
+            ActionName::SetOrderStatus,
+            json!({"order": "2025000124", "status": "Vyřizuje se"}),
+        ),
+    ];
+    for (action, args) in steps {
+        let result = runtime().call(&shop, action, &input(args)).await.unwrap();
+        assert!(result.is_ok(), "{action}: {result:?}");
+    }
+    let requests = fake
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    // The read after the write must see it.
+    let after = runtime()
+        .call(&shop, ActionName::VerifyOrder, &input(order))
+        .await
+        .unwrap();
+    (requests, render(&after)["vars"]["status"].clone())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cache_saves_a_third_of_the_requests_and_reads_stay_fresh() {
+    let (off, status_off) = conversation(Duration::ZERO).await;
+    let (on, status_on) = conversation(Duration::from_secs(30)).await;
+    assert_eq!(off.len(), 9, "{off:#?}");
+    assert_eq!(on.len(), 6, "{on:#?}");
+    assert!(on.len() * 10 <= off.len() * 7, "at least 30 % fewer");
+    assert_eq!(
+        on,
+        [
+            "GET /api/v2/orders/2025000124",
+            "GET /api/v2/products/simple",
+            "GET /api/v2/invoices/FV2025001",
+            // append-note's read is marked no-cache: it goes upstream despite the cached order.
+            "GET /api/v2/orders/2025000124",
+            "PUT /api/v2/orders",
+            "PUT /api/v2/orders",
+        ]
+    );
+    assert_eq!(status_off, json!("Vyřizuje se"));
+    assert_eq!(
+        status_on,
+        json!("Vyřizuje se"),
+        "a read after the PUT came from a stale cache"
+    );
+    eprintln!(
+        "demo conversation: {} upstream requests with the cache off, {} with it on",
+        off.len(),
+        on.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_limit_figures_are_kept() {
+    let fake = sample_shop();
+    fake.set_quota(50, 600);
+    let shop = in_process(&fake);
+    let result = runtime()
+        .call(
+            &shop,
+            ActionName::VerifyOrder,
+            &input(json!({"order": "2025000123"})),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(result, Ok(Answer::Summary(_))));
+    let limits = shop
+        .policy
+        .rate_limits()
+        .expect("the fake sends X-Rate-Limit-* headers");
+    assert_eq!((limits.hour, limits.day), (Some(50), Some(600)));
+    assert_eq!(
+        (limits.hour_remaining, limits.day_remaining),
+        (Some(49), Some(600))
+    );
+}

@@ -1,0 +1,733 @@
+//! The Spin app (`spin/`, spin-sdk 7, WASIp3) served by wasmtime 48, no spin CLI: the
+//! component's `wasi:http/handler@0.3.0` export gets the requests, a stub `spin:variables`
+//! answers its settings, and its outbound requests go through the host's `HttpPolicy` (the
+//! same hook as the plugin's tests) to the fake shop in-process. The policy allows only the
+//! shop's origin, as Spin's `allowed_outbound_hosts` does.
+
+mod support;
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode};
+use http_body_util::{BodyExt as _, Full};
+use serde_json::{Value, json};
+use support::{API_URL, Sent, cases, sample_shop, sent};
+use upgates_core::ActionName;
+use upgates_fake_shop::{FakeShop, Fault, SAMPLE_KEY, SAMPLE_LOGIN};
+use upgates_host::HttpPolicy;
+use wasmtime::component::{Accessor, Component, HasData, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{HostWallClock, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::p3::bindings::ServicePre;
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+mod spin_variables {
+    wasmtime::component::bindgen!({
+        inline: "package upgates:spin-harness; world host { import spin:variables/variables@3.0.0; }",
+        // Vendored from the spin-sdk 7.0.0 crate (wit/deps/spin-variables@3.0.0).
+        path: "../tests/wit-spin",
+    });
+}
+use spin_variables::spin::variables::variables as spin_vars;
+
+const TOKEN: &str = "test-bot-token-0123456789";
+
+/// The settings `spin up` would get from `SPIN_VARIABLE_*`.
+fn variables() -> HashMap<String, String> {
+    HashMap::from(
+        [
+            ("api_url", API_URL),
+            ("api_login", SAMPLE_LOGIN),
+            ("api_key", SAMPLE_KEY),
+            ("bot_token", TOKEN),
+            ("default_country_code", "420"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    )
+}
+
+// --- the harness ------------------------------------------------------------------------
+
+/// Per request: WASI (pinned clock, stderr captured), wasi:http under the shop's policy, the
+/// Spin variables.
+struct State {
+    table: ResourceTable,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    policy: HttpPolicy,
+    variables: HashMap<String, String>,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for State {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.policy,
+        }
+    }
+}
+
+/// `spin:variables` over [`State::variables`]: an absent name is `undefined`, as in Spin.
+struct SpinVariables;
+
+impl HasData for SpinVariables {
+    type Data<'a> = &'a mut State;
+}
+
+impl spin_vars::Host for &mut State {}
+
+impl<T> spin_vars::HostWithStore<T> for SpinVariables {
+    async fn get(accessor: &Accessor<T, Self>, name: String) -> Result<String, spin_vars::Error> {
+        accessor
+            .with(|mut access| access.get().variables.get(&name).cloned())
+            .ok_or(spin_vars::Error::Undefined(name))
+    }
+}
+
+struct FixedClock;
+
+impl HostWallClock for FixedClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+
+    fn now(&self) -> Duration {
+        support::now().duration_since(UNIX_EPOCH).unwrap()
+    }
+}
+
+/// The Spin component, compiled and linked once per test binary.
+fn spin_app() -> &'static (Engine, ServicePre<State>) {
+    static APP: OnceLock<(Engine, ServicePre<State>)> = OnceLock::new();
+    APP.get_or_init(|| {
+        let mut config = Config::new();
+        config.wasm_component_model_async(true);
+        let engine = Engine::new(&config).unwrap();
+        let component = Component::from_file(&engine, env!("UPGATES_SPIN_WASM_PATH")).unwrap();
+        let mut linker = Linker::new(&engine);
+        // Rust std imports wasi:cli etc. @0.2; the SDK wasi:http @0.3 and spin:variables.
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
+        wasmtime_wasi::p3::add_to_linker(&mut linker).unwrap();
+        wasmtime_wasi_http::p3::add_to_linker(&mut linker).unwrap();
+        spin_vars::add_to_linker::<_, SpinVariables>(&mut linker, |state| state).unwrap();
+        let pre = ServicePre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
+        (engine, pre)
+    })
+}
+
+/// What came back, and what the app wrote to stderr (Spin's log).
+#[derive(Debug)]
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    json: Value,
+    log: String,
+}
+
+/// One request through a fresh instance, with `variables` and the `fake` shop behind the
+/// policy for [`API_URL`]'s origin.
+async fn serve(
+    fake: &FakeShop,
+    variables: HashMap<String, String>,
+    request: http::Request<Full<Bytes>>,
+) -> Reply {
+    let (engine, pre) = spin_app();
+    let handler = fake.clone();
+    let policy = HttpPolicy::for_shop(&support::config(API_URL))
+        .unwrap()
+        .isolated()
+        .with_in_process(Arc::new(move |request| handler.handle(request)));
+    let stderr = MemoryOutputPipe::new(64 << 10);
+    let wasi = WasiCtx::builder()
+        .wall_clock(FixedClock)
+        .stderr(stderr.clone())
+        .build();
+    let mut store = Store::new(
+        engine,
+        State {
+            table: ResourceTable::new(),
+            wasi,
+            http: WasiHttpCtx::new(),
+            policy,
+            variables,
+        },
+    );
+    let service = pre.instantiate_async(&mut store).await.unwrap();
+    let (request, request_io) =
+        wasmtime_wasi_http::p3::Request::from_http(&mut store.data_mut().policy, request);
+    let (status, headers, body) = store
+        .run_concurrent(async |accessor| {
+            let response = service.handle(accessor, request).await?.unwrap();
+            let response = accessor.with(|access| response.into_http(access, async { Ok(()) }))?;
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await?.to_bytes();
+            request_io.await?;
+            wasmtime::Result::<_>::Ok((parts.status, parts.headers, body))
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let json = serde_json::from_slice(&body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&body)));
+    Reply {
+        status,
+        headers,
+        json,
+        log: String::from_utf8_lossy(&stderr.contents()).into_owned(),
+    }
+}
+
+fn request(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> http::Request<Full<Bytes>> {
+    let mut builder = http::Request::builder()
+        .method(method)
+        .uri(format!("http://upgates-bot.example{path}"))
+        .header("content-type", "application/json");
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    builder
+        .body(Full::new(Bytes::from(body.to_owned())))
+        .unwrap()
+}
+
+/// `POST /v1/<action>` with the right token.
+fn post(action: ActionName, body: &Value) -> http::Request<Full<Bytes>> {
+    request(
+        Method::POST,
+        &format!("/v1/{action}"),
+        Some(TOKEN),
+        &body.to_string(),
+    )
+}
+
+fn assert_error(reply: &Reply, status: u16, reason: &str, message: &str) {
+    assert_eq!(reply.status.as_u16(), status, "{reply:?}");
+    assert_eq!(
+        reply.json,
+        json!({"ok": false, "reason": reason, "message": message}),
+        "{reply:?}"
+    );
+    assert_eq!(reply.headers["content-type"], "application/json");
+}
+
+// --- the nine routes ----------------------------------------------------------------------
+
+/// Every case of the action table (each action's "Ano" and "Ne" paths, the exact requests
+/// and the shop's state afterwards): the Spin answer is the CLI's JSON, with status 200.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_case_through_the_spin_app() {
+    let mut seen = HashMap::<ActionName, (bool, bool)>::new();
+    for case in cases::all() {
+        let fake = sample_shop();
+        (case.setup)(&fake);
+        let reply = serve(&fake, variables(), post(case.action, &case.input)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}: {reply:?}", case.name);
+        assert_eq!(reply.headers["cache-control"], "no-store", "{}", case.name);
+        support::check(&case, &fake, &reply.json);
+        let (yes, no) = seen.entry(case.action).or_default();
+        if reply.json["ok"] == json!(true) {
+            *yes = true;
+        } else {
+            *no = true;
+        }
+    }
+    for action in ActionName::ALL {
+        assert_eq!(
+            seen.get(&action),
+            Some(&(true, true)),
+            "{action}: an Ano and a Ne"
+        );
+    }
+}
+
+/// The same answers as the plugin, side by side, for one "Ano" and one "Ne" per action.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_json_as_the_plugin() {
+    let samples = [
+        (ActionName::VerifyOrder, json!({"order": "2025000124"})),
+        (
+            ActionName::OrderDetail,
+            json!({"order": "2025000123", "email": "jana.novakova@example.cz"}),
+        ),
+        (ActionName::CustomerEmail, json!({"order": "2025000125"})),
+        (
+            ActionName::SetOrderStatus,
+            json!({"order": "2025000123", "status": "Odeslaná"}),
+        ),
+        (
+            ActionName::VerifyCustomer,
+            json!({"order": "2025000124", "email": "x@example.cz"}),
+        ),
+        (
+            ActionName::OrdersByPhone,
+            json!({"phone": "601 223 344", "days": 60}),
+        ),
+        (
+            ActionName::AppendNote,
+            json!({"order": "9999999", "text": "x"}),
+        ),
+        (
+            ActionName::ReplaceNote,
+            json!({"order": "2025000124", "text": "Nová"}),
+        ),
+        (
+            ActionName::OrderDocuments,
+            json!({"order": "2025000124", "email": "jana.novakova@example.cz"}),
+        ),
+    ];
+    for (action, input) in samples {
+        let (plugin_shop, spin_shop) = (sample_shop(), sample_shop());
+        let input_struct = serde_json::from_value(input.clone()).unwrap();
+        let plugin = support::run_wasm(&plugin_shop, action, &input_struct).await;
+        let spin = serve(&spin_shop, variables(), post(action, &input)).await;
+        assert_eq!(spin.json, plugin, "{action}");
+        assert_eq!(sent(&spin_shop), sent(&plugin_shop), "{action}: requests");
+    }
+}
+
+// --- what the HTTP layer refuses ------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_needs_no_token_and_no_shop() {
+    let fake = sample_shop();
+    let reply = serve(
+        &fake,
+        HashMap::new(),
+        request(Method::GET, "/v1/health", None, ""),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json["ok"], json!(true));
+    assert_eq!(reply.json["service"], json!("upgates-bot"));
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_or_wrong_token_is_401_without_upstream_requests() {
+    let body = r#"{"order":"2025000123"}"#;
+    let wrong = format!("{TOKEN}x");
+    let short = &TOKEN[..TOKEN.len() - 1];
+    for token in [
+        None,
+        Some(""),
+        Some(wrong.as_str()),
+        Some(short),
+        Some("demo-key-4f1c2a9e"),
+    ] {
+        let fake = sample_shop();
+        let reply = serve(
+            &fake,
+            variables(),
+            request(Method::POST, "/v1/verify-order", token, body),
+        )
+        .await;
+        assert_error(
+            &reply,
+            401,
+            "unauthenticated",
+            "send `Authorization: Bearer <bot_token>`",
+        );
+        assert_eq!(reply.headers["www-authenticate"], "Bearer");
+        assert!(fake.requests().is_empty(), "{token:?}");
+    }
+    // Another scheme, or the token in a second header.
+    let fake = sample_shop();
+    let mut basic = request(Method::POST, "/v1/verify-order", None, body);
+    basic
+        .headers_mut()
+        .insert("authorization", format!("Basic {TOKEN}").parse().unwrap());
+    let reply = serve(&fake, variables(), basic).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let mut twice = request(Method::POST, "/v1/verify-order", Some(TOKEN), body);
+    twice
+        .headers_mut()
+        .append("authorization", "Bearer other".parse().unwrap());
+    let reply = serve(&fake, variables(), twice).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_json_unknown_fields_and_missing_inputs_are_400() {
+    let cases = [
+        (
+            ActionName::VerifyOrder,
+            "{\"order\":",
+            "the body is not valid JSON (line 1, column 9)",
+        ),
+        (
+            ActionName::VerifyOrder,
+            "",
+            "the body is empty: send a JSON object of verify-order's inputs: order",
+        ),
+        (
+            ActionName::VerifyOrder,
+            "\"2025000123\"",
+            "the body must be a JSON object of verify-order's inputs: order",
+        ),
+        (
+            ActionName::VerifyOrder,
+            r#"{"order":"2025000123","evil":1}"#,
+            "`evil` is not an input of verify-order; it takes: order",
+        ),
+        (
+            ActionName::VerifyOrder,
+            r#"{"order":"2025000123","email":"jana.novakova@example.cz"}"#,
+            "`email` is not an input of verify-order; it takes: order",
+        ),
+        (
+            ActionName::OrdersByPhone,
+            r#"{"phone":601223344,"days":30}"#,
+            "`phone` must be a string",
+        ),
+        (
+            ActionName::OrdersByPhone,
+            r#"{"phone":"601223344","days":"30"}"#,
+            "`days` must be a whole number",
+        ),
+        (
+            ActionName::SetOrderStatus,
+            r#"{"order":"2025000123","status":"3","notify":"yes"}"#,
+            "`notify` must be true or false",
+        ),
+        (
+            ActionName::OrderDetail,
+            r#"{"order":"2025000123"}"#,
+            "invalid input: `email` is required for order-detail",
+        ),
+        (
+            ActionName::AppendNote,
+            r#"{"text":"x"}"#,
+            "invalid input: `order` is required for append-note",
+        ),
+    ];
+    for (action, body, message) in cases {
+        let fake = sample_shop();
+        let reply = serve(
+            &fake,
+            variables(),
+            request(Method::POST, &format!("/v1/{action}"), Some(TOKEN), body),
+        )
+        .await;
+        assert_error(&reply, 400, "bad-request", message);
+        assert!(fake.requests().is_empty(), "{action} {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_over_64_kib_is_413() {
+    let fake = sample_shop();
+    let text = "x".repeat(70 << 10);
+    let body = json!({"order": "2025000123", "text": text}).to_string();
+    let reply = serve(
+        &fake,
+        variables(),
+        request(Method::POST, "/v1/replace-note", Some(TOKEN), &body),
+    )
+    .await;
+    assert_error(
+        &reply,
+        413,
+        "too-large",
+        "the body is larger than 65536 bytes",
+    );
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_method_is_405_and_unknown_route_404() {
+    let fake = sample_shop();
+    for (method, path) in [
+        (Method::GET, "/v1/verify-order"),
+        (Method::PUT, "/v1/append-note"),
+    ] {
+        let reply = serve(&fake, variables(), request(method, path, Some(TOKEN), "{}")).await;
+        assert_error(
+            &reply,
+            405,
+            "method-not-allowed",
+            "this route takes POST only",
+        );
+        assert_eq!(reply.headers["allow"], "POST");
+    }
+    let reply = serve(
+        &fake,
+        variables(),
+        request(Method::POST, "/v1/health", None, ""),
+    )
+    .await;
+    assert_error(
+        &reply,
+        405,
+        "method-not-allowed",
+        "this route takes GET only",
+    );
+    assert_eq!(reply.headers["allow"], "GET");
+    for path in [
+        "/",
+        "/v1/drop-table",
+        "/v1/verify-order/2025000123",
+        "/verify-order",
+    ] {
+        let reply = serve(
+            &fake,
+            variables(),
+            request(Method::POST, path, Some(TOKEN), "{}"),
+        )
+        .await;
+        assert_error(
+            &reply,
+            404,
+            "no-route",
+            "no such route: POST /v1/<action> or GET /v1/health",
+        );
+    }
+    assert!(fake.requests().is_empty());
+}
+
+// --- configuration ------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_variable_is_a_500_naming_it_never_a_value() {
+    for name in ["api_url", "api_login", "api_key", "bot_token"] {
+        for value in [None, Some("  ")] {
+            let fake = sample_shop();
+            let mut vars = variables();
+            match value {
+                None => vars.remove(name),
+                Some(blank) => vars.insert(name.to_owned(), blank.to_owned()),
+            };
+            let reply = serve(
+                &fake,
+                vars,
+                post(ActionName::VerifyOrder, &json!({"order": "2025000123"})),
+            )
+            .await;
+            assert_error(
+                &reply,
+                500,
+                "misconfigured",
+                &format!("shop configuration: `{name}` is not set"),
+            );
+            for secret in [SAMPLE_KEY, SAMPLE_LOGIN, TOKEN, "demo.admin"] {
+                assert!(
+                    !reply.json.to_string().contains(secret),
+                    "{name}: {reply:?}"
+                );
+            }
+            assert!(fake.requests().is_empty(), "{name}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_variables_are_named_too() {
+    let invalid = [
+        (
+            "api_url",
+            "ftp://demo.admin.s1.upgates.com",
+            "shop configuration: `api_url` must start with https://",
+        ),
+        (
+            "api_login",
+            "demo:x",
+            "shop configuration: `api_login` must be non-empty, without `:` or control characters",
+        ),
+        (
+            "default_country_code",
+            "42a",
+            "shop configuration: `default_country_code` must be 1 to 3 digits, e.g. 420",
+        ),
+        (
+            "verify_appends",
+            "maybe",
+            "shop configuration: `verify_appends` must be true or false",
+        ),
+        (
+            "bot_token",
+            "short",
+            "shop configuration: `bot_token` must be at least 16 printable characters without spaces",
+        ),
+    ];
+    for (name, value, message) in invalid {
+        let fake = sample_shop();
+        let mut vars = variables();
+        vars.insert(name.to_owned(), value.to_owned());
+        let reply = serve(
+            &fake,
+            vars,
+            post(ActionName::VerifyOrder, &json!({"order": "2025000123"})),
+        )
+        .await;
+        assert_error(&reply, 500, "misconfigured", message);
+        assert!(fake.requests().is_empty(), "{name}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_country_code_defaults_to_420_and_can_be_changed() {
+    let input = json!({"phone": "601 223 344", "days": 30});
+    let fake = sample_shop();
+    let mut vars = variables();
+    vars.remove("default_country_code");
+    let reply = serve(&fake, vars, post(ActionName::OrdersByPhone, &input)).await;
+    assert_eq!(reply.json["vars"]["count"], json!(2), "{reply:?}");
+    let fake = sample_shop();
+    let mut vars = variables();
+    vars.insert("default_country_code".into(), "421".into());
+    let reply = serve(&fake, vars, post(ActionName::OrdersByPhone, &input)).await;
+    assert_eq!(reply.json["ok"], json!(false));
+    assert_eq!(sent(&fake).len(), 1);
+    assert!(
+        fake.requests()[0]
+            .query
+            .as_deref()
+            .unwrap()
+            .starts_with("phone=421601223344&")
+    );
+}
+
+/// A 429 with a short `Retry-After` is waited out on the host's clock and the read sent
+/// once more, as the plugin does.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_short_retry_after_is_waited_out_like_the_plugin() {
+    let input = json!({"order": "2025000123"});
+    let rate_limited = || Fault::status(429).header("Retry-After", "1");
+    let (plugin_shop, spin_shop) = (sample_shop(), sample_shop());
+    plugin_shop.push_fault(rate_limited());
+    spin_shop.push_fault(rate_limited());
+    let plugin = support::run_wasm(
+        &plugin_shop,
+        ActionName::VerifyOrder,
+        &serde_json::from_value(input.clone()).unwrap(),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let spin = serve(
+        &spin_shop,
+        variables(),
+        post(ActionName::VerifyOrder, &input),
+    )
+    .await;
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(spin.json["ok"], json!(true), "{spin:?}");
+    assert_eq!(spin.json, plugin);
+    let order = || Sent::get("/api/v2/orders/2025000123");
+    assert_eq!(sent(&spin_shop), vec![order(), order()]);
+}
+
+/// With `verify_appends` (several replicas writing one shop) an append is read back.
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_appends_reads_the_note_back() {
+    let fake = sample_shop();
+    let mut vars = variables();
+    vars.insert("verify_appends".into(), "true".into());
+    let input = json!({"order": "2025000123", "text": "Druhý řádek"});
+    let reply = serve(&fake, vars, post(ActionName::AppendNote, &input)).await;
+    assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
+    let methods: Vec<String> = sent(&fake).into_iter().map(|s| s.method).collect();
+    assert_eq!(methods, ["GET", "PUT", "GET"]);
+    assert_eq!(
+        fake.order("2025000123").unwrap()["internal_note"],
+        json!("Druhý řádek")
+    );
+}
+
+/// `api_url` names another host than the one the host allows: the request is refused before
+/// it leaves, as Spin refuses hosts missing from `allowed_outbound_hosts`.
+#[tokio::test(flavor = "multi_thread")]
+async fn another_host_than_the_shops_is_refused() {
+    for url in [
+        "https://evil.example/api/v2",
+        "https://demo.admin.s1.upgates.com:8443/api/v2",
+        "http://demo.admin.s1.upgates.com/api/v2",
+    ] {
+        let fake = sample_shop();
+        let mut vars = variables();
+        vars.insert("api_url".into(), url.into());
+        let reply = serve(
+            &fake,
+            vars,
+            post(ActionName::VerifyOrder, &json!({"order": "2025000123"})),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{url}");
+        assert_eq!(
+            reply.json,
+            json!({"ok": false, "reason": "misconfigured",
+                   "message": "shop configuration: the host does not allow requests to this API URL"}),
+            "{url}"
+        );
+        assert!(fake.requests().is_empty(), "{url}");
+    }
+}
+
+// --- what the app logs -------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_log_names_the_reason_never_the_customer() {
+    let fake = sample_shop();
+    let input = json!({"order": "2025000124", "email": "peter.horvath@example.sk"});
+    let reply = serve(&fake, variables(), post(ActionName::VerifyCustomer, &input)).await;
+    assert_eq!(reply.json["reason"], json!("not-verified"));
+    assert_eq!(reply.log, "upgates-bot: verify-customer: not-verified\n");
+    assert_eq!(sent(&fake), vec![Sent::get("/api/v2/orders/2025000124")]);
+}
+
+// --- the world ---------------------------------------------------------------------------
+
+/// What the component needs from its host is what Spin provides: WASI 0.2 for Rust's std,
+/// `wasi:http` 0.3 and `spin:variables`; no sockets, no files. It exports the WASIp3 handler.
+#[test]
+fn imports_only_what_spin_provides() {
+    let (engine, pre) = spin_app();
+    let ty = pre.instance_pre().component().component_type();
+    let allowed = [
+        "wasi:cli/",
+        "wasi:io/",
+        "wasi:clocks/",
+        "wasi:random/",
+        "wasi:http/types@0.3.0",
+        "wasi:http/client@0.3.0",
+        "spin:variables/variables@3.0.0",
+    ];
+    let imports: Vec<String> = ty
+        .imports(engine)
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    for name in &imports {
+        assert!(
+            allowed.iter().any(|a| name.starts_with(a)),
+            "unexpected import {name}"
+        );
+    }
+    assert!(
+        imports
+            .iter()
+            .any(|n| n == "spin:variables/variables@3.0.0")
+    );
+    let exports: Vec<String> = ty
+        .exports(engine)
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    assert_eq!(exports, ["wasi:http/handler@0.3.0"]);
+}
