@@ -1,4 +1,5 @@
-//! Builds the components (wasm32-wasip2, `component` profile) in one nested cargo run: the
+//! Builds the components (wasm32-wasip2, `component` profile) in nested cargo runs, one per
+//! package so features do not unify (the Spin app's `signed-links` stays out of the plugin): the
 //! plugin (`upgates-plugin`) the host embeds, and the Spin app (`upgates-spin`) the `spin`
 //! harness tests load. Set `UPGATES_PLUGIN_WASM=/path/to.wasm` or
 //! `UPGATES_SPIN_WASM=/path/to.wasm` to use a prebuilt one instead (then it is not built).
@@ -60,26 +61,25 @@ fn main() {
     // Our own target dir: the outer build holds the lock on target/.
     let target_dir = root.join("target").join("plugin-build");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut command = Command::new(cargo);
-    command.current_dir(&root).arg("build");
     for (package, _, _) in &to_build {
-        command.args(["--package", package]);
+        let status = Command::new(&cargo)
+            .current_dir(&root)
+            .args(["build", "--package", package])
+            .args(["--target", "wasm32-wasip2", "--profile", "component"])
+            .arg("--target-dir")
+            .arg(&target_dir)
+            // Flags and wrappers meant for the host build (clippy, coverage, ...) must not leak.
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("RUSTC_WRAPPER")
+            .env_remove("RUSTC_WORKSPACE_WRAPPER")
+            .env_remove("CARGO_BUILD_TARGET")
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_MAKEFLAGS")
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building {package} failed");
     }
-    let status = command
-        .args(["--target", "wasm32-wasip2", "--profile", "component"])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        // Flags and wrappers meant for the host build (clippy, coverage, ...) must not leak.
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTC_WRAPPER")
-        .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("CARGO_MAKEFLAGS")
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building the components failed");
     for (_, file, path_var) in to_build {
         let wasm = target_dir
             .join("wasm32-wasip2")

@@ -71,7 +71,8 @@ fn actions_print_one_json_object_and_exit_zero() {
     );
     assert_eq!(stdout_json(&status), json!({"ok": true, "vars": {}}));
     assert_eq!(fake.order("2025000123").unwrap()["status_id"], json!(3));
-    assert_eq!(fake.requests().len(), 3);
+    // verify-customer twice, then the PUT and its history record (`audit-trail`).
+    assert_eq!(fake.requests().len(), 4);
     let stderr = String::from_utf8_lossy(&no.stderr);
     assert!(!stderr.contains(SAMPLE_KEY) && !stderr.contains("x@example.cz"));
 }

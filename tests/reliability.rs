@@ -595,14 +595,24 @@ async fn check_sandbox(report: &mut Report) {
     assert_eq!(
         keys,
         [
+            "allowed-statuses",
             "api-key",
             "api-login",
             "api-url",
+            "audit-trail",
             "default-country-code",
-            "verify-appends"
+            "invoice-links",
+            "mask-personal-data",
+            "max-note-length",
+            "verify-appends",
+            "verify-attempts",
+            "verify-window-minutes"
         ]
     );
-    row("`wasi:config` keys", "only the shop's own five".into());
+    row(
+        "`wasi:config` keys",
+        "only the shop's own settings (credentials and guardrails)".into(),
+    );
 
     let panicked = rt
         .call(
@@ -720,8 +730,9 @@ async fn check_concurrency(report: &mut Report) {
         .filter(|i| !note.lines().any(|l| l == format!("line {i}")))
         .count();
     assert_eq!(lost, 0, "{note}");
-    assert_eq!(fake.requests().len(), 100);
-    report.concurrency.push("| 50 concurrent `append-note` calls on one order, one host | 50 of 50 lines kept (per-order lock), 100 requests |".into());
+    // Each: the fresh read, the PUT, the history record (`audit-trail`).
+    assert_eq!(fake.requests().len(), 150);
+    report.concurrency.push("| 50 concurrent `append-note` calls on one order, one host | 50 of 50 lines kept (per-order lock), 150 requests (GET, PUT, history POST each) |".into());
 
     // Several hosts (no shared lock): another host's stale write overwrites our line; the
     // re-read after the PUT notices and appends it again.
@@ -736,9 +747,18 @@ async fn check_concurrency(report: &mut Report) {
     );
     assert_eq!(
         requests,
-        ["GET", "PUT", "PUT (other host)", "GET", "GET", "PUT", "GET"]
+        [
+            "GET",
+            "PUT",
+            "PUT (other host)",
+            "GET",
+            "GET",
+            "PUT",
+            "GET",
+            "POST"
+        ]
     );
-    report.concurrency.push("| `append-note` with `verify-appends` whose line another host overwrites right after the PUT | both lines kept: GET, PUT, (other host's PUT), GET finds the line missing, back-off, GET, PUT again, GET confirms |".into());
+    report.concurrency.push("| `append-note` with `verify-appends` whose line another host overwrites right after the PUT | both lines kept: GET, PUT, (other host's PUT), GET finds the line missing, back-off, GET, PUT again, GET confirms, then the one history record |".into());
 
     // The same under real contention: measured, printed, not a fixed figure.
     let (lost_plain, _) = appends_across_hosts(false, 20);
@@ -764,10 +784,7 @@ impl upgates_core::Upstream for RacingUpstream {
     ) -> Result<upgates_core::ApiResponse, upgates_core::TransportError> {
         let is_put = request.method == upgates_core::Method::Put;
         let first_put = is_put && !self.log.lock().unwrap().contains(&"PUT");
-        self.log
-            .lock()
-            .unwrap()
-            .push(if is_put { "PUT" } else { "GET" });
+        self.log.lock().unwrap().push(request.method.as_str());
         let response = support::FakeUpstream(self.fake.clone()).send(request).await;
         if first_put {
             let body = json!({"send_emails_yn": false, "send_sms_yn": false,

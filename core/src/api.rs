@@ -182,6 +182,17 @@ impl<'a> Requests<'a> {
         self.base(Method::Get, url)
     }
 
+    /// `POST <api>/<path segments...>` with a JSON body.
+    pub fn post(&self, segments: &[&str], body: &serde_json::Value) -> ApiRequest {
+        let mut request = self.get(segments, &[]);
+        request.method = Method::Post;
+        request
+            .headers
+            .push(("content-type", "application/json".into()));
+        request.body = Some(body.to_string().into_bytes());
+        request
+    }
+
     /// `PUT <api>/orders` with a JSON body.
     pub fn put_orders(&self, body: &serde_json::Value) -> ApiRequest {
         let mut request = self.base(Method::Put, format!("{}/orders", self.config.api_url));

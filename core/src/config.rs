@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::failure::Failure;
+use crate::guardrails::Guardrails;
 
 /// Config keys, as the component reads them from `wasi:config/store`.
 pub const KEY_API_URL: &str = "api-url";
@@ -25,6 +26,8 @@ pub struct ShopConfig {
     pub default_country_code: String,
     /// Check appends against concurrent writers on other hosts (one extra GET per append).
     pub verify_appends: bool,
+    /// The shop's rules for its bot (write policy, audit trail, attempt limit, masking, links).
+    pub guardrails: Guardrails,
 }
 
 impl fmt::Debug for ShopConfig {
@@ -35,6 +38,7 @@ impl fmt::Debug for ShopConfig {
             .field("key", &"<redacted>")
             .field("default_country_code", &self.default_country_code)
             .field("verify_appends", &self.verify_appends)
+            .field("guardrails", &self.guardrails)
             .finish()
     }
 }
@@ -66,8 +70,10 @@ impl ShopConfig {
                 )));
             }
         };
+        let guardrails = Guardrails::from_lookup(&get)?;
         Ok(Self {
             verify_appends,
+            guardrails,
             ..Self::new(&api_url, &login, &key, &default_country_code)?
         })
     }
@@ -105,7 +111,22 @@ impl ShopConfig {
             key: key.to_owned(),
             default_country_code: country_code.to_owned(),
             verify_appends: false,
+            guardrails: Guardrails::default(),
         })
+    }
+
+    /// Every setting as config key/value pairs, defaults included ([`Self::from_lookup`] reads
+    /// them back): what a host hands the component through `wasi:config`. Holds the secrets.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = vec![
+            (KEY_API_URL, self.api_url.clone()),
+            (KEY_API_LOGIN, self.login.clone()),
+            (KEY_API_KEY, self.key.clone()),
+            (KEY_DEFAULT_COUNTRY_CODE, self.default_country_code.clone()),
+            (KEY_VERIFY_APPENDS, self.verify_appends.to_string()),
+        ];
+        pairs.extend(self.guardrails.to_pairs());
+        pairs
     }
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::answer::Answer;
 use crate::api::Upstream;
+use crate::attempts::AttemptLog;
 use crate::failure::Failure;
 use crate::shop::Shop;
 
@@ -132,8 +133,8 @@ impl ActionInput {
 
 /// Runs one action natively (the Spin app's path). The component's exports call the same
 /// [`Shop`] methods directly.
-pub async fn run<U: Upstream>(
-    shop: &Shop<U>,
+pub async fn run<U: Upstream, A: AttemptLog>(
+    shop: &Shop<U, A>,
     action: ActionName,
     input: &ActionInput,
 ) -> Result<Answer, Failure> {

@@ -17,6 +17,8 @@ pub enum Failure {
     Timeout,
     Upstream(String),
     Misconfigured(String),
+    /// The shop's guardrails refuse the write; the message names the rule. Nothing was sent.
+    NotAllowed(String),
 }
 
 impl Failure {
@@ -32,6 +34,7 @@ impl Failure {
             Failure::Timeout => "timeout",
             Failure::Upstream(_) => "upstream",
             Failure::Misconfigured(_) => "misconfigured",
+            Failure::NotAllowed(_) => "not-allowed",
         }
     }
 
@@ -53,6 +56,7 @@ impl Failure {
             Failure::Timeout => "Upgates did not answer in time".into(),
             Failure::Upstream(m) => format!("unexpected answer from Upgates: {m}"),
             Failure::Misconfigured(m) => format!("shop configuration: {m}"),
+            Failure::NotAllowed(m) => format!("not allowed by the shop's bot policy: {m}"),
         }
     }
 

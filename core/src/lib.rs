@@ -8,10 +8,14 @@
 
 pub mod answer;
 pub mod api;
+pub mod attempts;
 pub mod config;
 pub mod dispatch;
 pub mod failure;
+pub mod guardrails;
 pub mod input;
+#[cfg(feature = "signed-links")]
+pub mod invoice_link;
 pub mod model;
 mod shop;
 
@@ -20,7 +24,9 @@ pub use answer::{
     PhoneOrders, render,
 };
 pub use api::{ApiRequest, ApiResponse, Method, TransportError, Upstream};
+pub use attempts::{AttemptLog, MemoryAttempts};
 pub use config::ShopConfig;
 pub use dispatch::{ActionInput, ActionName, run};
 pub use failure::Failure;
+pub use guardrails::Guardrails;
 pub use shop::Shop;

@@ -81,6 +81,8 @@ pub struct Order {
     pub order_number: Option<String>,
     #[serde(deserialize_with = "text")]
     pub status: Option<String>,
+    #[serde(deserialize_with = "count")]
+    pub status_id: Option<u32>,
     #[serde(deserialize_with = "text")]
     pub paid_date: Option<String>,
     #[serde(deserialize_with = "number")]
@@ -239,6 +241,23 @@ pub struct Product {
 pub struct Variant {
     #[serde(deserialize_with = "text")]
     pub code: Option<String>,
+}
+
+/// `GET /order-statuses`: ids and their names per language.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StatusesPage {
+    #[serde(deserialize_with = "lenient_list")]
+    pub order_statuses: Vec<OrderStatus>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct OrderStatus {
+    #[serde(deserialize_with = "count")]
+    pub id: Option<u32>,
+    #[serde(deserialize_with = "lenient_list")]
+    pub descriptions: Vec<Named>,
 }
 
 #[cfg(test)]

@@ -10,10 +10,12 @@ use crate::answer::{
 use crate::api::{
     ApiRequest, ApiResponse, Method, Requests, Upstream, check_status, parse_json, retry_after,
 };
+use crate::attempts::{AttemptLog, MemoryAttempts};
 use crate::config::ShopConfig;
 use crate::failure::Failure;
+use crate::guardrails::{self, InvoiceLinks, StatusName, StatusRule, audit_record};
 use crate::input::{self, StatusRef};
-use crate::model::{InvoicesPage, Order, OrdersPage, ProductsPage, PutOrdersResult};
+use crate::model::{InvoicesPage, Order, OrdersPage, ProductsPage, PutOrdersResult, StatusesPage};
 
 /// The longest `Retry-After` a GET waits for before retrying once; longer is `rate-limited`.
 pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(2);
@@ -28,15 +30,33 @@ pub const MAX_PHONE_PAGES: u32 = 10;
 /// At most this many product codes go into one brand lookup (Upgates pages products by 50).
 pub const MAX_BRAND_CODES: usize = 50;
 
-/// One shop's actions over one transport.
-pub struct Shop<U> {
+/// One shop's actions over one transport, counting failed e-mail checks in `A`.
+pub struct Shop<U, A = MemoryAttempts> {
     config: ShopConfig,
     upstream: U,
+    attempts: A,
 }
 
 impl<U: Upstream> Shop<U> {
+    /// Failed e-mail checks are counted in this `Shop` only: packagings whose `Shop` lives
+    /// for one call give it a longer-lived log with [`Shop::with_attempt_log`].
     pub fn new(config: ShopConfig, upstream: U) -> Self {
-        Self { config, upstream }
+        Self {
+            config,
+            upstream,
+            attempts: MemoryAttempts::new(),
+        }
+    }
+}
+
+impl<U: Upstream, A: AttemptLog> Shop<U, A> {
+    /// The same shop, counting failed e-mail checks in `attempts`.
+    pub fn with_attempt_log<B: AttemptLog>(self, attempts: B) -> Shop<U, B> {
+        Shop {
+            config: self.config,
+            upstream: self.upstream,
+            attempts,
+        }
     }
 
     pub fn config(&self) -> &ShopConfig {
@@ -86,14 +106,35 @@ impl<U: Upstream> Shop<U> {
 
     /// The order, only when `email` is its customer's. A missing order and a wrong e-mail
     /// answer the same, so the bot is no oracle for guessing order numbers.
+    ///
+    /// After `verify-attempts` failures for the order number within the window, the answer
+    /// is `not-verified` without asking Upgates, whatever the e-mail.
     async fn verified_order(&self, order_number: &str, email: &str) -> Result<Order, Failure> {
+        let guardrails = &self.config.guardrails;
+        let (limit, window) = (guardrails.verify_attempts, guardrails.verify_window);
+        if limit > 0 && self.attempts.recent_failures(order_number, window).await? >= limit {
+            return Err(Failure::NotVerified);
+        }
         let order = match self.order(order_number, false).await {
-            Err(Failure::NotFound) => return Err(Failure::NotVerified),
-            other => other?,
+            Err(Failure::NotFound) => None,
+            other => Some(other?),
         };
-        match order.customer.email.as_deref() {
-            Some(on_order) if input::same_email(on_order, email) => Ok(order),
-            _ => Err(Failure::NotVerified),
+        match order {
+            Some(order)
+                if order
+                    .customer
+                    .email
+                    .as_deref()
+                    .is_some_and(|on_order| input::same_email(on_order, email)) =>
+            {
+                Ok(order)
+            }
+            _ => {
+                if limit > 0 {
+                    self.attempts.record_failure(order_number, window).await?;
+                }
+                Err(Failure::NotVerified)
+            }
         }
     }
 
@@ -123,10 +164,18 @@ impl<U: Upstream> Shop<U> {
             })
             .collect();
         self.fill_brands(&mut items).await;
+        let mut phone = order
+            .customer
+            .phone
+            .clone()
+            .filter(|p| !p.trim().is_empty());
+        if self.config.guardrails.mask_personal_data {
+            phone = phone.map(|p| guardrails::mask_phone(&p, &self.config.default_country_code));
+        }
         Ok(OrderDetail {
             summary: summary(&order),
             url: order.admin_url.clone(),
-            phone: order.customer.phone.clone(),
+            phone,
             items,
         })
     }
@@ -172,15 +221,25 @@ impl<U: Upstream> Shop<U> {
     pub async fn customer_email(&self, order_number: &str) -> Result<String, Failure> {
         let order_number = input::order_number(order_number)?;
         let order = self.order(&order_number, false).await?;
-        order
+        let email = order
             .customer
             .email
             .map(|e| e.trim().to_owned())
             .filter(|e| !e.is_empty())
-            .ok_or(Failure::NotFound)
+            .ok_or(Failure::NotFound)?;
+        Ok(if self.config.guardrails.mask_personal_data {
+            guardrails::mask_email(&email)
+        } else {
+            email
+        })
     }
 
     /// Změnit stav objednávky: one PUT, `status_id` for a number, else the name.
+    ///
+    /// With `allowed-statuses`, a status the policy does not list is refused before any
+    /// request; a rule with allowed current statuses first reads the order (uncached). Ids and
+    /// names are compared directly; only when one side is an id and the other a name are the
+    /// shop's statuses read (cached for an hour by the host).
     pub async fn set_order_status(
         &self,
         order_number: &str,
@@ -188,12 +247,155 @@ impl<U: Upstream> Shop<U> {
         notify_customer: bool,
     ) -> Result<(), Failure> {
         let order_number = input::order_number(order_number)?;
+        let target = input::status(status)?;
+        if let Some(policy) = &self.config.guardrails.allowed_statuses {
+            let mut statuses = StatusBook::default();
+            let targets: Vec<(&StatusRule, &StatusRef)> = policy
+                .rules
+                .iter()
+                .map(|rule| (rule, &rule.target))
+                .collect();
+            let Some(rule) = self
+                .first_match(&mut statuses, &targets, std::slice::from_ref(&target))
+                .await?
+            else {
+                return Err(Failure::NotAllowed(format!(
+                    "`{}` does not list the status `{}`",
+                    guardrails::KEY_ALLOWED_STATUSES,
+                    StatusName(&target)
+                )));
+            };
+            self.check_from(&mut statuses, &order_number, rule).await?;
+        }
         let mut order = json!({ "order_number": order_number });
-        match input::status(status)? {
+        match &target {
             StatusRef::Id(id) => order["status_id"] = json!(id),
             StatusRef::Name(name) => order["status"] = json!(name),
         }
-        self.put_order(order, notify_customer).await
+        self.put_order(order, notify_customer).await?;
+        let told = if notify_customer { "ano" } else { "ne" };
+        self.audit(
+            &order_number,
+            "Chatbot: změna stavu",
+            &format!(
+                "Nový stav: {} (upozornit zákazníka: {told})",
+                StatusName(&target)
+            ),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// `not-allowed` unless the order's current status is one `rule` allows changing from.
+    async fn check_from(
+        &self,
+        statuses: &mut StatusBook,
+        order_number: &str,
+        rule: &StatusRule,
+    ) -> Result<(), Failure> {
+        if rule.from.is_empty() {
+            return Ok(());
+        }
+        let order = self.order(order_number, true).await?;
+        let current: Vec<StatusRef> = order
+            .status_id
+            .map(StatusRef::Id)
+            .into_iter()
+            .chain(order.status.clone().map(StatusRef::Name))
+            .collect();
+        let allowed: Vec<(&StatusRef, &StatusRef)> = rule.from.iter().map(|s| (s, s)).collect();
+        if self
+            .first_match(statuses, &allowed, &current)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let allowed: Vec<String> = rule
+            .from
+            .iter()
+            .map(|s| format!("`{}`", StatusName(s)))
+            .collect();
+        let current = order
+            .status
+            .or_else(|| order.status_id.map(|id| id.to_string()))
+            .unwrap_or_else(|| "unknown".into());
+        Err(Failure::NotAllowed(format!(
+            "`{}` allows `{}` only from {}; the order is `{current}`",
+            guardrails::KEY_ALLOWED_STATUSES,
+            StatusName(&rule.target),
+            allowed.join(", ")
+        )))
+    }
+
+    /// The first candidate naming one of `wanted`: ids with ids and names with names first
+    /// (names ignoring ASCII case and surrounding space); only when that finds nothing and an
+    /// id meets a name are the shop's statuses read (once per call; the host caches them for
+    /// an hour), matching a name in any of the shop's languages.
+    async fn first_match<T: Copy>(
+        &self,
+        statuses: &mut StatusBook,
+        candidates: &[(T, &StatusRef)],
+        wanted: &[StatusRef],
+    ) -> Result<Option<T>, Failure> {
+        let direct = candidates.iter().find(|(_, c)| {
+            wanted.iter().any(|w| match (c, w) {
+                (StatusRef::Id(a), StatusRef::Id(b)) => a == b,
+                (StatusRef::Name(a), StatusRef::Name(b)) => same_name(a, b),
+                _ => false,
+            })
+        });
+        if let Some((found, _)) = direct {
+            return Ok(Some(*found));
+        }
+        let mixed = candidates.iter().any(|(_, c)| {
+            wanted
+                .iter()
+                .any(|w| matches!(c, StatusRef::Id(_)) != matches!(w, StatusRef::Id(_)))
+        });
+        if !mixed {
+            return Ok(None);
+        }
+        if statuses.0.is_none() {
+            let request = self.requests().get(&["order-statuses"], &[]);
+            let page: StatusesPage = parse_json(&self.call(request).await?)?;
+            statuses.0 = Some(page);
+        }
+        let page = statuses.0.as_ref();
+        let named = |id: u32, name: &str| {
+            page.is_some_and(|page| {
+                page.order_statuses.iter().any(|s| {
+                    s.id == Some(id)
+                        && s.descriptions
+                            .iter()
+                            .any(|d| d.name.as_deref().is_some_and(|n| same_name(n, name)))
+                })
+            })
+        };
+        Ok(candidates
+            .iter()
+            .find(|(_, c)| {
+                wanted.iter().any(|w| match (c, w) {
+                    (StatusRef::Id(id), StatusRef::Name(name))
+                    | (StatusRef::Name(name), StatusRef::Id(id)) => named(*id, name),
+                    _ => false,
+                })
+            })
+            .map(|(found, _)| *found))
+    }
+
+    /// Records a successful write in the order's history (`POST /orders/{n}/history`), when
+    /// `audit-trail` is on. The write has happened: a failed record does not turn the answer
+    /// into "Ne" (a bot retrying would write twice); the host's request log shows it.
+    async fn audit(&self, order_number: &str, name: &str, value: &str) {
+        if !self.config.guardrails.audit_trail {
+            return;
+        }
+        let request = self.requests().post(
+            &["orders", order_number, "history"],
+            &audit_record(name, value),
+        );
+        let _ = self.call(request).await;
     }
 
     /// Ověřit zákazníka podle e-mailu.
@@ -260,6 +462,7 @@ impl<U: Upstream> Shop<U> {
     pub async fn append_note(&self, order_number: &str, text: &str) -> Result<(), Failure> {
         let order_number = input::order_number(order_number)?;
         let text = input::note_text(text)?;
+        self.config.guardrails.check_note(&text)?;
         let mut note = self.order(&order_number, true).await?.internal_note;
         for attempt in 0..APPEND_ATTEMPTS {
             let appended = match note.as_deref() {
@@ -271,12 +474,16 @@ impl<U: Upstream> Shop<U> {
                 false,
             )
             .await?;
-            if !self.config.verify_appends {
-                return Ok(());
-            }
-            self.upstream.sleep(APPEND_SETTLE).await;
-            note = self.order(&order_number, true).await?.internal_note;
-            if note.as_deref().is_some_and(|n| n.contains(text.as_str())) {
+            let kept = if self.config.verify_appends {
+                self.upstream.sleep(APPEND_SETTLE).await;
+                note = self.order(&order_number, true).await?.internal_note;
+                note.as_deref().is_some_and(|n| n.contains(text.as_str()))
+            } else {
+                true
+            };
+            if kept {
+                self.audit(&order_number, "Chatbot: doplnění poznámky", &text)
+                    .await;
                 return Ok(());
             }
             self.upstream.sleep(self.backoff(attempt)).await;
@@ -299,15 +506,44 @@ impl<U: Upstream> Shop<U> {
         base + base.mul_f64(f64::from(nanos % 1000) / 1000.0)
     }
 
+    /// Upgates' PDF URL, or in `signed` mode our expiring link to it.
+    fn invoice_url(&self, order_number: &str, invoice_number: &str, upgates_url: String) -> String {
+        match &self.config.guardrails.invoice_links {
+            InvoiceLinks::Upgates => upgates_url,
+            // Refused when the config is read (`Guardrails::from_lookup`) without the feature.
+            #[cfg(not(feature = "signed-links"))]
+            InvoiceLinks::Signed { .. } => {
+                let _ = (order_number, invoice_number);
+                upgates_url
+            }
+            #[cfg(feature = "signed-links")]
+            InvoiceLinks::Signed {
+                secret,
+                base_url,
+                lifetime,
+            } => crate::invoice_link::link(
+                base_url,
+                secret,
+                order_number,
+                invoice_number,
+                self.upstream.now() + *lifetime,
+            ),
+        }
+    }
+
     /// Přepsat poznámku: one PUT.
     pub async fn replace_note(&self, order_number: &str, text: &str) -> Result<(), Failure> {
         let order_number = input::order_number(order_number)?;
         let text = input::note_text(text)?;
+        self.config.guardrails.check_note(&text)?;
         self.put_order(
             json!({ "order_number": order_number, "internal_note": text }),
             false,
         )
-        .await
+        .await?;
+        self.audit(&order_number, "Chatbot: přepsání poznámky", &text)
+            .await;
+        Ok(())
     }
 
     /// `PUT /orders` for one order. Upgates e-mails and texts the customer on a status change
@@ -398,12 +634,22 @@ impl<U: Upstream> Shop<U> {
             Some(i) => match i.invoice_pdf_url.filter(|u| !u.trim().is_empty()) {
                 Some(url) => OrderDocuments {
                     invoice: InvoiceState::Found,
-                    invoice_url: Some(url),
+                    invoice_url: Some(self.invoice_url(&order_number, &invoice_number, url)),
                 },
                 None => error,
             },
         })
     }
+}
+
+/// The shop's statuses, read at most once per call and only when needed.
+#[derive(Default)]
+struct StatusBook(Option<StatusesPage>);
+
+/// Exact after trimming, ignoring ASCII case only: Unicode case tables would cost the
+/// component 4 KiB, and a mismatch refuses (the safe side).
+fn same_name(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
 }
 
 fn summary(order: &Order) -> OrderSummary {

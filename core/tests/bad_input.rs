@@ -86,7 +86,11 @@ fn ano(requests: &[&str]) -> Expect {
 fn put(order: Value) -> Expect {
     Expect::Answer {
         answer: Ok(()),
-        requests: vec!["PUT /orders".into()],
+        // The write, then its record in the order's history (`audit-trail`, on by default).
+        requests: vec![
+            "PUT /orders".into(),
+            format!("POST /orders/{ORDER}/history"),
+        ],
         put: Some(order),
     }
 }

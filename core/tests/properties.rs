@@ -182,6 +182,7 @@ fn assert_confined(request: &ApiRequest) {
         (Method::Get, ["products", "simple"], Some(q)) => assert!(q.starts_with("codes=")),
         (Method::Get, ["invoices", _], None) => {}
         (Method::Put, ["orders"], None) => {}
+        (Method::Post, ["orders", _, "history"], None) => {}
         other => panic!("unexpected request {other:?}"),
     }
 }
@@ -460,7 +461,9 @@ proptest! {
             Ok(accepted) => {
                 prop_assert_eq!(&accepted, &text);
                 prop_assert_eq!(result, Ok(()));
-                prop_assert_eq!(sent.len(), 1);
+                // The PUT, then its record in the order's history.
+                prop_assert_eq!(sent.len(), 2);
+                prop_assert_eq!(sent[1].method, Method::Post);
                 prop_assert_eq!(sent[0].method, Method::Put);
                 prop_assert_eq!(sent[0].header("content-type"), Some("application/json"));
                 let body = body_json(&sent[0]);
@@ -480,7 +483,7 @@ proptest! {
         let sent = recorder.sent();
         if input::note_text(&text).is_ok() {
             prop_assert_eq!(result, Ok(()));
-            prop_assert_eq!(sent.len(), 2);
+            prop_assert_eq!(sent.len(), 3);
             let body = body_json(&sent[1]);
             prop_assert_eq!(
                 &body["orders"][0]["internal_note"],
@@ -504,7 +507,8 @@ proptest! {
             }
             Ok(status) => {
                 prop_assert_eq!(result, Ok(()));
-                prop_assert_eq!(sent.len(), 1);
+                // The PUT and its history record.
+                prop_assert_eq!(sent.len(), 2);
                 let order = body_json(&sent[0])["orders"][0].clone();
                 let want = match status {
                     StatusRef::Id(id) => json!({"order_number": ORDER, "status_id": id}),
@@ -717,7 +721,9 @@ fn check_any_answer(action: ActionName, result: &Result<Answer, Failure>, sent: 
     // Bounded requests, no repeated write, every URL where it belongs.
     let limit = match action {
         ActionName::OrdersByPhone => 10,
-        ActionName::SetOrderStatus | ActionName::ReplaceNote => 1,
+        // The write and its history record.
+        ActionName::SetOrderStatus | ActionName::ReplaceNote => 2,
+        ActionName::AppendNote => 3,
         _ => 2,
     };
     assert!(sent.len() <= limit, "{action}: {} requests", sent.len());

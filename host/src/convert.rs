@@ -16,6 +16,7 @@ impl From<wit::Failure> for core::Failure {
             wit::Failure::Timeout => core::Failure::Timeout,
             wit::Failure::Upstream(m) => core::Failure::Upstream(m),
             wit::Failure::Misconfigured(m) => core::Failure::Misconfigured(m),
+            wit::Failure::NotAllowed(m) => core::Failure::NotAllowed(m),
         }
     }
 }

@@ -176,6 +176,12 @@ impl HttpPolicy {
         }
     }
 
+    /// This shop's failed e-mail checks in this process (shared like the cache; `isolated`
+    /// policies have their own).
+    pub fn attempts(&self) -> &upgates_core::MemoryAttempts {
+        &self.shop.attempts
+    }
+
     /// The lock appends to `order` take turns on in this process.
     pub fn order_lock(&self, order: &str) -> Arc<tokio::sync::Mutex<()>> {
         self.shop.order_lock(order)

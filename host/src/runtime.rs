@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{
     Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter,
     Store, StoreLimits, StoreLimitsBuilder,
@@ -13,9 +13,6 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use upgates_core::config::{
-    KEY_API_KEY, KEY_API_LOGIN, KEY_API_URL, KEY_DEFAULT_COUNTRY_CODE, KEY_VERIFY_APPENDS,
-};
 use upgates_core::{ActionInput, ActionName, Answer, Failure, ShopConfig};
 
 use crate::bindings::PluginPre;
@@ -191,23 +188,8 @@ impl ShopConnection {
     }
 
     fn config_vars(&self) -> WasiConfigVariables {
-        WasiConfigVariables::from_iter([
-            (KEY_API_URL, self.config.api_url.as_str()),
-            (KEY_API_LOGIN, self.config.login.as_str()),
-            (KEY_API_KEY, self.config.key.as_str()),
-            (
-                KEY_DEFAULT_COUNTRY_CODE,
-                self.config.default_country_code.as_str(),
-            ),
-            (
-                KEY_VERIFY_APPENDS,
-                if self.config.verify_appends {
-                    "true"
-                } else {
-                    "false"
-                },
-            ),
-        ])
+        let pairs = self.config.to_pairs();
+        WasiConfigVariables::from_iter(pairs.iter().map(|(k, v)| (*k, v.as_str())))
     }
 }
 
@@ -233,6 +215,24 @@ pub struct HostState {
     policy: HttpPolicy,
     config: WasiConfigVariables,
     limits: CallLimits,
+}
+
+/// The `attempts` import: counts kept in the shop's state, so they outlive the instance and
+/// are shared by every call to the shop in this process.
+impl crate::bindings::upgates::bot::attempts::Host for HostState {
+    fn recent_failures(&mut self, key: String, window_seconds: u32) -> u32 {
+        let window = Duration::from_secs(u64::from(window_seconds));
+        self.policy
+            .attempts()
+            .failures_at(&key, window, std::time::Instant::now())
+    }
+
+    fn record_failure(&mut self, key: String, window_seconds: u32) {
+        let window = Duration::from_secs(u64::from(window_seconds));
+        self.policy
+            .attempts()
+            .record_at(&key, window, std::time::Instant::now());
+    }
 }
 
 impl WasiView for HostState {
@@ -312,6 +312,10 @@ impl PluginRuntime {
         wasmtime_wasi_config::add_to_linker(&mut linker, |s: &mut HostState| {
             WasiConfig::from(&s.config)
         })?;
+        crate::bindings::upgates::bot::attempts::add_to_linker::<_, HasSelf<HostState>>(
+            &mut linker,
+            |s| s,
+        )?;
         let pre = PluginPre::new(linker.instantiate_pre(component)?)?;
         spawn_epoch_ticker(&engine);
         Ok(Self {

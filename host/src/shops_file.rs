@@ -25,6 +25,10 @@ use upgates_core::ShopConfig;
 use upgates_core::config::{
     KEY_API_KEY, KEY_API_LOGIN, KEY_API_URL, KEY_DEFAULT_COUNTRY_CODE, KEY_VERIFY_APPENDS,
 };
+use upgates_core::guardrails::{
+    KEY_ALLOWED_STATUSES, KEY_AUDIT_TRAIL, KEY_MASK_PERSONAL_DATA, KEY_MAX_NOTE_LENGTH,
+    KEY_VERIFY_ATTEMPTS, KEY_VERIFY_WINDOW_MINUTES,
+};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,6 +50,13 @@ pub struct ShopEntry {
     pub api_key_env: Option<String>,
     pub default_country_code: Option<String>,
     pub verify_appends: Option<bool>,
+    /// The guardrails (README, "Configuration"); the component's keys with `_` for `-`.
+    pub allowed_statuses: Option<String>,
+    pub max_note_length: Option<u32>,
+    pub audit_trail: Option<bool>,
+    pub verify_attempts: Option<u32>,
+    pub verify_window_minutes: Option<u32>,
+    pub mask_personal_data: Option<bool>,
 }
 
 impl std::fmt::Debug for ShopEntry {
@@ -116,6 +127,12 @@ impl ShopsFile {
                 KEY_API_KEY => e.api_key.clone().or_else(|| env(e.api_key_env.as_deref()?)),
                 KEY_DEFAULT_COUNTRY_CODE => e.default_country_code.clone(),
                 KEY_VERIFY_APPENDS => e.verify_appends.map(|v| v.to_string()),
+                KEY_ALLOWED_STATUSES => e.allowed_statuses.clone(),
+                KEY_MAX_NOTE_LENGTH => e.max_note_length.map(|v| v.to_string()),
+                KEY_AUDIT_TRAIL => e.audit_trail.map(|v| v.to_string()),
+                KEY_VERIFY_ATTEMPTS => e.verify_attempts.map(|v| v.to_string()),
+                KEY_VERIFY_WINDOW_MINUTES => e.verify_window_minutes.map(|v| v.to_string()),
+                KEY_MASK_PERSONAL_DATA => e.mask_personal_data.map(|v| v.to_string()),
                 _ => None,
             }
         };
@@ -145,6 +162,11 @@ api_url = "https://b.admin.s2.upgates.com/api/v2"
 api_login = "bot"
 api_key_env = "SK_KEY"
 default_country_code = "421"
+allowed_statuses = "Odoslaná; Stornovaná: Prijatá"
+max_note_length = 300
+audit_trail = false
+verify_attempts = 3
+mask_personal_data = true
 "#;
 
     #[test]
@@ -161,6 +183,26 @@ default_country_code = "421"
             (sk.key.as_str(), sk.default_country_code.as_str()),
             ("env-key", "421")
         );
+        let g = &sk.guardrails;
+        assert_eq!(
+            g.allowed_statuses
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("Odoslaná; Stornovaná: Prijatá")
+        );
+        assert_eq!(g.max_note_length, Some(300));
+        assert!(!g.audit_trail && g.mask_personal_data);
+        assert_eq!(g.verify_attempts, 3);
+        // The environment overrides a guardrail too.
+        let audited = file
+            .resolve(Some("sk"), |k| match k {
+                "SK_KEY" => Some("env-key".into()),
+                "UPGATES_AUDIT_TRAIL" => Some("true".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert!(audited.guardrails.audit_trail);
         let overridden = file
             .resolve(Some("cz"), |k| {
                 (k == "UPGATES_API_KEY").then(|| "override".to_string())

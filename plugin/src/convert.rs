@@ -19,6 +19,7 @@ impl From<core::Failure> for Failure {
             core::Failure::Timeout => Failure::Timeout,
             core::Failure::Upstream(m) => Failure::Upstream(m),
             core::Failure::Misconfigured(m) => Failure::Misconfigured(m),
+            core::Failure::NotAllowed(m) => Failure::NotAllowed(m),
         }
     }
 }

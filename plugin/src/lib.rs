@@ -25,20 +25,52 @@ wit_bindgen::generate!({
 use exports::upgates::bot::actions::{
     Failure, Guest, InvoiceInfo, OrderDetails, OrderSummary, PhoneOrders,
 };
-use upgates_core::{Shop, ShopConfig};
+use upgates_core::{AttemptLog, Shop, ShopConfig};
 
 use crate::transport::WasiHttp;
 
+/// The shop with its failed e-mail checks counted by the host.
+type PluginShop = Shop<WasiHttp, HostAttempts>;
+
 /// Reads the shop from `wasi:config/store` on every call: a host may rotate keys between
 /// calls, and one store lookup is far cheaper than the request that follows.
-fn shop() -> Result<Shop<WasiHttp>, upgates_core::Failure> {
+fn shop() -> Result<PluginShop, upgates_core::Failure> {
     let config =
         ShopConfig::from_lookup(|key| crate::wasi::config::store::get(key).ok().flatten())?;
-    Ok(Shop::new(config, WasiHttp))
+    Ok(Shop::new(config, WasiHttp).with_attempt_log(HostAttempts))
+}
+
+/// The `attempts` import: the host keeps the counts, the component lives for one call.
+struct HostAttempts;
+
+fn window_seconds(window: std::time::Duration) -> u32 {
+    u32::try_from(window.as_secs()).unwrap_or(u32::MAX)
+}
+
+impl AttemptLog for HostAttempts {
+    async fn recent_failures(
+        &self,
+        key: &str,
+        window: std::time::Duration,
+    ) -> Result<u32, upgates_core::Failure> {
+        Ok(upgates::bot::attempts::recent_failures(
+            key,
+            window_seconds(window),
+        ))
+    }
+
+    async fn record_failure(
+        &self,
+        key: &str,
+        window: std::time::Duration,
+    ) -> Result<(), upgates_core::Failure> {
+        upgates::bot::attempts::record_failure(key, window_seconds(window));
+        Ok(())
+    }
 }
 
 /// Runs one action and converts its result to the WIT types.
-fn run<T, W, F>(action: impl FnOnce(Shop<WasiHttp>) -> F) -> Result<W, Failure>
+fn run<T, W, F>(action: impl FnOnce(PluginShop) -> F) -> Result<W, Failure>
 where
     F: Future<Output = Result<T, upgates_core::Failure>>,
     W: From<T>,

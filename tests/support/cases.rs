@@ -49,6 +49,14 @@ fn put(body: Value) -> Sent {
     Sent::put("/api/v2/orders", body)
 }
 
+/// The record a successful write adds to the order's history (`audit-trail`, on by default).
+pub fn history(order: &str, name: &str, value: &str) -> Sent {
+    Sent::post(
+        &format!("/api/v2/orders/{order}/history"),
+        json!({"data": [{"name": name, "value": value}]}),
+    )
+}
+
 pub fn all() -> Vec<Case> {
     use ActionName::*;
     let case = |name, action, input, answer, sent| Case {
@@ -134,7 +142,8 @@ pub fn all() -> Vec<Case> {
             ..case("set-order-status: by name, customer notified", SetOrderStatus,
             json!({"order": "2025000123", "status": "Stornovaná", "notify": true}), ano(json!({})),
             vec![put(json!({"send_emails_yn": true, "send_sms_yn": true,
-                            "orders": [{"order_number": "2025000123", "status": "Stornovaná"}]}))]) },
+                            "orders": [{"order_number": "2025000123", "status": "Stornovaná"}]})),
+                 history("2025000123", "Chatbot: změna stavu", "Nový stav: Stornovaná (upozornit zákazníka: ano)")]) },
         Case { after: |shop| {
                 assert_eq!(shop.order("2025000123").unwrap()["status"], json!("Odeslaná"));
                 assert!(shop.sent_notifications().is_empty());
@@ -142,12 +151,14 @@ pub fn all() -> Vec<Case> {
             ..case("set-order-status: by id, quietly", SetOrderStatus,
             json!({"order": "2025000123", "status": "3"}), ano(json!({})),
             vec![put(json!({"send_emails_yn": false, "send_sms_yn": false,
-                            "orders": [{"order_number": "2025000123", "status_id": 3}]}))]) },
+                            "orders": [{"order_number": "2025000123", "status_id": 3}]})),
+                 history("2025000123", "Chatbot: změna stavu", "Nový stav: 3 (upozornit zákazníka: ne)")]) },
         Case { after: |shop| assert_eq!(shop.order("2025000123").unwrap()["status"], json!("Čeká na zboží")),
             ..case("set-order-status: custom status by its English name", SetOrderStatus,
             json!({"order": "2025000123", "status": "Awaiting stock"}), ano(json!({})),
             vec![put(json!({"send_emails_yn": false, "send_sms_yn": false,
-                            "orders": [{"order_number": "2025000123", "status": "Awaiting stock"}]}))]) },
+                            "orders": [{"order_number": "2025000123", "status": "Awaiting stock"}]})),
+                 history("2025000123", "Chatbot: změna stavu", "Nový stav: Awaiting stock (upozornit zákazníka: ne)")]) },
         Case { after: |shop| assert_eq!(shop.order("2025000123").unwrap()["status_id"], json!(1)),
             ..case("set-order-status: unknown status", SetOrderStatus,
             json!({"order": "2025000123", "status": "Ztracená"}), ne("upstream", ANY),
@@ -194,21 +205,24 @@ pub fn all() -> Vec<Case> {
             json!({"order": "2025000124", "text": "Bot: \"Díky\" 👍 & <b>?</b>"}), ano(json!({})),
             vec![Sent::get("/api/v2/orders/2025000124"),
                  put(json!({"send_emails_yn": false, "send_sms_yn": false, "orders": [
-                     {"order_number": "2025000124", "internal_note": "Zákazník volal kvůli dopravě.\nBot: \"Díky\" 👍 & <b>?</b>"}]}))]) },
+                     {"order_number": "2025000124", "internal_note": "Zákazník volal kvůli dopravě.\nBot: \"Díky\" 👍 & <b>?</b>"}]})),
+                 history("2025000124", "Chatbot: doplnění poznámky", "Bot: \"Díky\" 👍 & <b>?</b>")]) },
         Case { after: |shop| assert_eq!(shop.order("2025000123").unwrap()["internal_note"], json!("První řádek")),
             ..case("append-note: to an empty note", AppendNote, json!({"order": "2025000123", "text": "První řádek"}), ano(json!({})),
             vec![Sent::get(ORDER_123),
                  put(json!({"send_emails_yn": false, "send_sms_yn": false, "orders": [
-                     {"order_number": "2025000123", "internal_note": "První řádek"}]}))]) },
+                     {"order_number": "2025000123", "internal_note": "První řádek"}]})),
+                 history("2025000123", "Chatbot: doplnění poznámky", "První řádek")]) },
         case("append-note: missing order, no write", AppendNote, json!({"order": "9999999", "text": "x"}),
             ne("not-found", "no such order"), vec![Sent::get("/api/v2/orders/9999999")]),
         case("append-note: control characters", AppendNote, json!({"order": "2025000123", "text": "a\u{0}b"}),
             ne("invalid-input", "invalid input: the note text contains control characters"), vec![]),
         // --- replace-note -------------------------------------------------------------
         Case { after: |shop| assert_eq!(shop.order("2025000124").unwrap()["internal_note"], json!("Nová poznámka")),
-            ..case("replace-note: one PUT", ReplaceNote, json!({"order": "2025000124", "text": "Nová poznámka"}), ano(json!({})),
+            ..case("replace-note: one PUT, one history record", ReplaceNote, json!({"order": "2025000124", "text": "Nová poznámka"}), ano(json!({})),
             vec![put(json!({"send_emails_yn": false, "send_sms_yn": false, "orders": [
-                {"order_number": "2025000124", "internal_note": "Nová poznámka"}]}))]) },
+                {"order_number": "2025000124", "internal_note": "Nová poznámka"}]})),
+                 history("2025000124", "Chatbot: přepsání poznámky", "Nová poznámka")]) },
         case("replace-note: empty text", ReplaceNote, json!({"order": "2025000124", "text": " "}),
             ne("invalid-input", "invalid input: the note text is empty"), vec![]),
         // --- order-documents ----------------------------------------------------------

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses its own part
 
 pub mod cases;
+pub mod guardrails;
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -116,7 +117,7 @@ pub async fn run_wasm(fake: &FakeShop, action: ActionName, input: &ActionInput) 
 }
 
 /// A request as the tests expect it: method, path, raw query, JSON body.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Sent {
     pub method: String,
     pub path: String,
@@ -142,6 +143,15 @@ impl Sent {
     pub fn put(path: &str, body: Value) -> Self {
         Sent {
             method: "PUT".into(),
+            path: path.into(),
+            query: None,
+            body: Some(body),
+        }
+    }
+
+    pub fn post(path: &str, body: Value) -> Self {
+        Sent {
+            method: "POST".into(),
             path: path.into(),
             query: None,
             body: Some(body),

@@ -1,0 +1,589 @@
+//! The shop's own rules for its bot, enforced in the actions (so every packaging obeys them):
+//! which statuses the bot may set and from which, how long a note may be, the audit trail in
+//! the order's history, the limit on failed e-mail checks, masked personal data, and signed
+//! invoice links.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::failure::Failure;
+use crate::input::{self, StatusRef};
+
+/// `Odeslaná; Stornovaná: Přijatá|2`: the statuses the bot may set (by id or name), each
+/// optionally only from the listed current statuses. Unset or empty: any status.
+pub const KEY_ALLOWED_STATUSES: &str = "allowed-statuses";
+/// The longest text (in characters) `append-note` and `replace-note` may write.
+pub const KEY_MAX_NOTE_LENGTH: &str = "max-note-length";
+/// `true` (default): every write also adds a record to the order's history.
+pub const KEY_AUDIT_TRAIL: &str = "audit-trail";
+/// Failed e-mail checks per order number within the window before the e-mail-gated actions
+/// answer `not-verified` without asking Upgates. Default 5; 0 turns the limit off.
+pub const KEY_VERIFY_ATTEMPTS: &str = "verify-attempts";
+/// The window of [`KEY_VERIFY_ATTEMPTS`], in minutes. Default 60.
+pub const KEY_VERIFY_WINDOW_MINUTES: &str = "verify-window-minutes";
+/// `true`: `customer-email` and `order-detail` answer masked e-mails and phone numbers.
+pub const KEY_MASK_PERSONAL_DATA: &str = "mask-personal-data";
+/// `upgates` (default: Upgates' own PDF URL) or `signed` (our expiring link, served by the
+/// Spin app's `GET /v1/invoice/<token>`).
+pub const KEY_INVOICE_LINKS: &str = "invoice-links";
+/// The HMAC-SHA256 key of signed links: at least [`MIN_LINK_SECRET`] characters.
+pub const KEY_INVOICE_LINK_SECRET: &str = "invoice-link-secret";
+/// Where the Spin app is reachable, e.g. `https://bot.example.cz`: links are
+/// `<base>/v1/invoice/<token>`.
+pub const KEY_INVOICE_LINK_BASE_URL: &str = "invoice-link-base-url";
+/// How long a signed link works, in minutes. Default 15.
+pub const KEY_INVOICE_LINK_MINUTES: &str = "invoice-link-minutes";
+
+/// Every guardrail key, in the order the README's table lists them.
+pub const KEYS: [&str; 10] = [
+    KEY_ALLOWED_STATUSES,
+    KEY_MAX_NOTE_LENGTH,
+    KEY_AUDIT_TRAIL,
+    KEY_VERIFY_ATTEMPTS,
+    KEY_VERIFY_WINDOW_MINUTES,
+    KEY_MASK_PERSONAL_DATA,
+    KEY_INVOICE_LINKS,
+    KEY_INVOICE_LINK_SECRET,
+    KEY_INVOICE_LINK_BASE_URL,
+    KEY_INVOICE_LINK_MINUTES,
+];
+
+pub const DEFAULT_VERIFY_ATTEMPTS: u32 = 5;
+pub const DEFAULT_VERIFY_WINDOW: Duration = Duration::from_secs(3600);
+pub const DEFAULT_LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// 32 characters: `openssl rand -hex 32` gives 64.
+pub const MIN_LINK_SECRET: usize = 32;
+
+/// The guardrails of one shop. The defaults are the seed's behaviour plus the audit trail and
+/// the attempt limit.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Guardrails {
+    /// `None`: the bot may set any status.
+    pub allowed_statuses: Option<StatusPolicy>,
+    pub max_note_length: Option<usize>,
+    pub audit_trail: bool,
+    /// 0: no limit.
+    pub verify_attempts: u32,
+    pub verify_window: Duration,
+    pub mask_personal_data: bool,
+    pub invoice_links: InvoiceLinks,
+}
+
+impl Default for Guardrails {
+    fn default() -> Self {
+        Self {
+            allowed_statuses: None,
+            max_note_length: None,
+            audit_trail: true,
+            verify_attempts: DEFAULT_VERIFY_ATTEMPTS,
+            verify_window: DEFAULT_VERIFY_WINDOW,
+            mask_personal_data: false,
+            invoice_links: InvoiceLinks::Upgates,
+        }
+    }
+}
+
+impl fmt::Debug for Guardrails {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guardrails")
+            .field(
+                "allowed_statuses",
+                &self.allowed_statuses.as_ref().map(ToString::to_string),
+            )
+            .field("max_note_length", &self.max_note_length)
+            .field("audit_trail", &self.audit_trail)
+            .field("verify_attempts", &self.verify_attempts)
+            .field("verify_window", &self.verify_window)
+            .field("mask_personal_data", &self.mask_personal_data)
+            .field("invoice_links", &self.invoice_links)
+            .finish()
+    }
+}
+
+/// How `order-documents` hands out the invoice.
+#[derive(Clone, PartialEq, Eq)]
+pub enum InvoiceLinks {
+    /// Upgates' `invoice_pdf_url`.
+    Upgates,
+    /// `<base_url>/v1/invoice/<token>`, valid for `lifetime`.
+    Signed {
+        secret: String,
+        base_url: String,
+        lifetime: Duration,
+    },
+}
+
+impl fmt::Debug for InvoiceLinks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InvoiceLinks::Upgates => f.write_str("Upgates"),
+            InvoiceLinks::Signed {
+                base_url, lifetime, ..
+            } => f
+                .debug_struct("Signed")
+                .field("secret", &"<redacted>")
+                .field("base_url", base_url)
+                .field("lifetime", lifetime)
+                .finish(),
+        }
+    }
+}
+
+impl Guardrails {
+    /// Reads the guardrail keys through `get`; a malformed value is `misconfigured`, naming
+    /// the key and never the value.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, Failure> {
+        let value = |key: &str| {
+            get(key)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let defaults = Self::default();
+        let allowed_statuses = value(KEY_ALLOWED_STATUSES)
+            .map(|v| StatusPolicy::parse(&v))
+            .transpose()?;
+        let max_note_length = value(KEY_MAX_NOTE_LENGTH)
+            .map(|v| number(KEY_MAX_NOTE_LENGTH, &v, 1..=input::MAX_NOTE as u64))
+            .transpose()?
+            .map(|n| n as usize);
+        let audit_trail = flag(
+            KEY_AUDIT_TRAIL,
+            value(KEY_AUDIT_TRAIL),
+            defaults.audit_trail,
+        )?;
+        let verify_attempts = value(KEY_VERIFY_ATTEMPTS)
+            .map(|v| number(KEY_VERIFY_ATTEMPTS, &v, 0..=1000))
+            .transpose()?
+            .map_or(defaults.verify_attempts, |n| n as u32);
+        let verify_window = minutes(KEY_VERIFY_WINDOW_MINUTES, value(KEY_VERIFY_WINDOW_MINUTES))?
+            .unwrap_or(defaults.verify_window);
+        let mask_personal_data = flag(
+            KEY_MASK_PERSONAL_DATA,
+            value(KEY_MASK_PERSONAL_DATA),
+            defaults.mask_personal_data,
+        )?;
+        let invoice_links = match value(KEY_INVOICE_LINKS).as_deref() {
+            None | Some("upgates") => InvoiceLinks::Upgates,
+            Some("signed") if !cfg!(feature = "signed-links") => {
+                return Err(misconfigured(
+                    KEY_INVOICE_LINKS,
+                    "can be signed only in the Spin app, which serves the links",
+                ));
+            }
+            Some("signed") => {
+                let secret = value(KEY_INVOICE_LINK_SECRET).unwrap_or_default();
+                if secret.chars().count() < MIN_LINK_SECRET {
+                    return Err(misconfigured(
+                        KEY_INVOICE_LINK_SECRET,
+                        &format!(
+                            "must be at least {MIN_LINK_SECRET} characters when `{KEY_INVOICE_LINKS}` is signed"
+                        ),
+                    ));
+                }
+                let base_url = value(KEY_INVOICE_LINK_BASE_URL)
+                    .map(|v| v.trim_end_matches('/').to_owned())
+                    .filter(|v| is_base_url(v))
+                    .ok_or_else(|| {
+                        misconfigured(
+                            KEY_INVOICE_LINK_BASE_URL,
+                            &format!("must be the bot's https:// address when `{KEY_INVOICE_LINKS}` is signed"),
+                        )
+                    })?;
+                let lifetime = minutes(KEY_INVOICE_LINK_MINUTES, value(KEY_INVOICE_LINK_MINUTES))?
+                    .unwrap_or(DEFAULT_LINK_LIFETIME);
+                InvoiceLinks::Signed {
+                    secret,
+                    base_url,
+                    lifetime,
+                }
+            }
+            Some(_) => {
+                return Err(misconfigured(
+                    KEY_INVOICE_LINKS,
+                    "must be upgates or signed",
+                ));
+            }
+        };
+        Ok(Self {
+            allowed_statuses,
+            max_note_length,
+            audit_trail,
+            verify_attempts,
+            verify_window,
+            mask_personal_data,
+            invoice_links,
+        })
+    }
+
+    /// The settings as config key/value pairs ([`Self::from_lookup`] reads them back), for
+    /// a host that hands them to the component. Defaults are included, so nothing is implicit.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = vec![
+            (
+                KEY_ALLOWED_STATUSES,
+                self.allowed_statuses
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            ),
+            (
+                KEY_MAX_NOTE_LENGTH,
+                self.max_note_length
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+            ),
+            (KEY_AUDIT_TRAIL, self.audit_trail.to_string()),
+            (KEY_VERIFY_ATTEMPTS, self.verify_attempts.to_string()),
+            (
+                KEY_VERIFY_WINDOW_MINUTES,
+                (self.verify_window.as_secs() / 60).to_string(),
+            ),
+            (KEY_MASK_PERSONAL_DATA, self.mask_personal_data.to_string()),
+        ];
+        match &self.invoice_links {
+            InvoiceLinks::Upgates => pairs.push((KEY_INVOICE_LINKS, "upgates".into())),
+            InvoiceLinks::Signed {
+                secret,
+                base_url,
+                lifetime,
+            } => pairs.extend([
+                (KEY_INVOICE_LINKS, "signed".into()),
+                (KEY_INVOICE_LINK_SECRET, secret.clone()),
+                (KEY_INVOICE_LINK_BASE_URL, base_url.clone()),
+                (
+                    KEY_INVOICE_LINK_MINUTES,
+                    (lifetime.as_secs() / 60).to_string(),
+                ),
+            ]),
+        }
+        pairs
+    }
+
+    /// `not-allowed` when `text` is longer than `max-note-length`.
+    pub(crate) fn check_note(&self, text: &str) -> Result<(), Failure> {
+        match self.max_note_length {
+            Some(max) if text.chars().count() > max => Err(Failure::NotAllowed(format!(
+                "`{KEY_MAX_NOTE_LENGTH}` allows notes of at most {max} characters"
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn misconfigured(key: &str, why: &str) -> Failure {
+    Failure::Misconfigured(format!("`{key}` {why}"))
+}
+
+fn flag(key: &str, value: Option<String>, default: bool) -> Result<bool, Failure> {
+    match value.as_deref() {
+        None => Ok(default),
+        Some("true" | "1") => Ok(true),
+        Some("false" | "0") => Ok(false),
+        Some(_) => Err(misconfigured(key, "must be true or false")),
+    }
+}
+
+fn number(key: &str, value: &str, range: std::ops::RangeInclusive<u64>) -> Result<u64, Failure> {
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            misconfigured(
+                key,
+                &format!(
+                    "must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
+}
+
+fn minutes(key: &str, value: Option<String>) -> Result<Option<Duration>, Failure> {
+    value
+        .map(|v| number(key, &v, 1..=7 * 24 * 60).map(|m| Duration::from_secs(m * 60)))
+        .transpose()
+}
+
+fn is_base_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        let host = r.split('/').next().unwrap_or_default();
+        !host.is_empty()
+            && !host.contains('@')
+            && !url.contains(['?', '#'])
+            && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+    })
+}
+
+/// `allowed-statuses`: the statuses the bot may set, each with the current statuses it may
+/// set them from (empty: from any).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusPolicy {
+    pub rules: Vec<StatusRule>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusRule {
+    pub target: StatusRef,
+    pub from: Vec<StatusRef>,
+}
+
+impl StatusPolicy {
+    /// `Odeslaná; Stornovaná: Přijatá|2; 5`: rules split by `;`, a rule's allowed current
+    /// statuses after `:`, split by `|`. Ids are numbers, anything else a name.
+    pub fn parse(raw: &str) -> Result<Self, Failure> {
+        let bad = |why: &str| misconfigured(KEY_ALLOWED_STATUSES, why);
+        let status = |s: &str| {
+            input::status(s).map_err(|_| bad("has an empty, too long or malformed status"))
+        };
+        let mut rules = Vec::new();
+        for entry in raw.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+            let (target, from) = match entry.split_once(':') {
+                Some((target, from)) => (target, Some(from)),
+                None => (entry, None),
+            };
+            let from = match from {
+                None => Vec::new(),
+                Some(list) => list.split('|').map(status).collect::<Result<Vec<_>, _>>()?,
+            };
+            if from.len() > 50 {
+                return Err(bad("lists too many statuses"));
+            }
+            rules.push(StatusRule {
+                target: status(target)?,
+                from,
+            });
+        }
+        if rules.is_empty() || rules.len() > 100 {
+            return Err(bad("must list 1 to 100 statuses, separated by `;`"));
+        }
+        Ok(Self { rules })
+    }
+}
+
+impl fmt::Display for StatusPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, rule) in self.rules.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}", StatusName(&rule.target))?;
+            for (j, from) in rule.from.iter().enumerate() {
+                f.write_str(if j == 0 { ": " } else { "|" })?;
+                write!(f, "{}", StatusName(from))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A status as people write it: its id or its name.
+pub(crate) struct StatusName<'a>(pub &'a StatusRef);
+
+impl fmt::Display for StatusName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            StatusRef::Id(id) => write!(f, "{id}"),
+            StatusRef::Name(name) => f.write_str(name),
+        }
+    }
+}
+
+/// `j***@example.cz`: the first character of the local part and the domain.
+pub fn mask_email(email: &str) -> String {
+    let email = email.trim();
+    match email.rsplit_once('@') {
+        Some((local, domain)) if !domain.is_empty() => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        _ => "***".into(),
+    }
+}
+
+/// `+420 *** *** 456`: the country code (when the number has one or is national) and the
+/// last three digits.
+pub fn mask_phone(phone: &str, default_country_code: &str) -> String {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let last: String = digits
+        .chars()
+        .skip(digits.len().saturating_sub(3))
+        .collect();
+    if digits.len() < 7 {
+        return "***".into();
+    }
+    let country = match input::phone(phone, default_country_code) {
+        Ok(msisdn) if msisdn.len() > 9 => Some(msisdn[..msisdn.len() - 9].to_owned()),
+        _ => None,
+    };
+    match country {
+        Some(cc) => format!("+{cc} *** *** {last}"),
+        None => format!("*** *** {last}"),
+    }
+}
+
+/// The order history record of a write (Upgates cuts names to 50 and values to 500 characters;
+/// cut here, so what is sent is what is kept).
+pub(crate) fn audit_record(name: &str, value: &str) -> serde_json::Value {
+    serde_json::json!({ "data": [{ "name": cut(name, 50), "value": cut(value, 500) }] })
+}
+
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut kept: String = text.chars().take(max - 1).collect();
+        kept.push('…');
+        kept
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_seed_plus_audit_and_attempts() {
+        let g = Guardrails::from_lookup(|_| None).unwrap();
+        assert_eq!(g, Guardrails::default());
+        assert!(g.audit_trail && g.allowed_statuses.is_none() && !g.mask_personal_data);
+        assert_eq!((g.verify_attempts, g.verify_window.as_secs()), (5, 3600));
+    }
+
+    #[test]
+    fn parses_status_rules_and_round_trips() {
+        let policy = StatusPolicy::parse(" Odeslaná ; Stornovaná: Přijatá | 2 ;5;").unwrap();
+        assert_eq!(
+            policy.rules,
+            vec![
+                StatusRule {
+                    target: StatusRef::Name("Odeslaná".into()),
+                    from: vec![]
+                },
+                StatusRule {
+                    target: StatusRef::Name("Stornovaná".into()),
+                    from: vec![StatusRef::Name("Přijatá".into()), StatusRef::Id(2)],
+                },
+                StatusRule {
+                    target: StatusRef::Id(5),
+                    from: vec![]
+                },
+            ]
+        );
+        assert_eq!(policy.to_string(), "Odeslaná; Stornovaná: Přijatá|2; 5");
+        assert_eq!(StatusPolicy::parse(&policy.to_string()).unwrap(), policy);
+        for bad in ["", " ; ", "A: ", "A:|B"] {
+            assert_eq!(
+                StatusPolicy::parse(bad).unwrap_err().reason(),
+                "misconfigured",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    #[cfg(feature = "signed-links")]
+    fn every_setting_round_trips_through_pairs() {
+        let g = Guardrails::from_lookup(lookup(&[
+            (KEY_ALLOWED_STATUSES, "3; Stornovaná: 1"),
+            (KEY_MAX_NOTE_LENGTH, "200"),
+            (KEY_AUDIT_TRAIL, "false"),
+            (KEY_VERIFY_ATTEMPTS, "3"),
+            (KEY_VERIFY_WINDOW_MINUTES, "30"),
+            (KEY_MASK_PERSONAL_DATA, "true"),
+            (KEY_INVOICE_LINKS, "signed"),
+            (KEY_INVOICE_LINK_SECRET, "0123456789abcdef0123456789abcdef"),
+            (KEY_INVOICE_LINK_BASE_URL, "https://bot.example.cz/"),
+            (KEY_INVOICE_LINK_MINUTES, "5"),
+        ]))
+        .unwrap();
+        let pairs = g.to_pairs();
+        let back = Guardrails::from_lookup(|k| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.clone())
+        })
+        .unwrap();
+        assert_eq!(back, g);
+        assert!(!format!("{g:?}").contains("0123456789abcdef"));
+        assert_eq!(
+            g.invoice_links,
+            InvoiceLinks::Signed {
+                secret: "0123456789abcdef0123456789abcdef".into(),
+                base_url: "https://bot.example.cz".into(),
+                lifetime: Duration::from_secs(300),
+            }
+        );
+    }
+
+    #[test]
+    fn malformed_settings_name_the_key_not_the_value() {
+        for (key, value) in [
+            (KEY_MAX_NOTE_LENGTH, "99999"),
+            (KEY_MAX_NOTE_LENGTH, "lots"),
+            (KEY_AUDIT_TRAIL, "yes"),
+            (KEY_VERIFY_ATTEMPTS, "-1"),
+            (KEY_VERIFY_WINDOW_MINUTES, "77777"),
+            (KEY_INVOICE_LINKS, "pdf"),
+        ] {
+            let err = Guardrails::from_lookup(lookup(&[(key, value)])).unwrap_err();
+            assert_eq!(err.reason(), "misconfigured");
+            assert!(
+                err.message().contains(key) && !err.message().contains(value),
+                "{err}"
+            );
+        }
+        let short = Guardrails::from_lookup(lookup(&[
+            (KEY_INVOICE_LINKS, "signed"),
+            (KEY_INVOICE_LINK_SECRET, "short-secret"),
+            (KEY_INVOICE_LINK_BASE_URL, "https://bot.example.cz"),
+        ]))
+        .unwrap_err();
+        if cfg!(feature = "signed-links") {
+            assert!(short.message().contains(KEY_INVOICE_LINK_SECRET));
+        }
+        assert!(!short.message().contains("short-secret"));
+        let no_base = Guardrails::from_lookup(lookup(&[
+            (KEY_INVOICE_LINKS, "signed"),
+            (KEY_INVOICE_LINK_SECRET, "0123456789abcdef0123456789abcdef"),
+        ]))
+        .unwrap_err();
+        if cfg!(feature = "signed-links") {
+            assert!(no_base.message().contains(KEY_INVOICE_LINK_BASE_URL));
+        }
+    }
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask_email("jana.novakova@example.cz"), "j***@example.cz");
+        assert_eq!(mask_email("Žofie@příklad.cz"), "Ž***@příklad.cz");
+        assert_eq!(mask_email("nonsense"), "***");
+        assert_eq!(mask_phone("+420 601 223 456", "420"), "+420 *** *** 456");
+        assert_eq!(mask_phone("601223456", "420"), "+420 *** *** 456");
+        assert_eq!(mask_phone("+421 905 123 789", "420"), "+421 *** *** 789");
+        assert_eq!(mask_phone("12", "420"), "***");
+    }
+
+    #[test]
+    fn audit_records_are_cut_to_upgates_limits() {
+        let record = audit_record(&"n".repeat(60), &"v".repeat(600));
+        let name = record["data"][0]["name"].as_str().unwrap();
+        let value = record["data"][0]["value"].as_str().unwrap();
+        assert_eq!((name.chars().count(), value.chars().count()), (50, 500));
+        assert!(value.ends_with('…'));
+    }
+}

@@ -1,0 +1,184 @@
+//! Signed invoice links: `<base>/v1/invoice/<token>`, where the token carries the order, the
+//! invoice and an expiry, with an HMAC-SHA256 over them under the shop's secret. Upgates' own
+//! PDF URL needs the API login; this link needs nothing but itself, and only until it expires.
+//!
+//! Token: `base64url(payload) "." base64url(mac)`, the payload the JSON `[order, invoice,
+//! expiry unix seconds]`, the MAC over `"upgates-invoice-v1." + base64url(payload)`.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::api::{ApiRequest, Requests};
+use crate::config::ShopConfig;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Tokens longer than this are refused unread.
+pub const MAX_TOKEN: usize = 1024;
+/// The MAC's context: a token for anything else never verifies here.
+const CONTEXT: &[u8] = b"upgates-invoice-v1.";
+
+/// What a valid token grants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvoiceGrant {
+    pub order_number: String,
+    pub invoice_number: String,
+    pub expires: SystemTime,
+}
+
+/// Why a token was refused. All of them mean `403` and no request to Upgates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkError {
+    Malformed,
+    /// Altered, or signed with another secret (another shop's link).
+    BadSignature,
+    Expired,
+}
+
+impl LinkError {
+    pub fn reason(self) -> &'static str {
+        match self {
+            LinkError::Malformed => "malformed",
+            LinkError::BadSignature => "bad-signature",
+            LinkError::Expired => "expired",
+        }
+    }
+}
+
+fn mac(secret: &str, encoded_payload: &str) -> HmacSha256 {
+    // HMAC takes keys of any length.
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    mac.update(CONTEXT);
+    mac.update(encoded_payload.as_bytes());
+    mac
+}
+
+/// The token for `order`'s `invoice`, valid until `expires`.
+pub fn sign(secret: &str, order_number: &str, invoice_number: &str, expires: SystemTime) -> String {
+    let expiry = expires
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let payload = serde_json::json!([order_number, invoice_number, expiry]).to_string();
+    let encoded = URL_SAFE_NO_PAD.encode(payload);
+    let tag = URL_SAFE_NO_PAD.encode(mac(secret, &encoded).finalize().into_bytes());
+    format!("{encoded}.{tag}")
+}
+
+/// The link `order-documents` answers in `signed` mode.
+pub fn link(
+    base_url: &str,
+    secret: &str,
+    order_number: &str,
+    invoice_number: &str,
+    expires: SystemTime,
+) -> String {
+    format!(
+        "{base_url}/v1/invoice/{}",
+        sign(secret, order_number, invoice_number, expires)
+    )
+}
+
+/// Checks the signature (in constant time) before reading anything, then the expiry.
+pub fn verify(secret: &str, token: &str, now: SystemTime) -> Result<InvoiceGrant, LinkError> {
+    if token.len() > MAX_TOKEN {
+        return Err(LinkError::Malformed);
+    }
+    let (encoded, tag) = token.split_once('.').ok_or(LinkError::Malformed)?;
+    let tag = URL_SAFE_NO_PAD
+        .decode(tag)
+        .map_err(|_| LinkError::Malformed)?;
+    mac(secret, encoded)
+        .verify_slice(&tag)
+        .map_err(|_| LinkError::BadSignature)?;
+    let payload = URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|_| LinkError::Malformed)?;
+    let (order_number, invoice_number, expiry): (String, String, u64) =
+        serde_json::from_slice(&payload).map_err(|_| LinkError::Malformed)?;
+    let expires = UNIX_EPOCH + Duration::from_secs(expiry);
+    if now >= expires {
+        return Err(LinkError::Expired);
+    }
+    Ok(InvoiceGrant {
+        order_number,
+        invoice_number,
+        expires,
+    })
+}
+
+/// `GET <api>/invoices/{n}/pdf`, asking for the PDF.
+pub fn pdf_request(config: &ShopConfig, invoice_number: &str) -> ApiRequest {
+    let mut request = Requests::new(config).get(&["invoices", invoice_number, "pdf"], &[]);
+    for (name, value) in &mut request.headers {
+        if *name == "accept" {
+            *value = "application/pdf".into();
+        }
+    }
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn signs_and_verifies() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let expires = now + Duration::from_secs(900);
+        let token = sign(SECRET, "2025000123", "FA-2025/0042", expires);
+        assert!(
+            token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        );
+        let grant = verify(SECRET, &token, now).unwrap();
+        assert_eq!(
+            grant,
+            InvoiceGrant {
+                order_number: "2025000123".into(),
+                invoice_number: "FA-2025/0042".into(),
+                expires,
+            }
+        );
+        assert_eq!(verify(SECRET, &token, expires), Err(LinkError::Expired));
+        let other = "fedcba9876543210fedcba9876543210";
+        assert_eq!(verify(other, &token, now), Err(LinkError::BadSignature));
+    }
+
+    #[test]
+    fn refuses_altered_tokens() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let token = sign(SECRET, "2025000123", "FA1", now + Duration::from_secs(900));
+        let (payload, tag) = token.split_once('.').unwrap();
+        // Another order under the same tag.
+        let forged = URL_SAFE_NO_PAD.encode(r#"["2025000999","FA1",1800000900]"#);
+        assert_eq!(
+            verify(SECRET, &format!("{forged}.{tag}"), now),
+            Err(LinkError::BadSignature)
+        );
+        // A later expiry under the same tag.
+        let later = URL_SAFE_NO_PAD.encode(r#"["2025000123","FA1",1900000000]"#);
+        assert_eq!(
+            verify(SECRET, &format!("{later}.{tag}"), now),
+            Err(LinkError::BadSignature)
+        );
+        let mut flipped = tag.to_owned().into_bytes();
+        flipped[0] = if flipped[0] == b'A' { b'B' } else { b'A' };
+        let flipped = String::from_utf8(flipped).unwrap();
+        assert_eq!(
+            verify(SECRET, &format!("{payload}.{flipped}"), now),
+            Err(LinkError::BadSignature)
+        );
+        for junk in ["", ".", "abc", "a.b.c", "!!.??", &"a".repeat(2000)] {
+            assert!(verify(SECRET, junk, now).is_err(), "{junk}");
+        }
+    }
+}

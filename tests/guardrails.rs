@@ -1,0 +1,153 @@
+//! The shop's guardrails through the component in the host: the shared scenario table
+//! (`support/guardrails.rs`, also run through the Spin app), plus what only the host does.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use support::guardrails::{self, MASKED_PHONE, Scenario};
+use support::{API_URL, now, runtime, sample_shop, sent};
+use upgates_core::{ActionInput, ActionName, ShopConfig, render};
+use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
+use upgates_host::ShopConnection;
+
+/// The sample shop's connection with `settings` on top, as `wasi:config` keys. The cache is
+/// off so every call's requests show (the Spin app has none); the rest is the default policy.
+fn connection(fake: &FakeShop, settings: &[(&str, &str)]) -> ShopConnection {
+    let config = ShopConfig::from_lookup(|key| match key {
+        "api-url" => Some(API_URL.into()),
+        "api-login" => Some(SAMPLE_LOGIN.into()),
+        "api-key" => Some(SAMPLE_KEY.into()),
+        other => settings
+            .iter()
+            .find(|(k, _)| *k == other)
+            .map(|(_, v)| v.to_string()),
+    })
+    .expect("valid settings");
+    let handler = fake.clone();
+    let mut shop = ShopConnection::new(config).expect("valid policy");
+    shop.policy = shop
+        .policy
+        .isolated()
+        .with_in_process(Arc::new(move |req| handler.handle(req)));
+    shop.policy.cache_ttl = Duration::ZERO;
+    shop.policy.code_list_ttl = Duration::ZERO;
+    shop.fixed_time = Some(now());
+    shop
+}
+
+async fn call(
+    shop: &ShopConnection,
+    action: ActionName,
+    input: &serde_json::Value,
+) -> serde_json::Value {
+    let input: ActionInput = serde_json::from_value(input.clone()).expect("valid input");
+    let result = runtime()
+        .call(shop, action, &input)
+        .await
+        .expect("the component answers");
+    render(&result)
+}
+
+async fn run(scenario: &Scenario) {
+    let fake = sample_shop();
+    let shop = connection(&fake, scenario.settings);
+    for (i, (action, input, want)) in scenario.calls.iter().enumerate() {
+        let got = call(&shop, *action, input).await;
+        assert_eq!(&got, want, "{}: call {i} ({action})", scenario.name);
+    }
+    assert_eq!(sent(&fake), scenario.sent, "{}: requests", scenario.name);
+    (scenario.after)(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_guardrail_scenario_through_the_component() {
+    for scenario in guardrails::all() {
+        run(&scenario).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn order_detail_masks_the_phone() {
+    let fake = sample_shop();
+    let shop = connection(&fake, &[("mask-personal-data", "true")]);
+    let answer = call(
+        &shop,
+        ActionName::OrderDetail,
+        &json!({"order": "2025000123", "email": "jana.novakova@example.cz"}),
+    )
+    .await;
+    assert_eq!(answer["ok"], json!(true), "{answer}");
+    assert_eq!(answer["vars"]["phone"], json!(MASKED_PHONE));
+    assert!(!answer.to_string().contains("601223344"));
+}
+
+/// The counts live in the host's shop state: new instances and new connections to the same
+/// shop see them; an isolated shop state (another shop) does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_checks_outlive_the_instance_and_stay_with_the_shop() {
+    let fake = sample_shop();
+    let first = connection(&fake, &[("verify-attempts", "2")]);
+    let wrong = json!({"order": "2025000124", "email": "x@example.cz"});
+    let right = json!({"order": "2025000124", "email": "jana.novakova@example.cz"});
+    for _ in 0..2 {
+        assert_eq!(
+            call(&first, ActionName::VerifyCustomer, &wrong).await["reason"],
+            json!("not-verified")
+        );
+    }
+    // A second connection sharing the shop state (a clone of the policy) is limited too.
+    let mut second = first.clone();
+    second.config.guardrails.verify_attempts = 2;
+    fake.clear_requests();
+    assert_eq!(
+        call(&second, ActionName::VerifyCustomer, &right).await["reason"],
+        json!("not-verified")
+    );
+    assert!(sent(&fake).is_empty(), "no request once the limit is hit");
+    assert_eq!(first.policy.attempts().len(), 1);
+    // Another shop's state has its own counts.
+    let other = connection(&fake, &[("verify-attempts", "2")]);
+    assert_eq!(
+        call(&other, ActionName::VerifyCustomer, &right).await,
+        json!({"ok": true, "vars": {}})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_links_are_the_spin_apps() {
+    let err = ShopConfig::from_lookup(|key| {
+        Some(
+            match key {
+                "api-url" => API_URL,
+                "api-login" => SAMPLE_LOGIN,
+                "api-key" => SAMPLE_KEY,
+                "invoice-links" => "signed",
+                "invoice-link-secret" => "0123456789abcdef0123456789abcdef",
+                "invoice-link-base-url" => "https://bot.example.cz",
+                _ => return None,
+            }
+            .to_owned(),
+        )
+    });
+    // The host links upgates-core with the Spin app's feature (for its tests), so the config
+    // reads here; the component itself refuses it: checked through the component.
+    let config = err.expect("core with signed-links reads the setting");
+    let fake = sample_shop();
+    let mut shop = connection(&fake, &[]);
+    shop.config = config;
+    let answer = call(
+        &shop,
+        ActionName::OrderDocuments,
+        &json!({"order": "2025000124", "email": "jana.novakova@example.cz"}),
+    )
+    .await;
+    assert_eq!(
+        answer,
+        json!({"ok": false, "reason": "misconfigured",
+               "message": "shop configuration: `invoice-links` can be signed only in the Spin app, which serves the links"})
+    );
+    assert!(sent(&fake).is_empty());
+}

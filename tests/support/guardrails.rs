@@ -1,0 +1,288 @@
+//! The guardrails as data: settings (the component's `wasi:config` keys; the Spin app gets the
+//! same values as Spin variables), a conversation, and the exact requests it costs. The same
+//! table runs through the component in the host (`tests/guardrails.rs`) and through the Spin
+//! app in its harness (`tests/spin.rs`), so both packagings obey one policy.
+
+use serde_json::{Value, json};
+use upgates_core::ActionName;
+use upgates_fake_shop::FakeShop;
+
+use super::Sent;
+use super::cases::history;
+
+pub struct Scenario {
+    pub name: &'static str,
+    pub settings: &'static [(&'static str, &'static str)],
+    /// Each call with its whole expected answer, in order, against one shop.
+    pub calls: Vec<(ActionName, Value, Value)>,
+    /// Every request the conversation sent, in order.
+    pub sent: Vec<Sent>,
+    pub after: fn(&FakeShop),
+}
+
+const ORDER_123: &str = "/api/v2/orders/2025000123";
+const ORDER_124: &str = "/api/v2/orders/2025000124";
+const JANA: &str = "jana.novakova@example.cz";
+
+fn nothing(_: &FakeShop) {}
+
+fn ne(reason: &str, message: &str) -> Value {
+    json!({"ok": false, "reason": reason, "message": message})
+}
+
+fn done() -> Value {
+    json!({"ok": true, "vars": {}})
+}
+
+fn not_allowed(rule: &str) -> Value {
+    ne(
+        "not-allowed",
+        &format!("not allowed by the shop's bot policy: {rule}"),
+    )
+}
+
+fn not_verified() -> Value {
+    ne("not-verified", "the order number and e-mail do not match")
+}
+
+fn put(body: Value) -> Sent {
+    Sent::put("/api/v2/orders", body)
+}
+
+fn status_put(order: &str, field: &str, value: Value) -> Sent {
+    put(json!({"send_emails_yn": false, "send_sms_yn": false,
+               "orders": [{"order_number": order, field: value}]}))
+}
+
+fn note_put(order: &str, note: &str) -> Sent {
+    put(json!({"send_emails_yn": false, "send_sms_yn": false,
+               "orders": [{"order_number": order, "internal_note": note}]}))
+}
+
+fn status(order: &str, name: &str) -> Value {
+    json!({"order": order, "status": name, "notify": false})
+}
+
+fn wrong_email(order: &str) -> Value {
+    json!({"order": order, "email": "someone.else@example.cz"})
+}
+
+pub fn all() -> Vec<Scenario> {
+    use ActionName::*;
+    const POLICY: &[(&str, &str)] = &[("allowed-statuses", "Odeslaná; Stornovaná: Přijatá|6")];
+    vec![
+        Scenario {
+            name: "write policy: a listed status from an allowed current status",
+            settings: POLICY,
+            calls: vec![(SetOrderStatus, status("2025000123", "stornovaná"), done())],
+            // The rule names current statuses: one fresh read of the order first.
+            sent: vec![
+                Sent::get(ORDER_123),
+                status_put("2025000123", "status", json!("stornovaná")),
+                history(
+                    "2025000123",
+                    "Chatbot: změna stavu",
+                    "Nový stav: stornovaná (upozornit zákazníka: ne)",
+                ),
+            ],
+            after: |shop| {
+                assert_eq!(shop.order("2025000123").unwrap()["status_id"], json!(4));
+                // The staff see what the bot did in the order's history.
+                let records = shop.history("2025000123");
+                let last = records.last().expect("a history record");
+                assert_eq!(
+                    last["data"],
+                    json!([{"name": "Chatbot: změna stavu",
+                            "value": "Nový stav: stornovaná (upozornit zákazníka: ne)"}])
+                );
+                assert_eq!(last["origin"], json!("api"));
+            },
+        },
+        Scenario {
+            name: "write policy: a listed status without a rule is one PUT",
+            settings: POLICY,
+            calls: vec![(SetOrderStatus, status("2025000123", "Odeslaná"), done())],
+            sent: vec![
+                status_put("2025000123", "status", json!("Odeslaná")),
+                history(
+                    "2025000123",
+                    "Chatbot: změna stavu",
+                    "Nový stav: Odeslaná (upozornit zákazníka: ne)",
+                ),
+            ],
+            after: |shop| assert_eq!(shop.order("2025000123").unwrap()["status_id"], json!(3)),
+        },
+        Scenario {
+            name: "write policy: a status it does not list is refused before any request",
+            settings: POLICY,
+            calls: vec![(
+                SetOrderStatus,
+                status("2025000123", "Zaplaceno"),
+                not_allowed("`allowed-statuses` does not list the status `Zaplaceno`"),
+            )],
+            sent: vec![],
+            after: |shop| {
+                assert_eq!(shop.order("2025000123").unwrap()["status_id"], json!(1));
+                assert!(shop.history("2025000123").is_empty());
+            },
+        },
+        Scenario {
+            name: "write policy: the order's current status is not one the rule allows",
+            settings: POLICY,
+            calls: vec![(
+                SetOrderStatus,
+                status("2025000124", "Stornovaná"),
+                not_allowed(
+                    "`allowed-statuses` allows `Stornovaná` only from `Přijatá`, `6`; the order is `Odeslaná`",
+                ),
+            )],
+            // The rule's names did not match the order's: its id is looked up too, as the
+            // names may be another language's.
+            sent: vec![Sent::get(ORDER_124), Sent::get("/api/v2/order-statuses")],
+            after: |shop| assert_eq!(shop.order("2025000124").unwrap()["status_id"], json!(3)),
+        },
+        Scenario {
+            name: "write policy: an id in the policy, a name from the bot: the statuses are read",
+            settings: &[("allowed-statuses", "3")],
+            calls: vec![(SetOrderStatus, status("2025000123", "Sent"), done())],
+            sent: vec![
+                Sent::get("/api/v2/order-statuses"),
+                status_put("2025000123", "status", json!("Sent")),
+                history(
+                    "2025000123",
+                    "Chatbot: změna stavu",
+                    "Nový stav: Sent (upozornit zákazníka: ne)",
+                ),
+            ],
+            after: nothing,
+        },
+        Scenario {
+            name: "write policy: an id in the policy, another status's name from the bot",
+            settings: &[("allowed-statuses", "3")],
+            calls: vec![(
+                SetOrderStatus,
+                status("2025000123", "Zaplaceno"),
+                not_allowed("`allowed-statuses` does not list the status `Zaplaceno`"),
+            )],
+            sent: vec![Sent::get("/api/v2/order-statuses")],
+            after: |shop| assert!(shop.history("2025000123").is_empty()),
+        },
+        Scenario {
+            name: "note length cap: longer text is refused, text at the cap is written",
+            settings: &[("max-note-length", "10")],
+            calls: vec![
+                (
+                    AppendNote,
+                    json!({"order": "2025000123", "text": "12345678901"}),
+                    not_allowed("`max-note-length` allows notes of at most 10 characters"),
+                ),
+                (
+                    ReplaceNote,
+                    json!({"order": "2025000123", "text": "Příliš dlouhá"}),
+                    not_allowed("`max-note-length` allows notes of at most 10 characters"),
+                ),
+                (
+                    AppendNote,
+                    json!({"order": "2025000123", "text": "Žluťoučký!"}),
+                    done(),
+                ),
+            ],
+            sent: vec![
+                Sent::get(ORDER_123),
+                note_put("2025000123", "Žluťoučký!"),
+                history("2025000123", "Chatbot: doplnění poznámky", "Žluťoučký!"),
+            ],
+            after: |shop| {
+                assert_eq!(
+                    shop.order("2025000123").unwrap()["internal_note"],
+                    json!("Žluťoučký!")
+                );
+            },
+        },
+        Scenario {
+            name: "audit trail off: the write only",
+            settings: &[("audit-trail", "false")],
+            calls: vec![
+                (
+                    ReplaceNote,
+                    json!({"order": "2025000124", "text": "Tichá změna"}),
+                    done(),
+                ),
+                (SetOrderStatus, status("2025000124", "4"), done()),
+            ],
+            sent: vec![
+                note_put("2025000124", "Tichá změna"),
+                status_put("2025000124", "status_id", json!(4)),
+            ],
+            after: |shop| assert!(shop.history("2025000124").is_empty()),
+        },
+        Scenario {
+            name: "attempt limit: after 3 failed e-mail checks the order answers not-verified unasked",
+            settings: &[("verify-attempts", "3")],
+            calls: vec![
+                (VerifyCustomer, wrong_email("2025000124"), not_verified()),
+                (OrderDetail, wrong_email("2025000124"), not_verified()),
+                (OrderDocuments, wrong_email("2025000124"), not_verified()),
+                // Counted: even the right e-mail is no longer checked, by any gated action.
+                (
+                    VerifyCustomer,
+                    json!({"order": "2025000124", "email": JANA}),
+                    not_verified(),
+                ),
+                (
+                    OrderDocuments,
+                    json!({"order": "2025000124", "email": JANA}),
+                    not_verified(),
+                ),
+                // Another order is not affected.
+                (
+                    VerifyCustomer,
+                    json!({"order": "2025000123", "email": JANA}),
+                    done(),
+                ),
+            ],
+            sent: vec![
+                Sent::get(ORDER_124),
+                Sent::get(ORDER_124),
+                Sent::get(ORDER_124),
+                Sent::get(ORDER_123),
+            ],
+            after: nothing,
+        },
+        Scenario {
+            name: "attempt limit: 5 by default, a missing order counts too",
+            settings: &[],
+            calls: {
+                let mut calls: Vec<(ActionName, Value, Value)> = (0..5)
+                    .map(|_| (VerifyCustomer, wrong_email("9999999"), not_verified()))
+                    .collect();
+                calls.push((VerifyCustomer, wrong_email("9999999"), not_verified()));
+                calls
+            },
+            sent: vec![Sent::get("/api/v2/orders/9999999"); 5],
+            after: nothing,
+        },
+        Scenario {
+            name: "masked personal data",
+            settings: &[("mask-personal-data", "true")],
+            calls: vec![
+                (
+                    CustomerEmail,
+                    json!({"order": "2025000123"}),
+                    json!({"ok": true, "vars": {"email": "j***@example.cz"}}),
+                ),
+                (
+                    VerifyCustomer,
+                    json!({"order": "2025000123", "email": JANA}),
+                    done(),
+                ),
+            ],
+            sent: vec![Sent::get(ORDER_123), Sent::get(ORDER_123)],
+            after: nothing,
+        },
+    ]
+}
+
+/// `order-detail` with masking on answers the phone masked (checked apart from the table: the
+/// rest of the detail is the case table's).
+pub const MASKED_PHONE: &str = "+420 *** *** 344";
