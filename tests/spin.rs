@@ -18,21 +18,23 @@ use support::{API_URL, Sent, cases, sample_shop, sent};
 use upgates_core::ActionName;
 use upgates_fake_shop::{FakeShop, Fault, SAMPLE_KEY, SAMPLE_LOGIN};
 use upgates_host::HttpPolicy;
-use wasmtime::component::{Accessor, Component, HasData, Linker, ResourceTable};
+use wasmtime::component::{Accessor, Component, HasData, Linker, Resource, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{HostWallClock, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p3::bindings::ServicePre;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-mod spin_variables {
+mod spin_host {
     wasmtime::component::bindgen!({
-        inline: "package upgates:spin-harness; world host { import spin:variables/variables@3.0.0; }",
-        // Vendored from the spin-sdk 7.0.0 crate (wit/deps/spin-variables@3.0.0).
+        // `deps/` vendored from the spin-sdk 7.0.0 crate (wit/deps/spin-variables@3.0.0 and
+        // spin-key-value@3.0.0).
         path: "../tests/wit-spin",
+        world: "upgates:spin-harness/host",
     });
 }
-use spin_variables::spin::variables::variables as spin_vars;
+use spin_host::spin::key_value::key_value as spin_kv;
+use spin_host::spin::variables::variables as spin_vars;
 
 const TOKEN: &str = "test-bot-token-0123456789";
 
@@ -60,7 +62,12 @@ struct State {
     http: WasiHttpCtx,
     policy: HttpPolicy,
     variables: HashMap<String, String>,
+    /// Spin's `default` key-value store: shared by every request (instance) given the same one.
+    kv: Kv,
 }
+
+/// The `default` store's contents.
+type Kv = Arc<std::sync::Mutex<HashMap<String, Vec<u8>>>>;
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
@@ -98,6 +105,75 @@ impl<T> spin_vars::HostWithStore<T> for SpinVariables {
     }
 }
 
+/// `spin:key-value` over [`State::kv`]: only the `default` store exists, as `key_value_stores
+/// = ["default"]` in spin.toml grants.
+struct SpinKeyValue;
+
+impl HasData for SpinKeyValue {
+    type Data<'a> = &'a mut State;
+}
+
+impl spin_kv::Host for &mut State {}
+
+impl spin_kv::HostStore for &mut State {
+    fn drop(&mut self, store: Resource<spin_kv::Store>) -> wasmtime::Result<()> {
+        let _ = store;
+        Ok(())
+    }
+}
+
+fn kv_of<T>(accessor: &Accessor<T, SpinKeyValue>) -> Kv {
+    accessor.with(|mut access| access.get().kv.clone())
+}
+
+impl<T> spin_kv::HostStoreWithStore<T> for SpinKeyValue {
+    async fn open(
+        _accessor: &Accessor<T, Self>,
+        label: String,
+    ) -> Result<Resource<spin_kv::Store>, spin_kv::Error> {
+        if label == "default" {
+            Ok(Resource::new_own(0))
+        } else {
+            Err(spin_kv::Error::NoSuchStore)
+        }
+    }
+
+    async fn get(
+        accessor: &Accessor<T, Self>,
+        _store: Resource<spin_kv::Store>,
+        key: String,
+    ) -> Result<Option<Vec<u8>>, spin_kv::Error> {
+        Ok(kv_of(accessor).lock().unwrap().get(&key).cloned())
+    }
+
+    async fn set(
+        accessor: &Accessor<T, Self>,
+        _store: Resource<spin_kv::Store>,
+        key: String,
+        value: Vec<u8>,
+    ) -> Result<(), spin_kv::Error> {
+        kv_of(accessor).lock().unwrap().insert(key, value);
+        Ok(())
+    }
+
+    async fn delete(
+        accessor: &Accessor<T, Self>,
+        _store: Resource<spin_kv::Store>,
+        key: String,
+    ) -> Result<(), spin_kv::Error> {
+        kv_of(accessor).lock().unwrap().remove(&key);
+        Ok(())
+    }
+
+    async fn exists(
+        accessor: &Accessor<T, Self>,
+        _store: Resource<spin_kv::Store>,
+        key: String,
+    ) -> Result<bool, spin_kv::Error> {
+        Ok(kv_of(accessor).lock().unwrap().contains_key(&key))
+    }
+}
+
 struct FixedClock;
 
 impl HostWallClock for FixedClock {
@@ -124,6 +200,7 @@ fn spin_app() -> &'static (Engine, ServicePre<State>) {
         wasmtime_wasi::p3::add_to_linker(&mut linker).unwrap();
         wasmtime_wasi_http::p3::add_to_linker(&mut linker).unwrap();
         spin_vars::add_to_linker::<_, SpinVariables>(&mut linker, |state| state).unwrap();
+        spin_kv::add_to_linker::<_, SpinKeyValue>(&mut linker, |state| state).unwrap();
         let pre = ServicePre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
         (engine, pre)
     })
@@ -138,13 +215,50 @@ struct Reply {
     log: String,
 }
 
-/// One request through a fresh instance, with `variables` and the `fake` shop behind the
-/// policy for [`API_URL`]'s origin.
+/// One request through a fresh instance, with `variables`, an empty key-value store and the
+/// `fake` shop behind the policy for [`API_URL`]'s origin.
 async fn serve(
     fake: &FakeShop,
     variables: HashMap<String, String>,
     request: http::Request<Full<Bytes>>,
 ) -> Reply {
+    serve_with(fake, variables, &Kv::default(), request).await
+}
+
+/// [`serve`] with the key-value store `kv` (several requests sharing one, as Spin's instances
+/// and replicas share the app's store).
+async fn serve_with(
+    fake: &FakeShop,
+    variables: HashMap<String, String>,
+    kv: &Kv,
+    request: http::Request<Full<Bytes>>,
+) -> Reply {
+    let raw = serve_raw(fake, variables, kv, request).await;
+    let json = serde_json::from_slice(&raw.body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&raw.body)));
+    Reply {
+        status: raw.status,
+        headers: raw.headers,
+        json,
+        log: raw.log,
+    }
+}
+
+/// A reply as bytes (the invoice route's PDF).
+#[derive(Debug)]
+struct RawReply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    log: String,
+}
+
+async fn serve_raw(
+    fake: &FakeShop,
+    variables: HashMap<String, String>,
+    kv: &Kv,
+    request: http::Request<Full<Bytes>>,
+) -> RawReply {
     let (engine, pre) = spin_app();
     let handler = fake.clone();
     let policy = HttpPolicy::for_shop(&support::config(API_URL))
@@ -164,6 +278,7 @@ async fn serve(
             http: WasiHttpCtx::new(),
             policy,
             variables,
+            kv: kv.clone(),
         },
     );
     let service = pre.instantiate_async(&mut store).await.unwrap();
@@ -181,12 +296,10 @@ async fn serve(
         .await
         .unwrap()
         .unwrap();
-    let json = serde_json::from_slice(&body)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&body)));
-    Reply {
+    RawReply {
         status,
         headers,
-        json,
+        body,
         log: String::from_utf8_lossy(&stderr.contents()).into_owned(),
     }
 }
@@ -498,7 +611,7 @@ async fn wrong_method_is_405_and_unknown_route_404() {
             &reply,
             404,
             "no-route",
-            "no such route: POST /v1/<action> or GET /v1/health",
+            "no such route: POST /v1/<action>, GET /v1/health or GET /v1/invoice/<token>",
         );
     }
     assert!(fake.requests().is_empty());
@@ -645,7 +758,8 @@ async fn verify_appends_reads_the_note_back() {
     let reply = serve(&fake, vars, post(ActionName::AppendNote, &input)).await;
     assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
     let methods: Vec<String> = sent(&fake).into_iter().map(|s| s.method).collect();
-    assert_eq!(methods, ["GET", "PUT", "GET"]);
+    // The read, the write, the read-back, then the history record (`audit_trail`).
+    assert_eq!(methods, ["GET", "PUT", "GET", "POST"]);
     assert_eq!(
         fake.order("2025000123").unwrap()["internal_note"],
         json!("Druhý řádek")
@@ -696,7 +810,8 @@ async fn the_log_names_the_reason_never_the_customer() {
 // --- the world ---------------------------------------------------------------------------
 
 /// What the component needs from its host is what Spin provides: WASI 0.2 for Rust's std,
-/// `wasi:http` 0.3 and `spin:variables`; no sockets, no files. It exports the WASIp3 handler.
+/// `wasi:http` 0.3, `spin:variables` and `spin:key-value`; no sockets, no files. It exports the
+/// WASIp3 handler.
 #[test]
 fn imports_only_what_spin_provides() {
     let (engine, pre) = spin_app();
@@ -709,6 +824,7 @@ fn imports_only_what_spin_provides() {
         "wasi:http/types@0.3.0",
         "wasi:http/client@0.3.0",
         "spin:variables/variables@3.0.0",
+        "spin:key-value/key-value@3.0.0",
     ];
     let imports: Vec<String> = ty
         .imports(engine)
@@ -730,4 +846,226 @@ fn imports_only_what_spin_provides() {
         .map(|(name, _)| name.to_owned())
         .collect();
     assert_eq!(exports, ["wasi:http/handler@0.3.0"]);
+}
+
+// --- guardrails ----------------------------------------------------------------------------
+
+/// The sample shop's variables with `settings` (the component's `wasi:config` keys) on top, as
+/// Spin variables (`-` → `_`).
+fn variables_with(settings: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut vars = variables();
+    for (key, value) in settings {
+        vars.insert(key.replace('-', "_"), (*value).to_owned());
+    }
+    vars
+}
+
+/// The guardrail table the component runs in `tests/guardrails.rs`, through the Spin app:
+/// every call a fresh instance, the failed e-mail checks in the shared key-value store.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_guardrail_scenario_through_the_spin_app() {
+    for scenario in support::guardrails::all() {
+        let fake = sample_shop();
+        let kv = Kv::default();
+        for (i, (action, input, want)) in scenario.calls.iter().enumerate() {
+            let vars = variables_with(scenario.settings);
+            let reply = serve_with(&fake, vars, &kv, post(*action, input)).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}: {reply:?}", scenario.name);
+            assert_eq!(&reply.json, want, "{}: call {i} ({action})", scenario.name);
+        }
+        assert_eq!(sent(&fake), scenario.sent, "{}: requests", scenario.name);
+        (scenario.after)(&fake);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_checks_are_kept_in_the_key_value_store() {
+    let fake = sample_shop();
+    let kv = Kv::default();
+    let wrong = json!({"order": "2025000124", "email": "x@example.cz"});
+    for _ in 0..2 {
+        let vars = variables_with(&[("verify-attempts", "2")]);
+        let reply = serve_with(&fake, vars, &kv, post(ActionName::VerifyCustomer, &wrong)).await;
+        assert_eq!(reply.json["reason"], json!("not-verified"));
+    }
+    let stored = kv.lock().unwrap().clone();
+    assert_eq!(stored.len(), 1, "one key per order number");
+    let times: Vec<u64> = serde_json::from_slice(&stored["verify-failures/2025000124"]).unwrap();
+    assert_eq!(times, [support::NOW_SECS, support::NOW_SECS]);
+    // A value something else wrote counts as no failures (and is replaced on the next one).
+    let vars = variables_with(&[]);
+    let broken: Kv = Kv::default();
+    broken
+        .lock()
+        .unwrap()
+        .insert("verify-failures/2025000124".into(), b"not json".to_vec());
+    let reply = serve_with(
+        &fake,
+        vars,
+        &broken,
+        post(ActionName::VerifyCustomer, &wrong),
+    )
+    .await;
+    assert_eq!(
+        reply.json["reason"],
+        json!("not-verified"),
+        "junk counts as none"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn order_detail_masks_the_phone_like_the_plugin() {
+    let input = json!({"order": "2025000123", "email": "jana.novakova@example.cz"});
+    let fake = sample_shop();
+    let vars = variables_with(&[("mask-personal-data", "true")]);
+    let reply = serve(&fake, vars, post(ActionName::OrderDetail, &input)).await;
+    assert_eq!(
+        reply.json["vars"]["phone"],
+        json!(support::guardrails::MASKED_PHONE)
+    );
+    assert!(!reply.json.to_string().contains("601223344"));
+}
+
+const LINK_SECRET: &str = "test-link-secret-0123456789abcdef0123";
+
+fn signed_links() -> HashMap<String, String> {
+    variables_with(&[
+        ("invoice-links", "signed"),
+        ("invoice-link-secret", LINK_SECRET),
+        ("invoice-link-base-url", "https://bot.example.cz/"),
+    ])
+}
+
+fn get(path: &str) -> http::Request<Full<Bytes>> {
+    request(Method::GET, path, None, "")
+}
+
+/// `order-documents` hands out our link; the link streams the PDF with one request; the
+/// link is refused (403, no request) once expired, when altered, and when signed elsewhere.
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_invoice_links() {
+    let fake = sample_shop();
+    let verified = json!({"order": "2025000124", "email": "jana.novakova@example.cz"});
+    let reply = serve(
+        &fake,
+        signed_links(),
+        post(ActionName::OrderDocuments, &verified),
+    )
+    .await;
+    assert_eq!(reply.json["vars"]["invoice"], json!("found"), "{reply:?}");
+    let url = reply.json["vars"]["invoiceurl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = url
+        .strip_prefix("https://bot.example.cz/v1/invoice/")
+        .unwrap_or_else(|| panic!("our link, not Upgates': {url}"));
+    // What the token grants, and until when: 15 minutes from now by default.
+    let grant = upgates_core::invoice_link::verify(LINK_SECRET, token, support::now()).unwrap();
+    assert_eq!(
+        (grant.order_number.as_str(), grant.invoice_number.as_str()),
+        ("2025000124", "FV2025001")
+    );
+    assert_eq!(grant.expires, support::now() + Duration::from_secs(15 * 60));
+
+    fake.clear_requests();
+    let pdf = serve_raw(
+        &fake,
+        signed_links(),
+        &Kv::default(),
+        get(&format!("/v1/invoice/{token}")),
+    )
+    .await;
+    assert_eq!(pdf.status, StatusCode::OK, "{pdf:?}");
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert_eq!(pdf.headers["cache-control"], "private, no-store");
+    assert_eq!(
+        pdf.headers["content-disposition"],
+        "inline; filename=\"FV2025001.pdf\""
+    );
+    assert!(pdf.body.starts_with(b"%PDF-"), "a PDF");
+    assert!(String::from_utf8_lossy(&pdf.body).contains("Faktura FV2025001"));
+    let wanted = Sent::get("/api/v2/invoices/FV2025001/pdf");
+    assert_eq!(sent(&fake), vec![wanted]);
+    assert_eq!(
+        fake.requests()[0].header("authorization"),
+        Some(support::basic_auth().as_str())
+    );
+
+    let expired = upgates_core::invoice_link::sign(
+        LINK_SECRET,
+        "2025000124",
+        "FV2025001",
+        support::now() - Duration::from_secs(1),
+    );
+    let (payload, tag) = token.split_once('.').unwrap();
+    let mut altered = payload.to_owned().into_bytes();
+    // Another order: flip one character of the payload under the same tag.
+    altered[3] = if altered[3] == b'A' { b'B' } else { b'A' };
+    let altered = format!("{}.{tag}", String::from_utf8(altered).unwrap());
+    let foreign = upgates_core::invoice_link::sign(
+        "another-shops-secret-0123456789abcdef",
+        "2025000124",
+        "FV2025001",
+        support::now() + Duration::from_secs(600),
+    );
+    for (what, bad) in [
+        ("expired", expired.as_str()),
+        ("altered", altered.as_str()),
+        ("foreign", foreign.as_str()),
+        ("junk", "not-a-token"),
+    ] {
+        fake.clear_requests();
+        let reply = serve(&fake, signed_links(), get(&format!("/v1/invoice/{bad}"))).await;
+        assert_error(
+            &reply,
+            403,
+            "link-refused",
+            "this invoice link is expired or invalid: ask the bot for a new one",
+        );
+        assert!(fake.requests().is_empty(), "{what}: no request to Upgates");
+        assert!(!reply.log.contains(bad), "{what}: the token is not logged");
+    }
+
+    // A valid link to an invoice Upgates no longer has: 404, one request.
+    fake.clear_requests();
+    let gone = upgates_core::invoice_link::sign(
+        LINK_SECRET,
+        "2025000124",
+        "FV2099999",
+        support::now() + Duration::from_secs(600),
+    );
+    let reply = serve(&fake, signed_links(), get(&format!("/v1/invoice/{gone}"))).await;
+    assert_error(&reply, 404, "not-found", "no such order");
+    assert_eq!(
+        sent(&fake),
+        vec![Sent::get("/api/v2/invoices/FV2099999/pdf")]
+    );
+}
+
+/// Without `invoice_links = signed` the route does not exist, and the answer is Upgates' URL.
+#[tokio::test(flavor = "multi_thread")]
+async fn invoice_links_are_upgates_by_default() {
+    let fake = sample_shop();
+    let token = upgates_core::invoice_link::sign(
+        LINK_SECRET,
+        "2025000124",
+        "FV2025001",
+        support::now() + Duration::from_secs(600),
+    );
+    let reply = serve(&fake, variables(), get(&format!("/v1/invoice/{token}"))).await;
+    assert_eq!(reply.status.as_u16(), 404);
+    assert!(fake.requests().is_empty());
+    let short_secret = variables_with(&[
+        ("invoice-links", "signed"),
+        ("invoice-link-secret", "too-short"),
+        ("invoice-link-base-url", "https://bot.example.cz"),
+    ]);
+    let reply = serve(&fake, short_secret, get(&format!("/v1/invoice/{token}"))).await;
+    assert_error(
+        &reply,
+        500,
+        "misconfigured",
+        "shop configuration: `invoice_link_secret` must be at least 32 characters when `invoice_links` is signed",
+    );
 }

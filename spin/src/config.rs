@@ -8,10 +8,10 @@
 use std::collections::HashMap;
 
 use spin_sdk::variables::{self, Error};
-use upgates_core::ShopConfig;
 use upgates_core::config::{
     KEY_API_KEY, KEY_API_LOGIN, KEY_API_URL, KEY_DEFAULT_COUNTRY_CODE, KEY_VERIFY_APPENDS,
 };
+use upgates_core::{ShopConfig, guardrails};
 
 use crate::reply::Rejection;
 
@@ -20,7 +20,8 @@ pub const BOT_TOKEN: &str = "bot_token";
 /// Shorter tokens are refused as a configuration error: they can be guessed.
 pub const MIN_TOKEN_LEN: usize = 16;
 
-/// The shop's settings, as `wasi:config` keys; the last two are optional.
+/// The shop's settings, as `wasi:config` keys (all but the first three optional), then the
+/// guardrails.
 const SHOP_KEYS: [&str; 5] = [
     KEY_API_URL,
     KEY_API_LOGIN,
@@ -28,6 +29,10 @@ const SHOP_KEYS: [&str; 5] = [
     KEY_DEFAULT_COUNTRY_CODE,
     KEY_VERIFY_APPENDS,
 ];
+
+fn all_keys() -> impl Iterator<Item = &'static str> {
+    SHOP_KEYS.into_iter().chain(guardrails::KEYS)
+}
 
 pub async fn bot_token() -> Result<String, Rejection> {
     let token = variable(BOT_TOKEN)
@@ -43,7 +48,7 @@ pub async fn bot_token() -> Result<String, Rejection> {
 
 pub async fn shop() -> Result<ShopConfig, Rejection> {
     let mut values = HashMap::new();
-    for key in SHOP_KEYS {
+    for key in all_keys() {
         if let Some(value) = variable(&spin_name(key)).await? {
             values.insert(key, value);
         }
@@ -74,7 +79,7 @@ fn spin_name(key: &str) -> String {
 
 /// Core's messages name the `wasi:config` keys; here they are Spin variables.
 fn in_spin_terms(message: &str) -> String {
-    SHOP_KEYS.iter().fold(message.to_owned(), |message, key| {
+    all_keys().fold(message.to_owned(), |message, key| {
         message.replace(&format!("`{key}`"), &format!("`{}`", spin_name(key)))
     })
 }

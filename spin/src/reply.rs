@@ -10,7 +10,7 @@ use upgates_core::{Answer, Failure, render};
 pub type Reply = http::Response<Full<Bytes>>;
 
 /// A request that gets no action answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Rejection {
     /// 404: no such route.
     NoRoute,
@@ -24,6 +24,10 @@ pub enum Rejection {
     TooLarge,
     /// 500: a Spin variable is missing or invalid (the message names it, never its value).
     Misconfigured(String),
+    /// 403: an invoice link that is expired, altered or not ours.
+    LinkRefused,
+    /// 404 / 502: Upgates did not hand over an invoice's PDF (the failure says why).
+    Upstream(Failure),
 }
 
 impl Rejection {
@@ -35,6 +39,9 @@ impl Rejection {
             Rejection::BadRequest(_) => StatusCode::BAD_REQUEST,
             Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::Misconfigured(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Rejection::LinkRefused => StatusCode::FORBIDDEN,
+            Rejection::Upstream(Failure::NotFound) => StatusCode::NOT_FOUND,
+            Rejection::Upstream(_) => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -43,7 +50,8 @@ impl Rejection {
         let (reason, message) = match self {
             Rejection::NoRoute => (
                 "no-route",
-                "no such route: POST /v1/<action> or GET /v1/health".to_owned(),
+                "no such route: POST /v1/<action>, GET /v1/health or GET /v1/invoice/<token>"
+                    .to_owned(),
             ),
             Rejection::WrongMethod { allow } => (
                 "method-not-allowed",
@@ -65,6 +73,11 @@ impl Rejection {
             Rejection::Misconfigured(why) => {
                 return render(&Err(Failure::Misconfigured(why.clone())));
             }
+            Rejection::LinkRefused => (
+                "link-refused",
+                "this invoice link is expired or invalid: ask the bot for a new one".to_owned(),
+            ),
+            Rejection::Upstream(failure) => return render(&Err(failure.clone())),
         };
         json!({ "ok": false, "reason": reason, "message": message })
     }
@@ -99,7 +112,7 @@ pub fn health() -> Reply {
     )
 }
 
-fn json_reply(status: StatusCode, body: &Value) -> Reply {
+pub fn json_reply(status: StatusCode, body: &Value) -> Reply {
     let mut reply = http::Response::new(Full::new(Bytes::from(body.to_string())));
     *reply.status_mut() = status;
     let headers = reply.headers_mut();

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
+use spin_sdk::http::Response;
 use spin_sdk::wasip3::http::types::{ErrorCode, RequestOptions};
 use spin_sdk::wasip3::http_compat::RequestOptionsExtension;
 use upgates_core::api::MAX_RESPONSE_BYTES;
@@ -19,22 +20,39 @@ const BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub struct SpinHttp;
 
+/// Sends `request` and returns the response with its body unread (the invoice route streams
+/// it on; [`SpinHttp::send`] reads it whole).
+pub async fn open(request: ApiRequest) -> Result<Response, TransportError> {
+    let mut builder = http::Request::builder()
+        .method(request.method.as_str())
+        .uri(&request.url);
+    for (name, value) in &request.headers {
+        builder = builder.header(*name, value);
+    }
+    let mut outgoing = builder
+        .body(Full::new(Bytes::from(request.body.unwrap_or_default())))
+        .map_err(|_| failed("the request could not be built from the API URL"))?;
+    outgoing
+        .extensions_mut()
+        .insert(RequestOptionsExtension(options()));
+    spin_sdk::http::send(outgoing).await.map_err(classify)
+}
+
+/// A body error mid-stream, as a transport error.
+pub fn body_error(e: &(dyn std::error::Error + 'static)) -> TransportError {
+    if e.is::<LengthLimitError>() {
+        TransportError::TooLarge
+    } else {
+        match e.downcast_ref::<ErrorCode>() {
+            Some(code) => classify(code.clone()),
+            None => failed("the response was cut off"),
+        }
+    }
+}
+
 impl Upstream for SpinHttp {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
-        let mut builder = http::Request::builder()
-            .method(request.method.as_str())
-            .uri(&request.url);
-        for (name, value) in &request.headers {
-            builder = builder.header(*name, value);
-        }
-        let mut outgoing = builder
-            .body(Full::new(Bytes::from(request.body.unwrap_or_default())))
-            .map_err(|_| failed("the request could not be built from the API URL"))?;
-        outgoing
-            .extensions_mut()
-            .insert(RequestOptionsExtension(options()));
-
-        let response = spin_sdk::http::send(outgoing).await.map_err(classify)?;
+        let response = open(request).await?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -46,16 +64,7 @@ impl Upstream for SpinHttp {
         let body = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
             .collect()
             .await
-            .map_err(|e| {
-                if e.is::<LengthLimitError>() {
-                    TransportError::TooLarge
-                } else {
-                    match e.downcast::<ErrorCode>() {
-                        Ok(code) => classify(*code),
-                        Err(_) => failed("the response was cut off"),
-                    }
-                }
-            })?
+            .map_err(|e| body_error(e.as_ref()))?
             .to_bytes();
         Ok(ApiResponse {
             status,

@@ -1,0 +1,98 @@
+//! `GET /v1/invoice/<token>`: a signed invoice link (`invoice-links = signed`). The token is
+//! checked first (signature, then expiry): a refused one is `403` with no request to Upgates.
+//! A valid one streams `GET /api/v2/invoices/{n}/pdf` through, as `application/pdf`, never
+//! holding the whole PDF in memory.
+
+use std::time::SystemTime;
+
+use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::{HeaderValue, StatusCode};
+use http_body_util::Limited;
+use spin_sdk::wasip3::http_compat::IncomingResponseBody;
+use upgates_core::guardrails::InvoiceLinks;
+use upgates_core::{ApiResponse, Failure, invoice_link};
+
+use crate::reply::Rejection;
+use crate::{config, transport};
+
+/// The largest PDF passed on; beyond it the stream is cut (an invoice is far smaller).
+pub const MAX_PDF_BYTES: usize = 32 << 20;
+
+pub type PdfReply = http::Response<Limited<IncomingResponseBody>>;
+
+pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
+    let shop = config::shop().await?;
+    let InvoiceLinks::Signed { secret, .. } = &shop.guardrails.invoice_links else {
+        // Links are off: the route does not exist.
+        return Err(Rejection::NoRoute);
+    };
+    let grant = invoice_link::verify(secret, token, SystemTime::now()).map_err(|refused| {
+        // Why, for the operator; never the token (it is a credential until it expires).
+        eprintln!("upgates-bot: invoice link refused: {}", refused.reason());
+        Rejection::LinkRefused
+    })?;
+    let request = invoice_link::pdf_request(&shop, &grant.invoice_number);
+    let upstream = transport::open(request)
+        .await
+        .map_err(|e| Rejection::Upstream(Failure::from(e)))?;
+    let status = upstream.status().as_u16();
+    if status != 200 {
+        let answer = ApiResponse {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        let failure = match upgates_core::api::check_status(&answer) {
+            Err(failure) => failure,
+            Ok(()) => Failure::Upstream(format!("Upgates answered HTTP {status}")),
+        };
+        eprintln!("upgates-bot: invoice pdf: {}", failure.reason());
+        return Err(Rejection::Upstream(failure));
+    }
+    let length = upstream.headers().get(CONTENT_LENGTH).cloned();
+    let mut reply = http::Response::new(Limited::new(upstream.into_body(), MAX_PDF_BYTES));
+    *reply.status_mut() = StatusCode::OK;
+    let headers = reply.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    if let Some(length) = length {
+        headers.insert(CONTENT_LENGTH, length);
+    }
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "inline; filename=\"{}.pdf\"",
+        file_name(&grant.invoice_number)
+    )) {
+        headers.insert(CONTENT_DISPOSITION, value);
+    }
+    Ok(reply)
+}
+
+/// The invoice number as a safe file name: letters, digits, `-` and `_`; others become `_`.
+fn file_name(invoice_number: &str) -> String {
+    let name: String = invoice_number
+        .chars()
+        .take(64)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.is_empty() {
+        "invoice".into()
+    } else {
+        name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_names_are_plain() {
+        assert_eq!(super::file_name("FA-2025/0042"), "FA-2025_0042");
+        assert_eq!(super::file_name("\"; x=\r\n"), "____x___");
+        assert_eq!(super::file_name(""), "invoice");
+    }
+}
