@@ -48,6 +48,9 @@ pub const KEYS: [&str; 10] = [
     KEY_INVOICE_LINK_MINUTES,
 ];
 
+// The message of `max-note-length` names the limit as a fixed text.
+const _: () = assert!(input::MAX_NOTE == 5000);
+
 pub const DEFAULT_VERIFY_ATTEMPTS: u32 = 5;
 pub const DEFAULT_VERIFY_WINDOW: Duration = Duration::from_secs(3600);
 pub const DEFAULT_LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
@@ -143,7 +146,15 @@ impl Guardrails {
             .map(|v| StatusPolicy::parse(&v))
             .transpose()?;
         let max_note_length = value(KEY_MAX_NOTE_LENGTH)
-            .map(|v| number(KEY_MAX_NOTE_LENGTH, &v, 1..=input::MAX_NOTE as u64))
+            .map(|v| {
+                number(
+                    KEY_MAX_NOTE_LENGTH,
+                    &v,
+                    1,
+                    input::MAX_NOTE as u64,
+                    "must be a whole number from 1 to 5000",
+                )
+            })
             .transpose()?
             .map(|n| n as usize);
         let audit_trail = flag(
@@ -152,7 +163,15 @@ impl Guardrails {
             defaults.audit_trail,
         )?;
         let verify_attempts = value(KEY_VERIFY_ATTEMPTS)
-            .map(|v| number(KEY_VERIFY_ATTEMPTS, &v, 0..=1000))
+            .map(|v| {
+                number(
+                    KEY_VERIFY_ATTEMPTS,
+                    &v,
+                    0,
+                    1000,
+                    "must be a whole number from 0 to 1000",
+                )
+            })
             .transpose()?
             .map_or(defaults.verify_attempts, |n| n as u32);
         let verify_window = minutes(KEY_VERIFY_WINDOW_MINUTES, value(KEY_VERIFY_WINDOW_MINUTES))?
@@ -283,26 +302,28 @@ fn flag(key: &str, value: Option<String>, default: bool) -> Result<bool, Failure
     }
 }
 
-fn number(key: &str, value: &str, range: std::ops::RangeInclusive<u64>) -> Result<u64, Failure> {
+/// A whole number in `min..=max`; `why` says so (a fixed text: each `format!` costs the
+/// component bytes).
+fn number(key: &str, value: &str, min: u64, max: u64, why: &str) -> Result<u64, Failure> {
     value
         .parse::<u64>()
         .ok()
-        .filter(|n| range.contains(n))
-        .ok_or_else(|| {
-            misconfigured(
-                key,
-                &format!(
-                    "must be a whole number from {} to {}",
-                    range.start(),
-                    range.end()
-                ),
-            )
-        })
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| misconfigured(key, why))
 }
 
 fn minutes(key: &str, value: Option<String>) -> Result<Option<Duration>, Failure> {
     value
-        .map(|v| number(key, &v, 1..=7 * 24 * 60).map(|m| Duration::from_secs(m * 60)))
+        .map(|v| {
+            number(
+                key,
+                &v,
+                1,
+                7 * 24 * 60,
+                "must be a whole number of minutes from 1 to 10080",
+            )
+            .map(|m| Duration::from_secs(m * 60))
+        })
         .transpose()
 }
 

@@ -33,7 +33,9 @@ fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
 fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().replace(',', ".").parse().ok(),
+        // serde_json's number parser, not `str::parse`: the component then links no second
+        // float parser (core's dec2flt and its 11 KiB table).
+        Value::String(s) => serde_json::from_str(&s.trim().replace(',', ".")).ok(),
         _ => None,
     }
     .filter(|n: &f64| n.is_finite()))

@@ -41,20 +41,16 @@ impl<U: Upstream> Shop<U> {
     /// Failed e-mail checks are counted in this `Shop` only: packagings whose `Shop` lives
     /// for one call give it a longer-lived log with [`Shop::with_attempt_log`].
     pub fn new(config: ShopConfig, upstream: U) -> Self {
-        Self {
-            config,
-            upstream,
-            attempts: MemoryAttempts::new(),
-        }
+        Self::with_attempt_log(config, upstream, MemoryAttempts::new())
     }
 }
 
 impl<U: Upstream, A: AttemptLog> Shop<U, A> {
-    /// The same shop, counting failed e-mail checks in `attempts`.
-    pub fn with_attempt_log<B: AttemptLog>(self, attempts: B) -> Shop<U, B> {
-        Shop {
-            config: self.config,
-            upstream: self.upstream,
+    /// The shop, counting failed e-mail checks in `attempts`.
+    pub fn with_attempt_log(config: ShopConfig, upstream: U, attempts: A) -> Self {
+        Self {
+            config,
+            upstream,
             attempts,
         }
     }
@@ -250,14 +246,11 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         let target = input::status(status)?;
         if let Some(policy) = &self.config.guardrails.allowed_statuses {
             let mut statuses = StatusBook::default();
-            let targets: Vec<(&StatusRule, &StatusRef)> = policy
-                .rules
-                .iter()
-                .map(|rule| (rule, &rule.target))
-                .collect();
+            let targets: Vec<&StatusRef> = policy.rules.iter().map(|rule| &rule.target).collect();
             let Some(rule) = self
                 .first_match(&mut statuses, &targets, std::slice::from_ref(&target))
                 .await?
+                .and_then(|i| policy.rules.get(i))
             else {
                 return Err(Failure::NotAllowed(format!(
                     "`{}` does not list the status `{}`",
@@ -303,7 +296,7 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             .into_iter()
             .chain(order.status.clone().map(StatusRef::Name))
             .collect();
-        let allowed: Vec<(&StatusRef, &StatusRef)> = rule.from.iter().map(|s| (s, s)).collect();
+        let allowed: Vec<&StatusRef> = rule.from.iter().collect();
         if self
             .first_match(statuses, &allowed, &current)
             .await?
@@ -332,23 +325,24 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
     /// (names ignoring ASCII case and surrounding space); only when that finds nothing and an
     /// id meets a name are the shop's statuses read (once per call; the host caches them for
     /// an hour), matching a name in any of the shop's languages.
-    async fn first_match<T: Copy>(
+    /// Answers the candidate's index.
+    async fn first_match(
         &self,
         statuses: &mut StatusBook,
-        candidates: &[(T, &StatusRef)],
+        candidates: &[&StatusRef],
         wanted: &[StatusRef],
-    ) -> Result<Option<T>, Failure> {
-        let direct = candidates.iter().find(|(_, c)| {
+    ) -> Result<Option<usize>, Failure> {
+        let direct = candidates.iter().position(|c| {
             wanted.iter().any(|w| match (c, w) {
                 (StatusRef::Id(a), StatusRef::Id(b)) => a == b,
                 (StatusRef::Name(a), StatusRef::Name(b)) => same_name(a, b),
                 _ => false,
             })
         });
-        if let Some((found, _)) = direct {
-            return Ok(Some(*found));
+        if direct.is_some() {
+            return Ok(direct);
         }
-        let mixed = candidates.iter().any(|(_, c)| {
+        let mixed = candidates.iter().any(|c| {
             wanted
                 .iter()
                 .any(|w| matches!(c, StatusRef::Id(_)) != matches!(w, StatusRef::Id(_)))
@@ -372,16 +366,13 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
                 })
             })
         };
-        Ok(candidates
-            .iter()
-            .find(|(_, c)| {
-                wanted.iter().any(|w| match (c, w) {
-                    (StatusRef::Id(id), StatusRef::Name(name))
-                    | (StatusRef::Name(name), StatusRef::Id(id)) => named(*id, name),
-                    _ => false,
-                })
+        Ok(candidates.iter().position(|c| {
+            wanted.iter().any(|w| match (c, w) {
+                (StatusRef::Id(id), StatusRef::Name(name))
+                | (StatusRef::Name(name), StatusRef::Id(id)) => named(*id, name),
+                _ => false,
             })
-            .map(|(found, _)| *found))
+        }))
     }
 
     /// Records a successful write in the order's history (`POST /orders/{n}/history`), when
@@ -503,7 +494,8 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        base + base.mul_f64(f64::from(nanos % 1000) / 1000.0)
+        // Integer arithmetic: float Durations would pull their conversions into the component.
+        base + base * (nanos % 1000) / 1000
     }
 
     /// Upgates' PDF URL, or in `signed` mode our expiring link to it.

@@ -37,7 +37,7 @@ type PluginShop = Shop<WasiHttp, HostAttempts>;
 fn shop() -> Result<PluginShop, upgates_core::Failure> {
     let config =
         ShopConfig::from_lookup(|key| crate::wasi::config::store::get(key).ok().flatten())?;
-    Ok(Shop::new(config, WasiHttp).with_attempt_log(HostAttempts))
+    Ok(Shop::with_attempt_log(config, WasiHttp, HostAttempts))
 }
 
 /// The `attempts` import: the host keeps the counts, the component lives for one call.
