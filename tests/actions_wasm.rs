@@ -141,6 +141,7 @@ fn the_component_has_exactly_the_plugin_world() {
     for needed in [
         "wasi:config/store@0.2.0-rc.1",
         "wasi:http/outgoing-handler@0.2.12",
+        "upgates:bot/attempts@0.1.0",
     ] {
         assert!(
             imports.iter().any(|i| i == needed),
@@ -154,4 +155,12 @@ fn the_component_has_exactly_the_plugin_world() {
             "{import}"
         );
     }
+}
+
+/// The size target of the release component (issue 5): bytes are deterministic for one
+/// toolchain, so this is a test, not a benchmark. `docs/performance.md` has the figure.
+#[test]
+fn the_release_component_is_under_300_kib() {
+    let size = upgates_host::PLUGIN_WASM.len();
+    assert!(size < 300 * 1024, "{size} B = {:.1} KiB", size as f64 / 1024.0);
 }
