@@ -162,5 +162,9 @@ fn the_component_has_exactly_the_plugin_world() {
 #[test]
 fn the_release_component_is_under_300_kib() {
     let size = upgates_host::PLUGIN_WASM.len();
-    assert!(size < 300 * 1024, "{size} B = {:.1} KiB", size as f64 / 1024.0);
+    assert!(
+        size < 300 * 1024,
+        "{size} B = {:.1} KiB",
+        size as f64 / 1024.0
+    );
 }

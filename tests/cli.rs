@@ -5,9 +5,17 @@ use std::process::{Command, Output};
 use serde_json::{Value, json};
 use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
 
+/// Failed e-mail checks the CLI counts between runs: one directory per test binary run.
+fn state_dir() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("a temp dir"))
+        .path()
+}
+
 fn upgates(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_upgates"));
     command.args(args);
+    command.env("UPGATES_STATE_DIR", state_dir());
     for var in [
         "UPGATES_API_URL",
         "UPGATES_API_LOGIN",
@@ -75,6 +83,43 @@ fn actions_print_one_json_object_and_exit_zero() {
     assert_eq!(fake.requests().len(), 4);
     let stderr = String::from_utf8_lossy(&no.stderr);
     assert!(!stderr.contains(SAMPLE_KEY) && !stderr.contains("x@example.cz"));
+}
+
+/// Each run of the CLI is a new process: the attempt limit still holds, counted in files.
+#[test]
+fn the_attempt_limit_holds_across_cli_runs() {
+    let fake = FakeShop::sample(std::time::SystemTime::now());
+    let server = fake.serve_in_thread().unwrap();
+    let url = server.api_url();
+    let env = [
+        ("UPGATES_API_URL", url.as_str()),
+        ("UPGATES_API_LOGIN", SAMPLE_LOGIN),
+        ("UPGATES_API_KEY", SAMPLE_KEY),
+        ("UPGATES_VERIFY_ATTEMPTS", "2"),
+    ];
+    let verify = |email: &str| {
+        let out = upgates(
+            &["verify-customer", "--order", "2025000124", "--email", email],
+            &env,
+        );
+        assert_eq!(out.status.code(), Some(0));
+        stdout_json(&out)["reason"].clone()
+    };
+    assert_eq!(verify("x@example.cz"), json!("not-verified"));
+    assert_eq!(verify("y@example.cz"), json!("not-verified"));
+    assert_eq!(fake.requests().len(), 2);
+    // The right e-mail, after the limit: not checked, no request.
+    assert_eq!(verify("jana.novakova@example.cz"), json!("not-verified"));
+    assert_eq!(fake.requests().len(), 2);
+    // The counts name neither the order nor the e-mail.
+    for entry in std::fs::read_dir(state_dir().join("attempts")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains("2025000124") && !text.contains('@'),
+            "{text}"
+        );
+    }
 }
 
 #[test]

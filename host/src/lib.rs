@@ -5,6 +5,7 @@
 //! under the shop's [`HttpPolicy`], a memory limit and an epoch deadline.
 
 pub mod admin;
+pub mod attempt_store;
 mod bindings;
 mod convert;
 pub mod demo;

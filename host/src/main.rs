@@ -3,6 +3,9 @@
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use std::sync::Arc;
+
+use upgates_host::attempt_store::FileAttempts;
 use upgates_host::logging::LogFormat;
 use upgates_host::shops_file::{self, ShopsFile};
 use upgates_host::{
@@ -34,6 +37,10 @@ struct Cli {
     /// directory, e.g. ~/.cache/upgates].
     #[arg(long, global = true, value_name = "DIR", env = "UPGATES_CACHE_DIR")]
     cache_dir: Option<std::path::PathBuf>,
+    /// Where failed e-mail checks per order are counted between runs (`verify-attempts`)
+    /// [default: upgates/attempts in the user's state or local data directory].
+    #[arg(long, global = true, value_name = "DIR", env = "UPGATES_STATE_DIR")]
+    state_dir: Option<std::path::PathBuf>,
     /// The shops file [default: upgates/shops.toml in the user's config directory].
     #[arg(long, global = true, value_name = "FILE", env = "UPGATES_CONFIG")]
     config: Option<std::path::PathBuf>,
@@ -185,7 +192,14 @@ fn shop_from(cli: &Cli) -> Result<ShopConnection, String> {
         None => ShopsFile::default(),
     };
     let config = file.resolve(cli.shop.as_deref(), |var| std::env::var(var).ok())?;
-    ShopConnection::new(config).map_err(|f| f.message())
+    let mut shop = ShopConnection::new(config).map_err(|f| f.message())?;
+    // Each run is one call: failed e-mail checks must outlive the process to be limited.
+    let attempts = match &cli.state_dir {
+        Some(dir) => FileAttempts::new(dir.join("attempts"), &shop.config),
+        None => FileAttempts::user_default(&shop.config),
+    };
+    shop.attempts = Some(Arc::new(attempts));
+    Ok(shop)
 }
 
 /// The precompiled cache the CLI uses: `--cache-dir`, else the user's cache directory; none

@@ -178,7 +178,7 @@ impl HttpPolicy {
 
     /// This shop's failed e-mail checks in this process (shared like the cache; `isolated`
     /// policies have their own).
-    pub fn attempts(&self) -> &upgates_core::MemoryAttempts {
+    pub fn attempts(&self) -> &Arc<upgates_core::MemoryAttempts> {
         &self.shop.attempts
     }
 

@@ -15,6 +15,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use upgates_core::{ActionInput, ActionName, Answer, Failure, ShopConfig};
 
+use crate::attempt_store::AttemptStore;
 use crate::bindings::PluginPre;
 use crate::policy::HttpPolicy;
 use crate::precompiled::{CacheOutcome, PrecompiledCache};
@@ -174,6 +175,9 @@ pub struct ShopConnection {
     pub policy: HttpPolicy,
     /// Pins the component's wall clock (tests, replays); `None` is the real clock.
     pub fixed_time: Option<SystemTime>,
+    /// Where failed e-mail checks are counted; `None`: in memory, in the policy's shop state
+    /// (shared by the process's calls to the shop). The CLI uses files.
+    pub attempts: Option<Arc<dyn AttemptStore>>,
 }
 
 impl ShopConnection {
@@ -184,6 +188,7 @@ impl ShopConnection {
             config,
             policy,
             fixed_time: None,
+            attempts: None,
         })
     }
 
@@ -215,23 +220,20 @@ pub struct HostState {
     policy: HttpPolicy,
     config: WasiConfigVariables,
     limits: CallLimits,
+    attempts: Arc<dyn AttemptStore>,
 }
 
-/// The `attempts` import: counts kept in the shop's state, so they outlive the instance and
-/// are shared by every call to the shop in this process.
+/// The `attempts` import: counts kept outside the instance (the shop's state in memory, or
+/// the CLI's files), so they outlive it.
 impl crate::bindings::upgates::bot::attempts::Host for HostState {
     fn recent_failures(&mut self, key: String, window_seconds: u32) -> u32 {
         let window = Duration::from_secs(u64::from(window_seconds));
-        self.policy
-            .attempts()
-            .failures_at(&key, window, std::time::Instant::now())
+        self.attempts.recent_failures(&key, window)
     }
 
     fn record_failure(&mut self, key: String, window_seconds: u32) {
         let window = Duration::from_secs(u64::from(window_seconds));
-        self.policy
-            .attempts()
-            .record_at(&key, window, std::time::Instant::now());
+        self.attempts.record_failure(&key, window);
     }
 }
 
@@ -367,6 +369,10 @@ impl PluginRuntime {
             http: WasiHttpCtx::new(),
             policy: shop.policy.clone(),
             config: shop.config_vars(),
+            attempts: shop
+                .attempts
+                .clone()
+                .unwrap_or_else(|| shop.policy.attempts().clone()),
             limits: CallLimits {
                 limits: StoreLimitsBuilder::new()
                     .memory_size(self.memory_limit)

@@ -63,7 +63,7 @@ pub struct ShopState {
     upstream_requests: std::sync::atomic::AtomicU64,
     order_locks: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
     /// Failed e-mail checks per order number (the component's `attempts` import).
-    pub attempts: upgates_core::MemoryAttempts,
+    pub attempts: Arc<upgates_core::MemoryAttempts>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -86,7 +86,7 @@ impl ShopState {
             rate_limits: Mutex::new(None),
             upstream_requests: std::sync::atomic::AtomicU64::new(0),
             order_locks: Mutex::new(HashMap::new()),
-            attempts: upgates_core::MemoryAttempts::new(),
+            attempts: Arc::new(upgates_core::MemoryAttempts::new()),
         }
     }
 
