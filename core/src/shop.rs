@@ -304,75 +304,52 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         {
             return Ok(());
         }
-        let allowed: Vec<String> = rule
-            .from
-            .iter()
-            .map(|s| format!("`{}`", StatusName(s)))
-            .collect();
+        let mut from = String::new();
+        for (i, status) in rule.from.iter().enumerate() {
+            from.push_str(if i == 0 { "`" } else { "`, `" });
+            from.push_str(&StatusName(status).to_string());
+        }
         let current = order
             .status
             .or_else(|| order.status_id.map(|id| id.to_string()))
             .unwrap_or_else(|| "unknown".into());
         Err(Failure::NotAllowed(format!(
-            "`{}` allows `{}` only from {}; the order is `{current}`",
+            "`{}` allows `{}` only from {from}`; the order is `{current}`",
             guardrails::KEY_ALLOWED_STATUSES,
             StatusName(&rule.target),
-            allowed.join(", ")
         )))
     }
 
     /// The first candidate naming one of `wanted`: ids with ids and names with names first
     /// (names ignoring ASCII case and surrounding space); only when that finds nothing and an
     /// id meets a name are the shop's statuses read (once per call; the host caches them for
-    /// an hour), matching a name in any of the shop's languages.
-    /// Answers the candidate's index.
+    /// an hour), matching a name in any of the shop's languages. Answers the candidate's index.
     async fn first_match(
         &self,
         statuses: &mut StatusBook,
         candidates: &[&StatusRef],
         wanted: &[StatusRef],
     ) -> Result<Option<usize>, Failure> {
-        let direct = candidates.iter().position(|c| {
-            wanted.iter().any(|w| match (c, w) {
-                (StatusRef::Id(a), StatusRef::Id(b)) => a == b,
-                (StatusRef::Name(a), StatusRef::Name(b)) => same_name(a, b),
-                _ => false,
-            })
-        });
-        if direct.is_some() {
-            return Ok(direct);
-        }
+        let find = |page: Option<&StatusesPage>| {
+            candidates
+                .iter()
+                .position(|c| wanted.iter().any(|w| same_status(c, w, page)))
+        };
+        let direct = find(None);
         let mixed = candidates.iter().any(|c| {
             wanted
                 .iter()
                 .any(|w| matches!(c, StatusRef::Id(_)) != matches!(w, StatusRef::Id(_)))
         });
-        if !mixed {
-            return Ok(None);
+        if direct.is_some() || !mixed {
+            return Ok(direct);
         }
         if statuses.0.is_none() {
             let request = self.requests().get(&["order-statuses"], &[]);
             let page: StatusesPage = parse_json(&self.call(request).await?)?;
             statuses.0 = Some(page);
         }
-        let page = statuses.0.as_ref();
-        let named = |id: u32, name: &str| {
-            page.is_some_and(|page| {
-                page.order_statuses.iter().any(|s| {
-                    s.id == Some(id)
-                        && s.descriptions
-                            .iter()
-                            .any(|d| d.name.as_deref().is_some_and(|n| same_name(n, name)))
-                })
-            })
-        };
-        Ok(candidates.iter().position(|c| {
-            wanted.iter().any(|w| match (c, w) {
-                (StatusRef::Id(id), StatusRef::Name(name))
-                | (StatusRef::Name(name), StatusRef::Id(id)) => named(*id, name),
-                _ => false,
-            })
-        }))
+        Ok(find(statuses.0.as_ref()))
     }
 
     /// Records a successful write in the order's history (`POST /orders/{n}/history`), when
@@ -637,6 +614,25 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
 /// The shop's statuses, read at most once per call and only when needed.
 #[derive(Default)]
 struct StatusBook(Option<StatusesPage>);
+
+/// Two references to one status: ids and names directly; an id and a name only through the
+/// shop's statuses (`page`), by the name in any language.
+fn same_status(a: &StatusRef, b: &StatusRef, page: Option<&StatusesPage>) -> bool {
+    match (a, b) {
+        (StatusRef::Id(x), StatusRef::Id(y)) => x == y,
+        (StatusRef::Name(x), StatusRef::Name(y)) => same_name(x, y),
+        (StatusRef::Id(id), StatusRef::Name(name)) | (StatusRef::Name(name), StatusRef::Id(id)) => {
+            page.is_some_and(|page| {
+                page.order_statuses.iter().any(|s| {
+                    s.id == Some(*id)
+                        && s.descriptions
+                            .iter()
+                            .any(|d| d.name.as_deref().is_some_and(|n| same_name(n, name)))
+                })
+            })
+        }
+    }
+}
 
 /// Exact after trimming, ignoring ASCII case only: Unicode case tables would cost the
 /// component 4 KiB, and a mismatch refuses (the safe side).
