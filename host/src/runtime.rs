@@ -69,21 +69,22 @@ pub struct RuntimeOptions {
     pub memory_limit: usize,
     /// Where precompiled components are kept; `None` compiles on every start.
     pub cache: Option<PrecompiledCache>,
-    /// Let Cranelift inline the component's small functions into their callers (on by
-    /// default): a call runs ~15 % fewer instructions, the compile takes ~3x longer (a
-    /// one-time cost with the precompiled cache). docs/performance.md has the numbers.
+    /// Let Cranelift inline the component's small functions into their callers: a call runs
+    /// ~15 % fewer instructions, but the compile takes ~3x longer and the process keeps
+    /// ~270 MiB more resident afterwards (measured, docs/performance.md), so it is off by
+    /// default. Worth it for a long-running host with memory to spare.
     pub inlining: bool,
 }
 
 impl Default for RuntimeOptions {
     /// The pooling allocator with [`DEFAULT_MAX_CONCURRENT_CALLS`] slots, 64 MiB per call, no
-    /// precompiled cache, inlining: what [`PluginRuntime::new`] uses.
+    /// precompiled cache, no inlining: what [`PluginRuntime::new`] uses.
     fn default() -> Self {
         Self {
             allocator: Allocator::default(),
             memory_limit: DEFAULT_MEMORY_LIMIT,
             cache: None,
-            inlining: true,
+            inlining: false,
         }
     }
 }
