@@ -4,8 +4,6 @@
 //! - `verify_order/wasm_pooling`, `verify_order/wasm_on_demand`: a fresh instance (a new
 //!   `Store`, `InstancePre::instantiate_async`) plus one `verify-order` call through wasi:http
 //!   to the in-process fake shop, pinned clock, host GET cache off;
-//! - `verify_order/wasm_pooling_inlined`, `throughput/wasm_pooling_inlined`: the same with
-//!   `RuntimeOptions::inlining` (Cranelift inlines the component's functions; off by default);
 //! - `verify_order/native`: the same action compiled natively (`upgates_core::Shop`) against the
 //!   same fake;
 //! - `verify_order/wasm_pooling_no_request` (an invalid order number: instance + call, the
@@ -106,14 +104,8 @@ fn wasm() -> &'static [u8] {
 }
 
 fn runtime(allocator: Allocator) -> PluginRuntime {
-    runtime_with(allocator, false)
-}
-
-/// `inlining`: [`RuntimeOptions::inlining`] (off by default).
-fn runtime_with(allocator: Allocator, inlining: bool) -> PluginRuntime {
     let options = RuntimeOptions {
         allocator,
-        inlining,
         ..RuntimeOptions::default()
     };
     PluginRuntime::with_options(wasm(), &options).unwrap()
@@ -171,12 +163,11 @@ fn bench_verify_order(c: &mut Criterion) {
     let rt = current_thread();
     let input = verify_order();
     let mut group = c.benchmark_group("verify_order");
-    for (name, allocator, inlining) in [
-        ("wasm_pooling", pooling(), false),
-        ("wasm_on_demand", Allocator::OnDemand, false),
-        ("wasm_pooling_inlined", pooling(), true),
+    for (name, allocator) in [
+        ("wasm_pooling", pooling()),
+        ("wasm_on_demand", Allocator::OnDemand),
     ] {
-        let runtime = runtime_with(allocator, inlining);
+        let runtime = runtime(allocator);
         let fake = fake();
         let shop = in_process(&fake);
         let answer = rt.block_on(runtime.call(&shop, ActionName::VerifyOrder, &input));
@@ -260,12 +251,11 @@ fn bench_throughput(c: &mut Criterion) {
         .unwrap();
     let mut group = c.benchmark_group("throughput");
     group.throughput(Throughput::Elements(1));
-    for (name, allocator, inlining) in [
-        ("wasm_pooling", pooling(), false),
-        ("wasm_on_demand", Allocator::OnDemand, false),
-        ("wasm_pooling_inlined", pooling(), true),
+    for (name, allocator) in [
+        ("wasm_pooling", pooling()),
+        ("wasm_on_demand", Allocator::OnDemand),
     ] {
-        let runtime = runtime_with(allocator, inlining);
+        let runtime = runtime(allocator);
         // A shop (and fake) per task: a platform's calls go to many shops, and one fake's
         // mutex would otherwise be what is measured.
         let shops: Vec<ShopConnection> = (0..TASKS).map(|_| in_process(&fake())).collect();
@@ -594,10 +584,6 @@ fn summary() {
         "instantiate + verify-order, on-demand",
         "verify_order/wasm_on_demand",
     );
-    show(
-        "the same, pooling, Cranelift inlining",
-        "verify_order/wasm_pooling_inlined",
-    );
     show("verify-order natively", "verify_order/native");
     show(
         "instantiate + call answered without a request",
@@ -607,24 +593,19 @@ fn summary() {
         "the fake shop answering the GET",
         "verify_order/fake_shop_only",
     );
-    for (label, id) in [
-        ("wasm (pooling) / native", "verify_order/wasm_pooling"),
-        (
-            "wasm (pooling, inlining) / native",
-            "verify_order/wasm_pooling_inlined",
-        ),
-    ] {
-        if let (Some(wasm), Some(native)) = (median_ns(id), median_ns("verify_order/native")) {
-            println!("{label:<44} {:>12.2} x", wasm / native);
-        }
+    if let (Some(wasm), Some(native)) = (
+        median_ns("verify_order/wasm_pooling"),
+        median_ns("verify_order/native"),
+    ) {
+        println!(
+            "{:<44} {:>12.2} x",
+            "wasm (pooling) / native",
+            wasm / native
+        );
     }
     for (label, id) in [
         ("throughput, pooling", "throughput/wasm_pooling"),
         ("throughput, on-demand", "throughput/wasm_on_demand"),
-        (
-            "throughput, pooling, inlining",
-            "throughput/wasm_pooling_inlined",
-        ),
     ] {
         if let Some(ns) = median_ns(id) {
             println!("{label:<44} {:>12.0} calls/s", 1e9 / ns);

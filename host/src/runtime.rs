@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{
-    Config, Enabled, Engine, Inlining, InstanceAllocationStrategy, PoolingAllocationConfig,
-    ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder,
+    Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter,
+    Store, StoreLimits, StoreLimitsBuilder,
 };
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
@@ -69,22 +69,16 @@ pub struct RuntimeOptions {
     pub memory_limit: usize,
     /// Where precompiled components are kept; `None` compiles on every start.
     pub cache: Option<PrecompiledCache>,
-    /// Let Cranelift inline the component's small functions into their callers: a call runs
-    /// ~15 % fewer instructions, but the compile takes ~3x longer and the process keeps
-    /// ~270 MiB more resident afterwards (measured, docs/performance.md), so it is off by
-    /// default. Worth it for a long-running host with memory to spare.
-    pub inlining: bool,
 }
 
 impl Default for RuntimeOptions {
     /// The pooling allocator with [`DEFAULT_MAX_CONCURRENT_CALLS`] slots, 64 MiB per call, no
-    /// precompiled cache, no inlining: what [`PluginRuntime::new`] uses.
+    /// precompiled cache: what [`PluginRuntime::new`] uses.
     fn default() -> Self {
         Self {
             allocator: Allocator::default(),
             memory_limit: DEFAULT_MEMORY_LIMIT,
             cache: None,
-            inlining: false,
         }
     }
 }
@@ -93,9 +87,6 @@ impl RuntimeOptions {
     fn engine_config(&self) -> Config {
         let mut config = Config::new();
         config.epoch_interruption(true);
-        if self.inlining {
-            config.compiler_inlining(Inlining::Yes);
-        }
         // Copy-on-write heap images (wasmtime's default, stated because the pool relies on it).
         config.memory_init_cow(true);
         if let Allocator::Pooling {
