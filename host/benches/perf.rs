@@ -50,6 +50,8 @@ const IN_FLIGHT: usize = 100;
 const RSS_CHILD_ENV: &str = "UPGATES_BENCH_RSS_CHILD";
 /// A component file to measure instead of the embedded one.
 const BENCH_WASM_ENV: &str = "UPGATES_BENCH_WASM";
+/// Only run this many calls in a loop, for a profiler (see [`profile_loop`]).
+const PROFILE_ENV: &str = "UPGATES_BENCH_PROFILE";
 
 fn now() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(NOW_SECS)
@@ -210,14 +212,7 @@ fn bench_verify_order(c: &mut Criterion) {
             })
         });
     });
-    let auth = {
-        use base64::Engine as _;
-        let credentials = format!("{SAMPLE_LOGIN}:{SAMPLE_KEY}");
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(credentials)
-        )
-    };
+    let auth = basic_auth();
     group.bench_function("fake_shop_only", |b| {
         b.iter(|| {
             let request = http::Request::get(format!("{API_URL}/orders/{ORDER}"))
@@ -631,9 +626,70 @@ fn summary() {
     }
 }
 
+/// `UPGATES_BENCH_PROFILE=<what>:<calls>`: only run that many `verify-order` calls in a loop
+/// and exit, a steady workload for `perf record` or `valgrind --tool=callgrind` without
+/// criterion or the compile in the way (the component is compiled before the loop). `<what>`:
+/// `wasm` (pooling, the in-process fake, as `verify_order/wasm_pooling`), `native` (as
+/// `verify_order/native`) or `fake` (as `verify_order/fake_shop_only`).
+fn profile_loop(spec: &str) {
+    let (what, calls) = spec.split_once(':').unwrap_or(("wasm", spec));
+    let calls: u64 = calls.parse().expect("UPGATES_BENCH_PROFILE=<what>:<calls>");
+    let rt = current_thread();
+    let fake = fake();
+    let input = verify_order();
+    match what {
+        "native" => rt.block_on(async {
+            let config = config();
+            for _ in 0..calls {
+                let shop = Shop::new(config.clone(), FakeUpstream(fake.clone()));
+                let answer = upgates_core::run(&shop, ActionName::VerifyOrder, &input).await;
+                black_box(answer.unwrap());
+            }
+        }),
+        "fake" => {
+            let auth = basic_auth();
+            for _ in 0..calls {
+                let request = http::Request::get(format!("{API_URL}/orders/{ORDER}"))
+                    .header("authorization", &auth)
+                    .body(Bytes::new())
+                    .unwrap();
+                let response = fake.handle(request);
+                fake.clear_requests();
+                black_box(response);
+            }
+        }
+        _ => {
+            let runtime = runtime(pooling());
+            let shop = in_process(&fake);
+            rt.block_on(async {
+                for _ in 0..calls {
+                    let answer = runtime
+                        .call(&shop, ActionName::VerifyOrder, &input)
+                        .await
+                        .unwrap();
+                    black_box(answer.unwrap());
+                }
+            })
+        }
+    }
+}
+
+fn basic_auth() -> String {
+    use base64::Engine as _;
+    let credentials = format!("{SAMPLE_LOGIN}:{SAMPLE_KEY}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(credentials)
+    )
+}
+
 fn main() {
     if let Ok(allocator) = std::env::var(RSS_CHILD_ENV) {
         rss_child(&allocator);
+        return;
+    }
+    if let Ok(spec) = std::env::var(PROFILE_ENV) {
+        profile_loop(&spec);
         return;
     }
     // `cargo bench -- <filter>`: the footprint report runs with no filter or `footprint`.

@@ -6,6 +6,116 @@
 mod convert;
 mod transport;
 
+#[cfg(target_arch = "wasm32")]
+mod arena {
+    //! The guest's heap allocator. Measured with callgrind (docs/performance.md), wasi-libc's
+    //! dlmalloc behind Rust's `System` was about a sixth of the guest's instructions in a
+    //! `verify-order` call: the JSON parser allocates (and frees) a lot of small strings and
+    //! maps.
+
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::{Cell, UnsafeCell};
+
+    /// The arena's size. A `verify-order` call allocates well under this in total; what does
+    /// not fit goes to `System`. Zeroed, so it lives in `.bss`: no bytes in the component, no
+    /// `memory.grow` for it, and with copy-on-write heap images an untouched page costs
+    /// nothing.
+    const ARENA: usize = 256 << 10;
+
+    #[repr(C, align(16))]
+    struct Space([u8; ARENA]);
+
+    /// A bump allocator for the call's instance. Every call gets a fresh instance that is
+    /// thrown away afterwards, so freeing is a no-op except for the newest block (a `Vec`
+    /// that grows, a temporary string), which is given back or grown in place. When the
+    /// arena is full, `System` serves the rest (and frees normally), so an instance a host
+    /// keeps for many calls only loses the arena, never memory without bound.
+    struct Arena {
+        space: UnsafeCell<Space>,
+        /// Offset of the first free byte.
+        next: Cell<usize>,
+    }
+
+    // SAFETY: a wasm32-wasip2 component has one thread; nothing is shared across threads.
+    unsafe impl Sync for Arena {}
+
+    impl Arena {
+        fn base(&self) -> usize {
+            self.space.get() as usize
+        }
+
+        fn owns(&self, ptr: *mut u8) -> bool {
+            (self.base()..self.base() + ARENA).contains(&(ptr as usize))
+        }
+
+        /// The newest block: the only one that can be given back or grown in place.
+        fn is_newest(&self, ptr: *mut u8, size: usize) -> bool {
+            ptr as usize + size == self.base() + self.next.get()
+        }
+
+        fn bump(&self, layout: Layout) -> Option<*mut u8> {
+            let base = self.base();
+            let start = (base + self.next.get()).checked_next_multiple_of(layout.align())?;
+            let end = start.checked_add(layout.size())?;
+            if end > base + ARENA {
+                return None;
+            }
+            self.next.set(end - base);
+            Some(start as *mut u8)
+        }
+    }
+
+    unsafe impl GlobalAlloc for Arena {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            match self.bump(layout) {
+                Some(ptr) => ptr,
+                // SAFETY: the caller's layout contract, passed on.
+                None => unsafe { System.alloc(layout) },
+            }
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            if !self.owns(ptr) {
+                // SAFETY: not ours, so `System` handed it out with this layout.
+                unsafe { System.dealloc(ptr, layout) };
+            } else if self.is_newest(ptr, layout.size()) {
+                self.next.set(ptr as usize - self.base());
+            }
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            if !self.owns(ptr) {
+                // SAFETY: not ours, so `System` handed it out with this layout.
+                return unsafe { System.realloc(ptr, layout, new_size) };
+            }
+            if self.is_newest(ptr, layout.size()) && ptr as usize + new_size <= self.base() + ARENA
+            {
+                self.next.set(ptr as usize + new_size - self.base());
+                return ptr;
+            }
+            // SAFETY: `GlobalAlloc::realloc`'s contract: the new layout is valid.
+            let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+            // SAFETY: as for `alloc`.
+            let new = unsafe { self.alloc(new_layout) };
+            if !new.is_null() {
+                // SAFETY: both blocks are live and at least this long; they do not overlap
+                // (the old one is not the newest, or did not fit in place).
+                unsafe {
+                    std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                    self.dealloc(ptr, layout);
+                }
+            }
+            new
+        }
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: Arena = Arena {
+        space: UnsafeCell::new(Space([0; ARENA])),
+        next: Cell::new(0),
+    };
+}
+
 wit_bindgen::generate!({
     path: "../wit",
     world: "upgates:bot/plugin",
