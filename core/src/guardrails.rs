@@ -429,21 +429,18 @@ pub fn mask_email(email: &str) -> String {
 /// `+420 *** *** 456`: the country code (when the number has one or is national) and the
 /// last three digits.
 pub fn mask_phone(phone: &str, default_country_code: &str) -> String {
-    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    let last: String = digits
-        .chars()
-        .skip(digits.len().saturating_sub(3))
-        .collect();
-    if digits.len() < 7 {
-        return "***".into();
-    }
-    let country = match input::phone(phone, default_country_code) {
-        Ok(msisdn) if msisdn.len() > 9 => Some(msisdn[..msisdn.len() - 9].to_owned()),
-        _ => None,
-    };
-    match country {
-        Some(cc) => format!("+{cc} *** *** {last}"),
-        None => format!("*** *** {last}"),
+    // An MSISDN is 8 to 15 ASCII digits: the country code is what precedes the 9-digit
+    // subscriber number.
+    match input::phone(phone, default_country_code) {
+        Ok(msisdn) if msisdn.len() >= 9 => {
+            let (country, last) = (&msisdn[..msisdn.len() - 9], &msisdn[msisdn.len() - 3..]);
+            if country.is_empty() {
+                format!("*** *** {last}")
+            } else {
+                format!("+{country} *** *** {last}")
+            }
+        }
+        _ => "***".into(),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The nine actions against one shop.
 
+use std::fmt::Write as _;
 use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::json;
@@ -160,11 +161,7 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             })
             .collect();
         self.fill_brands(&mut items).await;
-        let mut phone = order
-            .customer
-            .phone
-            .clone()
-            .filter(|p| !p.trim().is_empty());
+        let mut phone = order.customer.phone.clone();
         if self.config.guardrails.mask_personal_data {
             phone = phone.map(|p| guardrails::mask_phone(&p, &self.config.default_country_code));
         }
@@ -306,8 +303,12 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         }
         let mut from = String::new();
         for (i, status) in rule.from.iter().enumerate() {
-            from.push_str(if i == 0 { "`" } else { "`, `" });
-            from.push_str(&StatusName(status).to_string());
+            let _ = write!(
+                from,
+                "{}{}",
+                if i == 0 { "`" } else { "`, `" },
+                StatusName(status)
+            );
         }
         let current = order
             .status
