@@ -1,0 +1,372 @@
+// The component, transpiled by jco, in Node.js with the preview2 shim, against the sample fake
+// shop on loopback. Runs with `npm test` (which builds the component and the fake shop and
+// transpiles first). The tests run in order: the fake shop keeps what they write.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { startFakeShop } from './fake-shop.mjs';
+
+const HERE = fileURLToPath(new URL('..', import.meta.url));
+const TRANSPILED = new URL('../transpiled/upgates_plugin.js', import.meta.url);
+
+let shop; // the running fake shop
+let settings; // its wasi:config keys
+let actions; // the raw jco bindings
+let call; // the CLI-shaped wrapper
+
+/** Runs `fn`, which must throw jco's ComponentError; returns its payload (the WIT `failure`). */
+function failureOf(fn) {
+  let thrown;
+  assert.throws(fn, (e) => {
+    thrown = e;
+    return true;
+  });
+  assert.equal(thrown.constructor.name, 'ComponentError', `not a ComponentError: ${thrown}`);
+  assert.ok(Object.hasOwn(thrown, 'payload'));
+  return thrown.payload;
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+before(async () => {
+  assert.ok(
+    existsSync(TRANSPILED),
+    'transpiled/upgates_plugin.js is missing: run `npm test` (or `npm run build`) first',
+  );
+  shop = await startFakeShop();
+  settings = { 'api-url': shop.url, 'api-login': shop.login, 'api-key': shop.key };
+  const config = await import('../config.js');
+  config.configure(settings);
+  ({ actions, call } = await import('../upgates.js'));
+});
+
+after(async () => {
+  await shop?.stop();
+});
+
+describe('the transpiled component', () => {
+  it('imports wasi:config from config.js, every other import from the preview2 shim', () => {
+    const js = readFileSync(TRANSPILED, 'utf8');
+    assert.match(js, /import \{ get \} from '\.\.\/config\.js';/);
+    assert.match(js, /import \{ recentFailures, recordFailure \} from '\.\.\/attempts\.js';/);
+    assert.match(js, /from '@bytecodealliance\/preview2-shim\/http'/);
+    assert.doesNotMatch(js, /preview2-shim\/(filesystem|sockets)/);
+  });
+});
+
+describe('raw bindings: records, and ComponentError for "Ne"', () => {
+  before(() => import('../config.js').then((c) => c.configure(settings)));
+
+  it('verify-order: Ano, a new order', () => {
+    const summary = actions.verifyOrder('2025000123');
+    assert.deepEqual({ ...summary }, {
+      status: 'Přijatá',
+      billing: 'Převodem na účet',
+      shipping: 'PPL',
+      paid: false,
+      topay: 1230.5,
+      currency: 'CZK',
+      tracking: undefined,
+      trackingUrl: undefined,
+    });
+  });
+
+  it('verify-order: Ano, paid, shipped and tracked', () => {
+    const summary = actions.verifyOrder(' 2025000124 ');
+    assert.equal(summary.status, 'Odeslaná');
+    assert.equal(summary.paid, true);
+    assert.equal(summary.topay, 649);
+    assert.equal(summary.tracking, 'Z1234567890');
+    assert.equal(summary.trackingUrl, 'https://tracking.packeta.com/cs/?id=Z1234567890');
+  });
+
+  it('verify-order: Ne, no such order', () => {
+    assert.deepEqual(failureOf(() => actions.verifyOrder('9999999')), { tag: 'not-found' });
+  });
+
+  it('verify-order: Ne, a path in the order number never reaches the shop', () => {
+    assert.deepEqual(failureOf(() => actions.verifyOrder('1/../../status?x=1')), {
+      tag: 'invalid-input',
+      val: 'the order number may contain only letters, digits, `-`, `_` and `.`',
+    });
+  });
+
+  it('order-detail: Ano, items with brands from the products lookup', () => {
+    const detail = actions.orderDetail('2025000123', 'JANA.novakova@example.cz ');
+    assert.equal(detail.summary.status, 'Přijatá');
+    assert.equal(detail.phone, '+420601223344');
+    assert.equal(
+      detail.url,
+      'https://demo.admin.s1.upgates.com/links/orders/5b1f6c1e-2a4d-4c8e-9f1a-7d3e2b6a0123',
+    );
+    assert.deepEqual(
+      detail.items.map((i) => ({ ...i })),
+      [
+        { name: 'Tričko Upgates, vel. M', brand: undefined, code: 'TRIKO-M' },
+        { name: 'Hrnek 300 ml', brand: 'Keramika Bílovec', code: 'HRNEK' },
+      ],
+    );
+  });
+
+  it('order-detail: Ne, a wrong e-mail and a missing order answer alike', () => {
+    const wrong = failureOf(() => actions.orderDetail('2025000123', 'jan@example.cz'));
+    const missing = failureOf(() => actions.orderDetail('9999999', 'jana.novakova@example.cz'));
+    assert.deepEqual(wrong, { tag: 'not-verified' });
+    assert.deepEqual(missing, { tag: 'not-verified' });
+  });
+
+  it('set-order-status: Ano by name, then the order shows it', () => {
+    assert.equal(actions.setOrderStatus('2025000123', 'Stornovaná', true), undefined);
+    assert.equal(actions.verifyOrder('2025000123').status, 'Stornovaná');
+  });
+
+  it('set-order-status: Ano by id, then by a name in another language', () => {
+    actions.setOrderStatus('2025000123', '3', false);
+    assert.equal(actions.verifyOrder('2025000123').status, 'Odeslaná');
+    actions.setOrderStatus('2025000123', 'Awaiting stock', false);
+    assert.equal(actions.verifyOrder('2025000123').status, 'Čeká na zboží');
+  });
+
+  it("set-order-status: Ne, an unknown status with Upgates' message", () => {
+    const failure = failureOf(() => actions.setOrderStatus('2025000123', 'Ztracená', false));
+    assert.equal(failure.tag, 'upstream');
+    assert.match(failure.val, /^Upgates did not update the order: .*Ztracená/);
+    assert.equal(actions.verifyOrder('2025000123').status, 'Čeká na zboží');
+  });
+
+  it('set-order-status: Ne, an empty status', () => {
+    assert.deepEqual(failureOf(() => actions.setOrderStatus('2025000123', ' ', false)), {
+      tag: 'invalid-input',
+      val: 'the status is empty',
+    });
+  });
+});
+
+describe('call(): the CLI\'s JSON answers', () => {
+  it('verify-order: Ano with the bot variable names', () => {
+    assert.deepEqual(call(settings, 'verify-order', { order: '2025000124' }), {
+      ok: true,
+      vars: {
+        status: 'Odeslaná',
+        billing: 'Kartou online',
+        shipping: 'Zásilkovna',
+        paid: true,
+        topay: 649,
+        currency: 'CZK',
+        tracking: 'Z1234567890',
+        trackingurl: 'https://tracking.packeta.com/cs/?id=Z1234567890',
+      },
+    });
+  });
+
+  it('verify-order: Ne', () => {
+    assert.deepEqual(call(settings, 'verify-order', { order: '9999999' }), {
+      ok: false,
+      reason: 'not-found',
+      message: 'no such order',
+    });
+  });
+
+  it('a missing input is invalid-input, as in the CLI', () => {
+    assert.deepEqual(call(settings, 'order-detail', { order: '2025000123' }), {
+      ok: false,
+      reason: 'invalid-input',
+      message: 'invalid input: `email` is required for order-detail',
+    });
+  });
+
+  it('verify-customer, customer-email', () => {
+    const jana = { order: '2025000124', email: 'jana.novakova@example.cz' };
+    assert.deepEqual(call(settings, 'verify-customer', jana), { ok: true, vars: {} });
+    assert.deepEqual(call(settings, 'verify-customer', { ...jana, email: 'peter.horvath@example.sk' }), {
+      ok: false,
+      reason: 'not-verified',
+      message: 'the order number and e-mail do not match',
+    });
+    assert.deepEqual(call(settings, 'customer-email', { order: '2025000124' }), {
+      ok: true,
+      vars: { email: 'Jana.Novakova@Example.cz' },
+    });
+  });
+
+  it('orders-by-phone: newest first', () => {
+    const answer = call(settings, 'orders-by-phone', { phone: '601 223 344', days: 30 });
+    assert.equal(answer.ok, true);
+    assert.equal(answer.vars.count, 2);
+    assert.deepEqual(
+      answer.vars.orders.map((o) => [o.orderid, o.price]),
+      [
+        ['2025000123', 1230.5],
+        ['2025000124', 649],
+      ],
+    );
+    assert.match(answer.vars.orders[0].date, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+    assert.deepEqual(call(settings, 'orders-by-phone', { phone: '601 223 344', days: 0 }), {
+      ok: false,
+      reason: 'invalid-input',
+      message: 'invalid input: the period must be 1 to 3650 days',
+    });
+  });
+
+  it('order-documents: found, notfound, error', () => {
+    const docs = (order) => call(settings, 'order-documents', { order, email: 'jana.novakova@example.cz' });
+    assert.deepEqual(docs('2025000124'), {
+      ok: true,
+      vars: { invoice: 'found', invoiceurl: 'https://demo.admin.s1.upgates.com/invoices/pdf/FV2025001' },
+    });
+    assert.deepEqual(docs('2025000123'), { ok: true, vars: { invoice: 'notfound', invoiceurl: null } });
+    assert.deepEqual(docs('2025000126'), { ok: true, vars: { invoice: 'error', invoiceurl: null } });
+  });
+
+  it('append-note and replace-note', () => {
+    assert.deepEqual(call(settings, 'append-note', { order: '2025000124', text: 'Bot: doručit po 17:00 👍' }), {
+      ok: true,
+      vars: {},
+    });
+    assert.deepEqual(call(settings, 'replace-note', { order: '2025000124', text: 'Nová poznámka' }), {
+      ok: true,
+      vars: {},
+    });
+    assert.deepEqual(call(settings, 'append-note', { order: '9999999', text: 'x' }), {
+      ok: false,
+      reason: 'not-found',
+      message: 'no such order',
+    });
+  });
+
+  it('order-detail: the items with null for a missing brand', () => {
+    const answer = call(settings, 'order-detail', { order: '2025000123', email: 'jana.novakova@example.cz' });
+    assert.equal(answer.ok, true);
+    assert.deepEqual(answer.vars.items[0], { name: 'Tričko Upgates, vel. M', brand: null, code: 'TRIKO-M' });
+    assert.equal(answer.vars.trackingurl, null);
+  });
+});
+
+describe('the shop settings', () => {
+  it('a missing key is misconfigured, naming the key', () => {
+    const { 'api-key': _, ...withoutKey } = settings;
+    assert.deepEqual(call(withoutKey, 'verify-order', { order: '2025000123' }), {
+      ok: false,
+      reason: 'misconfigured',
+      message: 'shop configuration: `api-key` is not set',
+    });
+  });
+
+  it('a wrong key is unauthorized (HTTP 401 from the shop)', () => {
+    const answer = call({ ...settings, 'api-key': 'wrong' }, 'verify-order', { order: '2025000123' });
+    assert.deepEqual(answer, {
+      ok: false,
+      reason: 'unauthorized',
+      message: 'Upgates refused the API login or key (HTTP 401)',
+    });
+  });
+
+  it('no shop listening: the shim reports connection-refused', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}/api/v2`;
+    assert.deepEqual(call({ ...settings, 'api-url': url }, 'verify-order', { order: '2025000123' }), {
+      ok: false,
+      reason: 'upstream',
+      message: 'unexpected answer from Upgates: request failed: connection refused',
+    });
+  });
+
+  it('each call reads the settings anew: the right shop again', () => {
+    assert.equal(call(settings, 'verify-order', { order: '2024000077' }).vars.currency, 'EUR');
+  });
+});
+
+describe("the shop's guardrails, enforced inside the component", () => {
+  it('allowed-statuses: a status the policy does not list is not-allowed, nothing written', () => {
+    const policy = { ...settings, 'allowed-statuses': 'Odeslaná; Vyřizuje se' };
+    assert.deepEqual(call(policy, 'set-order-status', { order: '2025000125', status: 'Stornovaná' }), {
+      ok: false,
+      reason: 'not-allowed',
+      message: "not allowed by the shop's bot policy: `allowed-statuses` does not list the status `Stornovaná`",
+    });
+    assert.equal(call(settings, 'verify-order', { order: '2025000125' }).vars.status, null);
+    assert.deepEqual(call(policy, 'set-order-status', { order: '2025000125', status: 'Vyřizuje se' }), {
+      ok: true,
+      vars: {},
+    });
+    assert.equal(call(settings, 'verify-order', { order: '2025000125' }).vars.status, 'Vyřizuje se');
+  });
+
+  it('max-note-length: a longer note is not-allowed', () => {
+    const capped = { ...settings, 'max-note-length': '5' };
+    assert.equal(call(capped, 'replace-note', { order: '2025000125', text: 'příliš dlouhá' }).reason, 'not-allowed');
+  });
+
+  it('verify-attempts: after 2 failed e-mail checks even the right e-mail is not checked', async () => {
+    const limited = { ...settings, 'verify-attempts': '2' };
+    const check = (email) => call(limited, 'verify-customer', { order: '2024000077', email });
+    assert.equal(check('x@example.sk').reason, 'not-verified');
+    assert.equal(check('y@example.sk').reason, 'not-verified');
+    assert.equal(check('peter.horvath@example.sk').reason, 'not-verified');
+    // attempts.js counted them for this shop (API URL and login) and order number.
+    const config = await import('../config.js');
+    const attempts = await import('../attempts.js');
+    config.configure(settings);
+    assert.equal(attempts.recentFailures('2024000077', 3600), 2);
+    config.configure({});
+    attempts.resetAttempts();
+    assert.deepEqual(check('peter.horvath@example.sk'), { ok: true, vars: {} });
+  });
+
+  it('mask-personal-data: the e-mail is masked', () => {
+    const masked = { ...settings, 'mask-personal-data': 'true' };
+    assert.deepEqual(call(masked, 'customer-email', { order: '2025000123' }), {
+      ok: true,
+      vars: { email: 'j***@example.cz' },
+    });
+  });
+});
+
+describe('cli.mjs', () => {
+  const run = promisify(execFile);
+  const env = () => ({
+    ...process.env,
+    UPGATES_API_URL: shop.url,
+    UPGATES_API_LOGIN: shop.login,
+    UPGATES_API_KEY: shop.key,
+  });
+
+  it('prints one JSON answer and exits 0', async () => {
+    const { stdout } = await run(process.execPath, ['cli.mjs', 'verify-order', '{"order":"2024000077"}'], {
+      cwd: HERE,
+      env: env(),
+    });
+    assert.deepEqual(JSON.parse(stdout), {
+      ok: true,
+      vars: {
+        status: 'Odoslaná',
+        billing: 'Dobierka',
+        shipping: 'Slovenská pošta',
+        paid: true,
+        topay: 45.9,
+        currency: 'EUR',
+        tracking: 'RR123456789SK',
+        trackingurl: null,
+      },
+    });
+  });
+
+  it('exits 2 on a usage error', async () => {
+    await assert.rejects(
+      run(process.execPath, ['cli.mjs', 'drop-table', '{}'], { cwd: HERE, env: env() }),
+      (e) => e.code === 2 && /unknown action/.test(e.stderr),
+    );
+  });
+});
