@@ -28,6 +28,15 @@ fn upgates(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("the binary runs")
 }
 
+/// The environment that points the CLI at the sample shop served at `url`.
+fn sample_env(url: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("UPGATES_API_URL", url),
+        ("UPGATES_API_LOGIN", SAMPLE_LOGIN),
+        ("UPGATES_API_KEY", SAMPLE_KEY),
+    ]
+}
+
 fn stdout_json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("stdout is one JSON object")
 }
@@ -37,11 +46,7 @@ fn actions_print_one_json_object_and_exit_zero() {
     let fake = FakeShop::sample(std::time::SystemTime::now());
     let server = fake.serve_in_thread().unwrap();
     let url = server.api_url();
-    let env = [
-        ("UPGATES_API_URL", url.as_str()),
-        ("UPGATES_API_LOGIN", SAMPLE_LOGIN),
-        ("UPGATES_API_KEY", SAMPLE_KEY),
-    ];
+    let env = sample_env(&url);
 
     let yes = upgates(&["customer-email", "--order", "2025000123"], &env);
     assert_eq!(yes.status.code(), Some(0));
@@ -91,12 +96,8 @@ fn the_attempt_limit_holds_across_cli_runs() {
     let fake = FakeShop::sample(std::time::SystemTime::now());
     let server = fake.serve_in_thread().unwrap();
     let url = server.api_url();
-    let env = [
-        ("UPGATES_API_URL", url.as_str()),
-        ("UPGATES_API_LOGIN", SAMPLE_LOGIN),
-        ("UPGATES_API_KEY", SAMPLE_KEY),
-        ("UPGATES_VERIFY_ATTEMPTS", "2"),
-    ];
+    let mut env = sample_env(&url);
+    env.push(("UPGATES_VERIFY_ATTEMPTS", "2"));
     let verify = |email: &str| {
         let out = upgates(
             &["verify-customer", "--order", "2025000124", "--email", email],
@@ -328,11 +329,7 @@ fn check_reports_rights_and_quota_and_statuses_lists_names() {
     fake.set_quota(50, 600);
     let server = fake.serve_in_thread().unwrap();
     let url = server.api_url();
-    let env = [
-        ("UPGATES_API_URL", url.as_str()),
-        ("UPGATES_API_LOGIN", SAMPLE_LOGIN),
-        ("UPGATES_API_KEY", SAMPLE_KEY),
-    ];
+    let env = sample_env(&url);
 
     let ok = upgates(&["check"], &env);
     let text = String::from_utf8_lossy(&ok.stdout);

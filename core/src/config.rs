@@ -131,30 +131,44 @@ impl ShopConfig {
 }
 
 fn validate_api_url(raw: &str) -> Result<String, Failure> {
-    let bad = |why: &str| Failure::Misconfigured(format!("`{KEY_API_URL}` {why}"));
     let url = raw.trim().trim_end_matches('/');
-    let rest = url
+    match url_problem(url) {
+        Some(why) => Err(Failure::Misconfigured(format!("`{KEY_API_URL}` {why}"))),
+        None => Ok(url.to_owned()),
+    }
+}
+
+/// What is wrong with `url` as a base address (`http(s)://authority[/path]`, no query,
+/// fragment, user info, spaces or control characters); `None` when nothing. Shared by
+/// `api-url` and `invoice-link-base-url`.
+pub(crate) fn url_problem(url: &str) -> Option<&'static str> {
+    let Some(rest) = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| bad("must start with https://"))?;
+    else {
+        return Some("must start with https://");
+    };
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(bad("must not contain spaces or control characters"));
+        return Some("must not contain spaces or control characters");
     }
     if url.contains(['?', '#']) {
-        return Err(bad("must not have a query or fragment"));
+        return Some("must not have a query or fragment");
     }
     let authority = rest.split('/').next().unwrap_or_default();
     if authority.is_empty() || authority.contains('@') {
-        return Err(bad("must name a host, without user info"));
+        return Some("must name a host, without user info");
     }
-    Ok(url.to_owned())
+    None
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    /// A config source over fixed pairs (also used by the guardrails' tests).
+    pub(crate) fn lookup<'a>(
+        pairs: &'a [(&'a str, &'a str)],
+    ) -> impl Fn(&str) -> Option<String> + 'a {
         move |k| {
             pairs
                 .iter()

@@ -201,7 +201,7 @@ impl Guardrails {
                 }
                 let base_url = value(KEY_INVOICE_LINK_BASE_URL)
                     .map(|v| v.trim_end_matches('/').to_owned())
-                    .filter(|v| is_base_url(v))
+                    .filter(|v| crate::config::url_problem(v).is_none())
                     .ok_or_else(|| {
                         misconfigured(
                             KEY_INVOICE_LINK_BASE_URL,
@@ -327,19 +327,6 @@ fn minutes(key: &str, value: Option<String>) -> Result<Option<Duration>, Failure
         .transpose()
 }
 
-fn is_base_url(url: &str) -> bool {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    rest.is_some_and(|r| {
-        let host = r.split('/').next().unwrap_or_default();
-        !host.is_empty()
-            && !host.contains('@')
-            && !url.contains(['?', '#'])
-            && !url.chars().any(|c| c.is_whitespace() || c.is_control())
-    })
-}
-
 /// `allowed-statuses`: the statuses the bot may set, each with the current statuses it may
 /// set them from (empty: from any).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -463,15 +450,7 @@ fn cut(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(key, _)| *key == k)
-                .map(|(_, v)| v.to_string())
-        }
-    }
+    use crate::config::tests::lookup;
 
     #[test]
     fn defaults_are_the_seed_plus_audit_and_attempts() {
