@@ -21,12 +21,7 @@ fn find<'a>(state: &'a State, number: &str) -> Result<&'a Value, ApiError> {
 }
 
 pub(crate) fn get(state: &State, number: &str) -> ApiResult {
-    ok(&paged(
-        vec![find(state, number)?.clone()],
-        1,
-        PER_PAGE,
-        "invoices",
-    ))
+    ok(&paged(vec![find(state, number)?], 1, PER_PAGE, "invoices"))
 }
 
 pub(crate) fn list(state: &State, query: &Query) -> ApiResult {
@@ -36,7 +31,7 @@ pub(crate) fn list(state: &State, query: &Query) -> ApiResult {
     let from = query.date("creation_time_from")?;
     let to = query.date("creation_time_to")?;
     let page = query.page()?;
-    let found: Vec<Value> = state
+    let found: Vec<&Value> = state
         .invoices
         .iter()
         .filter(|i| {
@@ -50,7 +45,6 @@ pub(crate) fn list(state: &State, query: &Query) -> ApiResult {
                 && from.is_none_or(|f| created.is_some_and(|t| t >= f.start()))
                 && to.is_none_or(|b| created.is_some_and(|t| b.includes_up_to(t)))
         })
-        .cloned()
         .collect();
     ok(&paged(found, page, PER_PAGE, "invoices"))
 }

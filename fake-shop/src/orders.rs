@@ -26,18 +26,13 @@ pub(crate) fn list(state: &State, query: &Query) -> ApiResult {
         .filter(|o| filter.matches(state, o))
         .collect();
     sort.apply(&mut found);
-    ok(&paged(
-        found.into_iter().cloned().collect(),
-        page,
-        PER_PAGE,
-        "orders",
-    ))
+    ok(&paged(found, page, PER_PAGE, "orders"))
 }
 
 pub(crate) fn get(state: &State, order_number: &str) -> ApiResult {
     match (state.order(order_number), state.missing_order) {
-        (Some(order), _) => ok(&paged(vec![order.clone()], 1, PER_PAGE, "orders")),
-        (None, MissingOrder::EmptyList) => ok(&paged(Vec::new(), 1, PER_PAGE, "orders")),
+        (Some(order), _) => ok(&paged(vec![order], 1, PER_PAGE, "orders")),
+        (None, MissingOrder::EmptyList) => ok(&paged(Vec::<Value>::new(), 1, PER_PAGE, "orders")),
         (None, MissingOrder::NotFound404) => Err(missing(order_number)),
     }
 }

@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use http::header::{ALLOW, CONTENT_TYPE};
 use http::{HeaderValue, Response, StatusCode};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 
 /// An error answer: a status and the message of its `{"message": "..."}` body.
@@ -52,13 +53,13 @@ impl ApiError {
 }
 
 /// A JSON response.
-pub(crate) fn json(status: StatusCode, body: &Value) -> Response<Bytes> {
+pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> Response<Bytes> {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     with_type(status, Bytes::from(bytes), "application/json")
 }
 
 /// `200 OK` with a JSON body.
-pub(crate) fn ok(body: &Value) -> ApiResult {
+pub(crate) fn ok(body: &impl Serialize) -> ApiResult {
     Ok(json(StatusCode::OK, body))
 }
 
@@ -78,18 +79,39 @@ pub(crate) fn with_type(
 
 /// The paged list envelope: `current_page`, `current_page_items`, `number_of_pages`,
 /// `number_of_items` and the page's items under `key`. A page past the end is empty.
-pub(crate) fn paged(items: Vec<Value>, page: usize, per_page: usize, key: &str) -> Value {
+pub(crate) fn paged<T>(items: Vec<T>, page: usize, per_page: usize, key: &str) -> Page<'_, T> {
     let total = items.len();
     let pages = total.div_ceil(per_page.max(1));
     let start = page.saturating_sub(1).saturating_mul(per_page);
-    let page_items: Vec<Value> = items.into_iter().skip(start).take(per_page).collect();
-    let mut envelope = serde_json::Map::new();
-    envelope.insert("current_page".into(), json!(page));
-    envelope.insert("current_page_items".into(), json!(page_items.len()));
-    envelope.insert("number_of_pages".into(), json!(pages));
-    envelope.insert("number_of_items".into(), json!(total));
-    envelope.insert(key.into(), Value::Array(page_items));
-    Value::Object(envelope)
+    Page {
+        key,
+        page,
+        pages,
+        total,
+        items: items.into_iter().skip(start).take(per_page).collect(),
+    }
+}
+
+/// One page, serialised straight from the shop's state: the items are usually borrowed, so a
+/// GET copies nothing but the bytes it sends.
+pub(crate) struct Page<'k, T> {
+    key: &'k str,
+    page: usize,
+    pages: usize,
+    total: usize,
+    items: Vec<T>,
+}
+
+impl<T: Serialize> Serialize for Page<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(5))?;
+        map.serialize_entry("current_page", &self.page)?;
+        map.serialize_entry("current_page_items", &self.items.len())?;
+        map.serialize_entry("number_of_items", &self.total)?;
+        map.serialize_entry("number_of_pages", &self.pages)?;
+        map.serialize_entry(self.key, &self.items)?;
+        map.end()
+    }
 }
 
 /// One `ErrorMessage` item of a write endpoint's `messages`.
@@ -109,14 +131,15 @@ mod tests {
     #[test]
     fn pages() {
         let items: Vec<Value> = (0..250).map(|i| json!(i)).collect();
-        let p3 = paged(items.clone(), 3, 100, "orders");
+        let value = |page| serde_json::to_value(page).unwrap();
+        let p3 = value(paged(items.clone(), 3, 100, "orders"));
         assert_eq!(p3["current_page_items"], 50);
         assert_eq!(p3["number_of_pages"], 3);
         assert_eq!(p3["orders"][0], 200);
-        let p9 = paged(items, 9, 100, "orders");
+        let p9 = value(paged(items, 9, 100, "orders"));
         assert_eq!(p9["orders"], json!([]));
         assert_eq!(p9["number_of_items"], 250);
-        let empty = paged(vec![], 1, 100, "orders");
+        let empty = value(paged(Vec::<Value>::new(), 1, 100, "orders"));
         assert_eq!(empty["number_of_pages"], 0);
     }
 }
