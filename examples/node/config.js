@@ -1,7 +1,7 @@
 // The component's `wasi:config/store@0.2.0-rc.1` import, supplied by this embedding.
 //
 // `jco transpile --map 'wasi:config/store@0.2.0-rc.1=../config.js'` makes the transpiled
-// component import `get` from this module instead of looking for a WASI shim (the preview2
+// component import `getAll` from this module instead of looking for a WASI shim (the preview2
 // shim has no `wasi:config`). The component reads its settings on every call, so switching the
 // settings between two calls switches the shop: calls are synchronous, nothing interleaves.
 //
@@ -27,14 +27,15 @@ export function configure(values) {
 }
 
 /**
- * `get: func(key: string) -> result<option<string>, error>`: jco maps `ok(none)` to
- * `undefined`; throwing `{ tag: 'io', val: '...' }` would be the `err` case.
+ * `get: func(key: string) -> result<option<string>, error>` (unused by the component, which
+ * reads all settings at once): jco maps `ok(none)` to `undefined`; throwing
+ * `{ tag: 'io', val: '...' }` would be the `err` case.
  */
 export function get(key) {
   return settings.get(key);
 }
 
-/** `get-all: func() -> result<list<tuple<string, string>>, error>` (unused by the component). */
+/** `get-all: func() -> result<list<tuple<string, string>>, error>`: what the component calls. */
 export function getAll() {
   return [...settings.entries()];
 }

@@ -60,7 +60,7 @@ after(async () => {
 describe('the transpiled component', () => {
   it('imports wasi:config from config.js, every other import from the preview2 shim', () => {
     const js = readFileSync(TRANSPILED, 'utf8');
-    assert.match(js, /import \{ get \} from '\.\.\/config\.js';/);
+    assert.match(js, /import \{ getAll \} from '\.\.\/config\.js';/);
     assert.match(js, /import \{ recentFailures, recordFailure \} from '\.\.\/attempts\.js';/);
     assert.match(js, /from '@bytecodealliance\/preview2-shim\/http'/);
     assert.doesNotMatch(js, /preview2-shim\/(filesystem|sockets)/);
