@@ -183,25 +183,26 @@ impl<'a> Requests<'a> {
     }
 
     /// `POST <api>/<path segments...>` with a JSON body.
-    pub fn post(&self, segments: &[&str], body: &serde_json::Value) -> ApiRequest {
+    pub fn post(&self, segments: &[&str], body: &impl serde::Serialize) -> ApiRequest {
         let mut request = self.get(segments, &[]);
         request.method = Method::Post;
-        request
-            .headers
-            .push(("content-type", "application/json".into()));
-        request.body = Some(body.to_string().into_bytes());
-        request
+        with_json(request, body)
     }
 
     /// `PUT <api>/orders` with a JSON body.
-    pub fn put_orders(&self, body: &serde_json::Value) -> ApiRequest {
-        let mut request = self.base(Method::Put, format!("{}/orders", self.config.api_url));
-        request
-            .headers
-            .push(("content-type", "application/json".into()));
-        request.body = Some(body.to_string().into_bytes());
-        request
+    pub fn put_orders(&self, body: &impl serde::Serialize) -> ApiRequest {
+        let request = self.base(Method::Put, format!("{}/orders", self.config.api_url));
+        with_json(request, body)
     }
+}
+
+/// The bodies are our own structs of strings, numbers and bools: serialising them cannot fail.
+fn with_json(mut request: ApiRequest, body: &impl serde::Serialize) -> ApiRequest {
+    request
+        .headers
+        .push(("content-type", "application/json".into()));
+    request.body = Some(serde_json::to_vec(body).unwrap_or_default());
+    request
 }
 
 /// Maps a non-2xx answer to its failure; 2xx passes.
@@ -228,11 +229,9 @@ pub fn check_status(response: &ApiResponse) -> Result<(), Failure> {
 /// body `{"api_url": ...}`. Not followed: the configuration must be fixed.
 fn moved(response: &ApiResponse) -> Failure {
     let from_body = || {
-        serde_json::from_slice::<serde_json::Value>(&response.body)
+        serde_json::from_slice::<crate::model::Moved>(&response.body)
             .ok()?
-            .get("api_url")?
-            .as_str()
-            .map(str::to_owned)
+            .api_url
     };
     let target = response
         .header("location")

@@ -433,8 +433,25 @@ pub fn mask_phone(phone: &str, default_country_code: &str) -> String {
 
 /// The order history record of a write (Upgates cuts names to 50 and values to 500 characters;
 /// cut here, so what is sent is what is kept).
-pub(crate) fn audit_record(name: &str, value: &str) -> serde_json::Value {
-    serde_json::json!({ "data": [{ "name": cut(name, 50), "value": cut(value, 500) }] })
+pub(crate) fn audit_record(name: &str, value: &str) -> AuditRecord {
+    AuditRecord {
+        data: [AuditEntry {
+            name: cut(name, 50),
+            value: cut(value, 500),
+        }],
+    }
+}
+
+/// `POST /orders/{n}/history` body: `{"data": [{"name": ..., "value": ...}]}`.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct AuditRecord {
+    data: [AuditEntry; 1],
+}
+
+#[derive(Debug, serde::Serialize)]
+struct AuditEntry {
+    name: String,
+    value: String,
 }
 
 fn cut(text: &str, max: usize) -> String {
@@ -577,7 +594,7 @@ mod tests {
 
     #[test]
     fn audit_records_are_cut_to_upgates_limits() {
-        let record = audit_record(&"n".repeat(60), &"v".repeat(600));
+        let record = serde_json::to_value(audit_record(&"n".repeat(60), &"v".repeat(600))).unwrap();
         let name = record["data"][0]["name"].as_str().unwrap();
         let value = record["data"][0]["value"].as_str().unwrap();
         assert_eq!((name.chars().count(), value.chars().count()), (50, 500));

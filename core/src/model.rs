@@ -10,7 +10,7 @@
 
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -351,6 +351,38 @@ impl OrderLine {
     }
 }
 
+/// `PUT /orders` body. The fields are in alphabetical order, the order a `serde_json::Value`
+/// printed them in before, so the bytes on the wire did not change.
+#[derive(Debug, Serialize)]
+pub struct PutOrders<'a> {
+    pub orders: [OrderUpdate<'a>; 1],
+    pub send_emails_yn: bool,
+    pub send_sms_yn: bool,
+}
+
+/// One order in a `PUT /orders` body: its number and only the fields the write changes.
+#[derive(Debug, Serialize)]
+pub struct OrderUpdate<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internal_note: Option<&'a str>,
+    pub order_number: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_id: Option<u32>,
+}
+
+impl<'a> OrderUpdate<'a> {
+    pub fn new(order_number: &'a str) -> Self {
+        OrderUpdate {
+            internal_note: None,
+            order_number,
+            status: None,
+            status_id: None,
+        }
+    }
+}
+
 /// `PUT /orders` answer.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -430,6 +462,14 @@ pub struct Product {
 pub struct Variant {
     #[serde(deserialize_with = "text")]
     pub code: Option<String>,
+}
+
+/// A 301's body: `{"api_url": "https://..."}`, the shop's new API address.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Moved {
+    #[serde(deserialize_with = "text")]
+    pub api_url: Option<String>,
 }
 
 /// `GET /order-statuses`: ids and their names per language.

@@ -3,8 +3,6 @@
 use std::fmt::Write as _;
 use std::time::{Duration, UNIX_EPOCH};
 
-use serde_json::json;
-
 use crate::answer::{
     InvoiceState, OrderDetail, OrderDocuments, OrderItem, OrderRef, OrderSummary, PhoneOrders,
 };
@@ -16,7 +14,10 @@ use crate::config::ShopConfig;
 use crate::failure::Failure;
 use crate::guardrails::{self, InvoiceLinks, StatusName, StatusRule, audit_record};
 use crate::input::{self, StatusRef};
-use crate::model::{InvoicesPage, Order, OrdersPage, ProductsPage, PutOrdersResult, StatusesPage};
+use crate::model::{
+    InvoicesPage, Order, OrderUpdate, OrdersPage, ProductsPage, PutOrders, PutOrdersResult,
+    StatusesPage,
+};
 
 /// The longest `Retry-After` a GET waits for before retrying once; longer is `rate-limited`.
 pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(2);
@@ -257,11 +258,16 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             };
             self.check_from(&mut statuses, &order_number, rule).await?;
         }
-        let mut order = json!({ "order_number": order_number });
-        match &target {
-            StatusRef::Id(id) => order["status_id"] = json!(id),
-            StatusRef::Name(name) => order["status"] = json!(name),
-        }
+        let order = match &target {
+            StatusRef::Id(id) => OrderUpdate {
+                status_id: Some(*id),
+                ..OrderUpdate::new(&order_number)
+            },
+            StatusRef::Name(name) => OrderUpdate {
+                status: Some(name),
+                ..OrderUpdate::new(&order_number)
+            },
+        };
         self.put_order(order, notify_customer).await?;
         let told = if notify_customer { "ano" } else { "ne" };
         self.audit(
@@ -439,7 +445,10 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
                 _ => text.clone(),
             };
             self.put_order(
-                json!({ "order_number": order_number, "internal_note": appended }),
+                OrderUpdate {
+                    internal_note: Some(&appended),
+                    ..OrderUpdate::new(&order_number)
+                },
                 false,
             )
             .await?;
@@ -507,7 +516,10 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         let text = input::note_text(text)?;
         self.config.guardrails.check_note(&text)?;
         self.put_order(
-            json!({ "order_number": order_number, "internal_note": text }),
+            OrderUpdate {
+                internal_note: Some(&text),
+                ..OrderUpdate::new(&order_number)
+            },
             false,
         )
         .await?;
@@ -518,8 +530,12 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
 
     /// `PUT /orders` for one order. Upgates e-mails and texts the customer on a status change
     /// unless told not to (both flags default to true), so both are always sent explicitly.
-    async fn put_order(&self, order: serde_json::Value, notify: bool) -> Result<(), Failure> {
-        let body = json!({ "send_emails_yn": notify, "send_sms_yn": notify, "orders": [order] });
+    async fn put_order(&self, order: OrderUpdate<'_>, notify: bool) -> Result<(), Failure> {
+        let body = PutOrders {
+            orders: [order],
+            send_emails_yn: notify,
+            send_sms_yn: notify,
+        };
         let response = self.call(self.requests().put_orders(&body)).await?;
         let result: PutOrdersResult = parse_json(&response)?;
         let Some(item) = result.orders.first() else {
