@@ -85,6 +85,11 @@ impl RuntimeOptions {
     fn engine_config(&self) -> Config {
         let mut config = Config::new();
         config.epoch_interruption(true);
+        // The plugin is a WASIp2 component whose imports are all called synchronously. With
+        // concurrency support on (wasmtime's default; the feature is compiled in for the Spin
+        // app's WASIp3 harness), every host call also creates and deletes a component-model
+        // task: ~10 % of a `verify-order` call.
+        config.concurrency_support(false);
         // Copy-on-write heap images (wasmtime's default, stated because the pool relies on it).
         config.memory_init_cow(true);
         if let Allocator::Pooling {
