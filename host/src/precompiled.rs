@@ -18,6 +18,11 @@ use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
+/// A `.cwasm` not written for this long is deleted when another entry is written.
+const STALE_ENTRY: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+/// A temporary file this old was left by a process that died while writing.
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// A directory of precompiled components.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PrecompiledCache {
@@ -101,12 +106,45 @@ impl PrecompiledCache {
             .serialize()
             .ok()
             .is_some_and(|bytes| self.store(&path, &bytes).is_ok());
+        if stored {
+            self.prune(&path, std::time::SystemTime::now());
+        }
         let outcome = if found_bad_file {
             CacheOutcome::Recovered { stored }
         } else {
             CacheOutcome::Miss { stored }
         };
         Ok((component, outcome))
+    }
+
+    /// Deletes what an upgrade or a crash left behind, after a new entry was written (so at
+    /// most once per new component or wasmtime, never on a hit): other `.cwasm` files not
+    /// written for [`STALE_ENTRY`], and temporary files older than [`STALE_TEMP`]. A pruned
+    /// entry still in use is only compiled again; a process that has it mapped keeps its copy.
+    /// Only our own names are touched; errors are ignored.
+    fn prune(&self, keep: &Path, now: std::time::SystemTime) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let max_age = if name.starts_with('.') && name.ends_with(".tmp") {
+                STALE_TEMP
+            } else if name.ends_with(".cwasm") && path != keep {
+                STALE_ENTRY
+            } else {
+                continue;
+            };
+            let age = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|modified| now.duration_since(modified).ok());
+            if age.is_some_and(|age| age > max_age) {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file in the same directory, renamed.
@@ -219,6 +257,42 @@ mod tests {
             let mode = std::fs::metadata(cache.dir()).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o700);
         }
+    }
+
+    #[test]
+    fn a_new_entry_prunes_old_entries_and_dead_temp_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = PrecompiledCache::new(dir.path());
+        let engine = engine();
+        let now = std::time::SystemTime::now();
+        let aged = |name: &str, age_secs: u64| {
+            let path = dir.path().join(name);
+            let file = std::fs::File::create(&path).unwrap();
+            file.set_modified(now - std::time::Duration::from_secs(age_secs))
+                .unwrap();
+            path
+        };
+        let day = 24 * 3600;
+        let old_entry = aged("0000000000000000-old.cwasm", 40 * day);
+        let recent_entry = aged("0000000000000000-recent.cwasm", 2 * day);
+        let dead_temp = aged(".x.cwasm.1.0.tmp", 2 * 3600);
+        let live_temp = aged(".y.cwasm.2.0.tmp", 60);
+        let not_ours = aged("notes.txt", 400 * day);
+
+        let (_, outcome) = cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+        assert_eq!(outcome, CacheOutcome::Miss { stored: true });
+        assert!(cache.path_for(&engine, EMPTY_COMPONENT).is_file());
+        assert!(!old_entry.exists());
+        assert!(!dead_temp.exists());
+        for kept in [&recent_entry, &live_temp, &not_ours] {
+            assert!(kept.exists(), "{kept:?}");
+        }
+
+        // A hit prunes nothing, however old the rest is.
+        let older = aged("1111111111111111-older.cwasm", 90 * day);
+        let (_, outcome) = cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+        assert_eq!(outcome, CacheOutcome::Hit);
+        assert!(older.exists());
     }
 
     #[test]
