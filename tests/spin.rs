@@ -66,8 +66,22 @@ struct State {
     kv: Kv,
 }
 
-/// The `default` store's contents.
-type Kv = Arc<std::sync::Mutex<HashMap<String, Vec<u8>>>>;
+/// The `default` store: its contents, and how often a request opened it.
+#[derive(Clone, Default)]
+struct Kv {
+    entries: Arc<std::sync::Mutex<HashMap<String, Vec<u8>>>>,
+    opens: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Kv {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<u8>>> {
+        self.entries.lock().unwrap()
+    }
+
+    fn opens(&self) -> usize {
+        self.opens.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
@@ -128,10 +142,13 @@ fn kv_of<T>(accessor: &Accessor<T, SpinKeyValue>) -> Kv {
 
 impl<T> spin_kv::HostStoreWithStore<T> for SpinKeyValue {
     async fn open(
-        _accessor: &Accessor<T, Self>,
+        accessor: &Accessor<T, Self>,
         label: String,
     ) -> Result<Resource<spin_kv::Store>, spin_kv::Error> {
         if label == "default" {
+            kv_of(accessor)
+                .opens
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(Resource::new_own(0))
         } else {
             Err(spin_kv::Error::NoSuchStore)
@@ -143,7 +160,7 @@ impl<T> spin_kv::HostStoreWithStore<T> for SpinKeyValue {
         _store: Resource<spin_kv::Store>,
         key: String,
     ) -> Result<Option<Vec<u8>>, spin_kv::Error> {
-        Ok(kv_of(accessor).lock().unwrap().get(&key).cloned())
+        Ok(kv_of(accessor).lock().get(&key).cloned())
     }
 
     async fn set(
@@ -152,7 +169,7 @@ impl<T> spin_kv::HostStoreWithStore<T> for SpinKeyValue {
         key: String,
         value: Vec<u8>,
     ) -> Result<(), spin_kv::Error> {
-        kv_of(accessor).lock().unwrap().insert(key, value);
+        kv_of(accessor).lock().insert(key, value);
         Ok(())
     }
 
@@ -161,7 +178,7 @@ impl<T> spin_kv::HostStoreWithStore<T> for SpinKeyValue {
         _store: Resource<spin_kv::Store>,
         key: String,
     ) -> Result<(), spin_kv::Error> {
-        kv_of(accessor).lock().unwrap().remove(&key);
+        kv_of(accessor).lock().remove(&key);
         Ok(())
     }
 
@@ -170,7 +187,7 @@ impl<T> spin_kv::HostStoreWithStore<T> for SpinKeyValue {
         _store: Resource<spin_kv::Store>,
         key: String,
     ) -> Result<bool, spin_kv::Error> {
-        Ok(kv_of(accessor).lock().unwrap().contains_key(&key))
+        Ok(kv_of(accessor).lock().contains_key(&key))
     }
 }
 
@@ -888,7 +905,9 @@ async fn failed_checks_are_kept_in_the_key_value_store() {
         let reply = serve_with(&fake, vars, &kv, post(ActionName::VerifyCustomer, &wrong)).await;
         assert_eq!(reply.json["reason"], json!("not-verified"));
     }
-    let stored = kv.lock().unwrap().clone();
+    // Each failed check counts, then records, with the store opened once per request.
+    assert_eq!(kv.opens(), 2);
+    let stored = kv.lock().clone();
     assert_eq!(stored.len(), 1, "one key per order number");
     let times: Vec<u64> = serde_json::from_slice(&stored["verify-failures/2025000124"]).unwrap();
     assert_eq!(times, [support::NOW_SECS, support::NOW_SECS]);
@@ -897,7 +916,6 @@ async fn failed_checks_are_kept_in_the_key_value_store() {
     let broken: Kv = Kv::default();
     broken
         .lock()
-        .unwrap()
         .insert("verify-failures/2025000124".into(), b"not json".to_vec());
     let reply = serve_with(
         &fake,

@@ -5,6 +5,7 @@
 //! The store has no atomic update: two failures at the same instant on two replicas can count
 //! as one. The limit still holds within one attempt per race, which is what it is for.
 
+use std::cell::OnceCell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use spin_sdk::key_value::Store;
@@ -14,7 +15,12 @@ const STORE: &str = "default";
 /// More entries than any limit (`verify-attempts` is at most 1000) add nothing.
 const MAX_ENTRIES: usize = 1000;
 
-pub struct KvAttempts;
+/// One request's view of the store: opened on first use, then kept for the request, so a
+/// failed check (count, then record) opens it once.
+#[derive(Default)]
+pub struct KvAttempts {
+    store: OnceCell<Store>,
+}
 
 fn key(order_number: &str) -> String {
     format!("verify-failures/{order_number}")
@@ -34,8 +40,14 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-async fn open() -> Result<Store, Failure> {
-    Store::open(STORE).await.map_err(|_| unavailable())
+impl KvAttempts {
+    async fn store(&self) -> Result<&Store, Failure> {
+        if let Some(store) = self.store.get() {
+            return Ok(store);
+        }
+        let store = Store::open(STORE).await.map_err(|_| unavailable())?;
+        Ok(self.store.get_or_init(|| store))
+    }
 }
 
 /// The failures within `window` of now, oldest first. A value that does not parse (written by
@@ -54,15 +66,15 @@ async fn recent(store: &Store, key: &str, window: Duration) -> Result<Vec<u64>, 
 
 impl AttemptLog for KvAttempts {
     async fn recent_failures(&self, order_number: &str, window: Duration) -> Result<u32, Failure> {
-        let store = open().await?;
-        let times = recent(&store, &key(order_number), window).await?;
+        let times = recent(self.store().await?, &key(order_number), window).await?;
         Ok(u32::try_from(times.len()).unwrap_or(u32::MAX))
     }
 
     async fn record_failure(&self, order_number: &str, window: Duration) -> Result<(), Failure> {
-        let store = open().await?;
+        let store = self.store().await?;
         let key = key(order_number);
-        let mut times = recent(&store, &key, window).await?;
+        // Read again: the count may have changed while Upgates answered the e-mail check.
+        let mut times = recent(store, &key, window).await?;
         if times.len() >= MAX_ENTRIES {
             times.remove(0);
         }

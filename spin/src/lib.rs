@@ -72,7 +72,11 @@ async fn serve(request: Request) -> Result<Reply, Rejection> {
     }
     let body = request::read_body(request.into_body()).await?;
     let input = request::parse_input(action, &body)?;
-    let shop = Shop::with_attempt_log(config::shop().await?, transport::SpinHttp, KvAttempts);
+    let shop = Shop::with_attempt_log(
+        config::shop().await?,
+        transport::SpinHttp,
+        KvAttempts::default(),
+    );
     let result = upgates_core::run(&shop, action, &input).await;
     if let Err(failure) = &result {
         // The reason only: messages may name the shop's URL, inputs are never logged.
