@@ -21,26 +21,27 @@
 //! of each action, and the host's RSS with 100 calls in flight (measured in a child process
 //! per allocator so earlier benchmarks don't blur it).
 
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+use std::future::Future;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::{Criterion, SamplingMode, Throughput};
-use upgates_core::{
-    ActionInput, ActionName, ApiRequest, ApiResponse, Shop, ShopConfig, TransportError, Upstream,
-};
+use upgates_core::{ActionInput, ActionName, Answer, Failure, Shop};
 use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
 use upgates_host::{
     Allocator, PLUGIN_WASM, PluginRuntime, PrecompiledCache, RuntimeOptions, ShopConnection,
 };
 
-/// 2026-11-28T16:40:00Z, as in the tests.
-const NOW_SECS: u64 = 1_795_884_000;
-const API_URL: &str = "https://demo.admin.s1.upgates.com/api/v2";
+use support::{API_URL, FakeUpstream, config, now};
+
 const ORDER: &str = "2025000123";
 /// Concurrent tasks in the throughput benchmark.
 const TASKS: usize = 8;
@@ -53,14 +54,6 @@ const BENCH_WASM_ENV: &str = "UPGATES_BENCH_WASM";
 /// Only run this many calls in a loop, for a profiler (see [`profile_loop`]).
 const PROFILE_ENV: &str = "UPGATES_BENCH_PROFILE";
 
-fn now() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(NOW_SECS)
-}
-
-fn config() -> ShopConfig {
-    ShopConfig::new(API_URL, SAMPLE_LOGIN, SAMPLE_KEY, "420").unwrap()
-}
-
 /// The sample shop without the fake's own quota getting in the way of millions of calls.
 fn fake() -> FakeShop {
     let fake = FakeShop::sample(now());
@@ -72,7 +65,7 @@ fn fake() -> FakeShop {
 /// cache off, so every call reaches the fake like the native run does.
 fn in_process(fake: &FakeShop) -> ShopConnection {
     let handler = fake.clone();
-    let mut shop = ShopConnection::new(config()).unwrap();
+    let mut shop = ShopConnection::new(config(API_URL)).unwrap();
     let mut policy = shop.policy.isolated().with_in_process(Arc::new(move |req| {
         let response = handler.handle(req);
         handler.clear_requests();
@@ -115,41 +108,57 @@ fn pooling() -> Allocator {
     Allocator::default()
 }
 
-/// The fake as a native transport for upgates-core (like the tests' `FakeUpstream`).
-struct FakeUpstream(FakeShop);
+/// One `verify-order` (or, with an invalid order number, one call answered without a
+/// request) through a fresh instance of the component.
+async fn wasm_call(
+    runtime: &PluginRuntime,
+    shop: &ShopConnection,
+    input: &ActionInput,
+) -> Result<Answer, Failure> {
+    runtime
+        .call(shop, ActionName::VerifyOrder, input)
+        .await
+        .expect("the component runs to an answer")
+}
 
-impl Upstream for FakeUpstream {
-    async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
-        let mut builder = http::Request::builder()
-            .method(request.method.as_str())
-            .uri(&request.url);
-        for (name, value) in &request.headers {
-            builder = builder.header(*name, value);
+/// The same action compiled natively against the same fake (a new `Shop` per call, as the
+/// component gets a new instance).
+async fn native_call(
+    config: &upgates_core::ShopConfig,
+    fake: &FakeShop,
+    input: &ActionInput,
+) -> Result<Answer, Failure> {
+    let shop = Shop::new(config.clone(), FakeUpstream(fake.clone()));
+    let answer = upgates_core::run(&shop, ActionName::VerifyOrder, input).await;
+    // The tests' transport keeps the fake's request log; a benchmark must not grow it.
+    fake.clear_requests();
+    answer
+}
+
+/// The fake answering the component's GET, with no client at all.
+fn fake_get(fake: &FakeShop, auth: &str) -> http::Response<Bytes> {
+    let request = http::Request::get(format!("{API_URL}/orders/{ORDER}"))
+        .header("authorization", auth)
+        .body(Bytes::new())
+        .unwrap();
+    let response = fake.handle(request);
+    fake.clear_requests();
+    response
+}
+
+/// How long `iters` calls of `call` take, one after another on `rt`.
+fn timed<F, Fut>(rt: &tokio::runtime::Runtime, iters: u64, mut call: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: Future,
+{
+    rt.block_on(async {
+        let start = Instant::now();
+        for _ in 0..iters {
+            black_box(call().await);
         }
-        let request = builder
-            .body(Bytes::from(request.body.unwrap_or_default()))
-            .map_err(|e| TransportError::Failed(e.to_string()))?;
-        let response = self.0.handle(request);
-        self.0.clear_requests();
-        Ok(ApiResponse {
-            status: response.status().as_u16(),
-            headers: response
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        v.to_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect(),
-            body: response.into_body().to_vec(),
-        })
-    }
-
-    fn now(&self) -> SystemTime {
-        now()
-    }
+        start.elapsed()
+    })
 }
 
 fn current_thread() -> tokio::runtime::Runtime {
@@ -170,22 +179,10 @@ fn bench_verify_order(c: &mut Criterion) {
         let runtime = runtime(allocator);
         let fake = fake();
         let shop = in_process(&fake);
-        let answer = rt.block_on(runtime.call(&shop, ActionName::VerifyOrder, &input));
-        assert!(matches!(answer, Ok(Ok(_))), "{answer:?}");
+        let answer = rt.block_on(wasm_call(&runtime, &shop, &input));
+        assert!(answer.is_ok(), "{answer:?}");
         group.bench_function(name, |b| {
-            b.iter_custom(|iters| {
-                rt.block_on(async {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        let answer = runtime
-                            .call(&shop, ActionName::VerifyOrder, &input)
-                            .await
-                            .unwrap();
-                        black_box(answer.unwrap());
-                    }
-                    start.elapsed()
-                })
-            });
+            b.iter_custom(|iters| timed(&rt, iters, || wasm_call(&runtime, &shop, &input)));
         });
     }
     // The parts: an instance and a call the guest answers without a request (an invalid
@@ -197,47 +194,21 @@ fn bench_verify_order(c: &mut Criterion) {
         order: Some("#1".into()),
         ..Default::default()
     };
+    let answer = rt.block_on(wasm_call(&runtime, &shop, &invalid));
+    assert!(matches!(answer, Err(Failure::InvalidInput(_))), "{answer:?}");
     group.bench_function("wasm_pooling_no_request", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let answer = runtime
-                        .call(&shop, ActionName::VerifyOrder, &invalid)
-                        .await
-                        .unwrap();
-                    black_box(answer.unwrap_err());
-                }
-                start.elapsed()
-            })
-        });
+        b.iter_custom(|iters| timed(&rt, iters, || wasm_call(&runtime, &shop, &invalid)));
     });
     let auth = basic_auth();
+    assert_eq!(fake_get(&fake, &auth).status(), 200);
     group.bench_function("fake_shop_only", |b| {
-        b.iter(|| {
-            let request = http::Request::get(format!("{API_URL}/orders/{ORDER}"))
-                .header("authorization", &auth)
-                .body(Bytes::new())
-                .unwrap();
-            let response = fake.handle(request);
-            fake.clear_requests();
-            assert_eq!(response.status(), 200);
-            black_box(response)
-        });
+        b.iter(|| black_box(fake_get(&fake, &auth)));
     });
-    let config = config();
+    let config = config(API_URL);
+    let answer = rt.block_on(native_call(&config, &fake, &input));
+    assert!(answer.is_ok(), "{answer:?}");
     group.bench_function("native", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let shop = Shop::new(config.clone(), FakeUpstream(fake.clone()));
-                    let answer = upgates_core::run(&shop, ActionName::VerifyOrder, &input).await;
-                    black_box(answer.unwrap());
-                }
-                start.elapsed()
-            })
-        });
+        b.iter_custom(|iters| timed(&rt, iters, || native_call(&config, &fake, &input)));
     });
     group.finish();
 }
@@ -637,41 +608,22 @@ fn profile_loop(spec: &str) {
     let rt = current_thread();
     let fake = fake();
     let input = verify_order();
-    match what {
-        "native" => rt.block_on(async {
-            let config = config();
-            for _ in 0..calls {
-                let shop = Shop::new(config.clone(), FakeUpstream(fake.clone()));
-                let answer = upgates_core::run(&shop, ActionName::VerifyOrder, &input).await;
-                black_box(answer.unwrap());
-            }
-        }),
+    let elapsed = match what {
+        "native" => {
+            let config = config(API_URL);
+            timed(&rt, calls, || native_call(&config, &fake, &input))
+        }
         "fake" => {
             let auth = basic_auth();
-            for _ in 0..calls {
-                let request = http::Request::get(format!("{API_URL}/orders/{ORDER}"))
-                    .header("authorization", &auth)
-                    .body(Bytes::new())
-                    .unwrap();
-                let response = fake.handle(request);
-                fake.clear_requests();
-                black_box(response);
-            }
+            timed(&rt, calls, || async { fake_get(&fake, &auth) })
         }
         _ => {
             let runtime = runtime(pooling());
             let shop = in_process(&fake);
-            rt.block_on(async {
-                for _ in 0..calls {
-                    let answer = runtime
-                        .call(&shop, ActionName::VerifyOrder, &input)
-                        .await
-                        .unwrap();
-                    black_box(answer.unwrap());
-                }
-            })
+            timed(&rt, calls, || wasm_call(&runtime, &shop, &input))
         }
-    }
+    };
+    eprintln!("{calls} calls ({what}): {elapsed:?}");
 }
 
 fn basic_auth() -> String {
