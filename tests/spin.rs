@@ -276,12 +276,26 @@ async fn serve_raw(
     kv: &Kv,
     request: http::Request<Full<Bytes>>,
 ) -> RawReply {
-    let (engine, pre) = spin_app();
     let handler = fake.clone();
-    let policy = HttpPolicy::for_shop(&support::config(API_URL))
+    let policy = shop_policy().with_in_process(Arc::new(move |request| handler.handle(request)));
+    serve_through(policy, variables, kv, request).await
+}
+
+/// The host's HTTP policy for the test shop, with a state of its own.
+fn shop_policy() -> HttpPolicy {
+    HttpPolicy::for_shop(&support::config(API_URL))
         .unwrap()
         .isolated()
-        .with_in_process(Arc::new(move |request| handler.handle(request)));
+}
+
+/// [`serve_raw`] with the app's outgoing requests answered by `policy`.
+async fn serve_through(
+    policy: HttpPolicy,
+    variables: HashMap<String, String>,
+    kv: &Kv,
+    request: http::Request<Full<Bytes>>,
+) -> RawReply {
+    let (engine, pre) = spin_app();
     let stderr = MemoryOutputPipe::new(64 << 10);
     let wasi = WasiCtx::builder()
         .wall_clock(FixedClock)
@@ -893,6 +907,34 @@ async fn every_guardrail_scenario_through_the_spin_app() {
         assert_eq!(sent(&fake), scenario.sent, "{}: requests", scenario.name);
         (scenario.after)(&fake);
     }
+}
+
+/// Upgates accepts the request and never answers. The host's own request timeouts are set
+/// longer than the app's deadline, so only the deadline can end the call (this test takes
+/// the deadline's 30 s).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_past_the_deadline_answers_timeout() {
+    let mut policy = shop_policy().with_in_process_async(Arc::new(|_request| {
+        Box::pin(std::future::pending::<http::Response<Bytes>>())
+    }));
+    policy.first_byte_timeout = Duration::from_secs(300);
+    let started = std::time::Instant::now();
+    let raw = serve_through(
+        policy,
+        variables(),
+        &Kv::default(),
+        post(ActionName::VerifyOrder, &json!({"order": "2025000123"})),
+    )
+    .await;
+    let elapsed = started.elapsed();
+    let json: Value = serde_json::from_slice(&raw.body).unwrap();
+    assert_eq!(raw.status, StatusCode::OK);
+    assert_eq!(json["ok"], json!(false));
+    assert_eq!(json["reason"], json!("timeout"), "{json}");
+    assert!(
+        (Duration::from_secs(30)..Duration::from_secs(60)).contains(&elapsed),
+        "{elapsed:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -18,6 +18,7 @@
 mod attempts;
 mod auth;
 mod config;
+mod deadline;
 mod invoice;
 mod reply;
 mod request;
@@ -26,7 +27,7 @@ mod transport;
 
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::wasip3::http::types::{ErrorCode, Response};
-use upgates_core::Shop;
+use upgates_core::{Failure, Shop};
 
 use crate::attempts::KvAttempts;
 use crate::invoice::PdfReply;
@@ -77,7 +78,12 @@ async fn serve(request: Request) -> Result<Reply, Rejection> {
         transport::SpinHttp,
         KvAttempts::default(),
     );
-    let result = upgates_core::run(&shop, action, &input).await;
+    let deadline = spin_sdk::wasip3::clocks::monotonic_clock::wait_for(transport::nanos(
+        deadline::CALL_DEADLINE,
+    ));
+    let result = deadline::within(upgates_core::run(&shop, action, &input), deadline)
+        .await
+        .unwrap_or(Err(Failure::Timeout));
     if let Err(failure) = &result {
         // The reason only: messages may name the shop's URL, inputs are never logged.
         eprintln!("upgates-bot: {action}: {}", failure.reason());
