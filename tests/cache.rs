@@ -127,3 +127,44 @@ async fn rate_limit_figures_are_kept() {
         (Some(49), Some(600))
     );
 }
+
+/// The same phone question 20 s later (same minute) is the same URL: answered from the
+/// cache. A minute later it is a new period and a new request.
+#[tokio::test(flavor = "multi_thread")]
+async fn orders_by_phone_asked_again_within_the_minute_is_cached() {
+    let fake = sample_shop();
+    let mut shop = in_process(&fake);
+    let ask = input(json!({"phone": "+420 601 223 344", "days": 30}));
+    let mut answers = Vec::new();
+    for later in [0, 20, 65] {
+        shop.fixed_time = Some(support::now() + Duration::from_secs(later));
+        let result = runtime()
+            .call(&shop, ActionName::OrdersByPhone, &ask)
+            .await
+            .unwrap();
+        answers.push(render(&result));
+    }
+    assert_eq!(answers[0]["ok"], json!(true), "{}", answers[0]);
+    assert!(answers.iter().all(|a| *a == answers[0]));
+    let queries: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}?{}",
+                r.method,
+                r.path,
+                r.query.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(queries.len(), 2, "{queries:?}");
+    assert!(
+        queries[0].contains("creation_time_from=2026-10-29T16%3A40%3A00%2B00%3A00"),
+        "{queries:?}"
+    );
+    assert!(
+        queries[1].contains("creation_time_from=2026-10-29T16%3A41%3A00%2B00%3A00"),
+        "{queries:?}"
+    );
+}

@@ -384,12 +384,14 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
     pub async fn orders_by_phone(&self, phone: &str, days: u32) -> Result<PhoneOrders, Failure> {
         let phone = input::phone(phone, &self.config.default_country_code)?;
         let days = input::days(days)?;
+        // From the start of that minute: the same question asked again a few seconds later is
+        // then the same URL, which a host's GET cache can answer without a paid request.
         let since = self
             .upstream
             .now()
             .checked_sub(Duration::from_secs(u64::from(days) * 86_400))
             .unwrap_or(UNIX_EPOCH);
-        let since = iso8601(since);
+        let since = iso8601(start_of_minute(since));
         let mut orders = Vec::new();
         let mut total = None;
         for page_number in 1..=MAX_PHONE_PAGES {
@@ -672,6 +674,14 @@ fn summary(order: &Order) -> OrderSummary {
 
 /// ISO 8601 in UTC with an explicit offset, as Upgates' date filters take it:
 /// `2026-11-28T17:00:00+00:00`.
+fn start_of_minute(at: std::time::SystemTime) -> std::time::SystemTime {
+    let secs = at
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    UNIX_EPOCH + Duration::from_secs(secs - secs % 60)
+}
+
 fn iso8601(at: std::time::SystemTime) -> String {
     let secs = at
         .duration_since(UNIX_EPOCH)
@@ -705,6 +715,19 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phone_periods_start_on_the_minute() {
+        let at = UNIX_EPOCH + Duration::from_secs(1_795_884_000);
+        for offset in [0, 1, 59] {
+            let start = start_of_minute(at + Duration::from_millis(offset * 1000 + 999));
+            assert_eq!(iso8601(start), "2026-11-28T16:40:00+00:00");
+        }
+        assert_eq!(
+            iso8601(start_of_minute(at + Duration::from_secs(60))),
+            "2026-11-28T16:41:00+00:00"
+        );
+    }
 
     #[test]
     fn iso8601_has_explicit_offset() {
