@@ -195,7 +195,10 @@ fn bench_verify_order(c: &mut Criterion) {
         ..Default::default()
     };
     let answer = rt.block_on(wasm_call(&runtime, &shop, &invalid));
-    assert!(matches!(answer, Err(Failure::InvalidInput(_))), "{answer:?}");
+    assert!(
+        matches!(answer, Err(Failure::InvalidInput(_))),
+        "{answer:?}"
+    );
     group.bench_function("wasm_pooling_no_request", |b| {
         b.iter_custom(|iters| timed(&rt, iters, || wasm_call(&runtime, &shop, &invalid)));
     });
