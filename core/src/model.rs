@@ -232,8 +232,7 @@ fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
 }
 
 fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    Ok(loose(d)?
-        .into_number()
+    Ok(number(d)?
         .filter(|n| *n >= 0.0 && *n <= f64::from(u32::MAX))
         .map(|n| n as u32))
 }
@@ -244,8 +243,7 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
 {
-    Ok(d.deserialize_any(ObjectVisitor(PhantomData))?
-        .unwrap_or_default())
+    Ok(Item::<T>::deserialize(d)?.0.unwrap_or_default())
 }
 
 fn lenient_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>

@@ -672,21 +672,22 @@ fn summary(order: &Order) -> OrderSummary {
     }
 }
 
-/// ISO 8601 in UTC with an explicit offset, as Upgates' date filters take it:
-/// `2026-11-28T17:00:00+00:00`.
-fn start_of_minute(at: std::time::SystemTime) -> std::time::SystemTime {
-    let secs = at
-        .duration_since(UNIX_EPOCH)
+/// Whole seconds since 1970-01-01 (0 for an earlier time).
+fn unix_secs(at: std::time::SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+fn start_of_minute(at: std::time::SystemTime) -> std::time::SystemTime {
+    let secs = unix_secs(at);
     UNIX_EPOCH + Duration::from_secs(secs - secs % 60)
 }
 
+/// ISO 8601 in UTC with an explicit offset, as Upgates' date filters take it:
+/// `2026-11-28T17:00:00+00:00`.
 fn iso8601(at: std::time::SystemTime) -> String {
-    let secs = at
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let secs = unix_secs(at);
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (year, month, day) = civil_from_days(days);
     format!(
