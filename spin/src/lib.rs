@@ -78,9 +78,7 @@ async fn serve(request: Request) -> Result<Reply, Rejection> {
         transport::SpinHttp,
         KvAttempts::default(),
     );
-    let deadline = spin_sdk::wasip3::clocks::monotonic_clock::wait_for(transport::nanos(
-        deadline::CALL_DEADLINE,
-    ));
+    let deadline = transport::wait(deadline::CALL_DEADLINE);
     let result = deadline::within(upgates_core::run(&shop, action, &input), deadline)
         .await
         .unwrap_or(Err(Failure::Timeout));

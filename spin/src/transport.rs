@@ -76,7 +76,7 @@ impl Upstream for SpinHttp {
     /// The host's monotonic clock (`wasi:clocks@0.3.0`): a short `Retry-After` is waited
     /// out without holding a thread.
     async fn sleep(&self, duration: Duration) -> bool {
-        spin_sdk::wasip3::clocks::monotonic_clock::wait_for(nanos(duration)).await;
+        wait(duration).await;
         true
     }
 }
@@ -91,7 +91,12 @@ fn options() -> RequestOptions {
     options
 }
 
-pub(crate) fn nanos(d: Duration) -> u64 {
+/// Waits on the host's monotonic clock: the retry back-off and the whole call's deadline.
+pub(crate) async fn wait(duration: Duration) {
+    spin_sdk::wasip3::clocks::monotonic_clock::wait_for(nanos(duration)).await;
+}
+
+fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
