@@ -340,6 +340,22 @@ pub struct StatusRule {
     pub from: Vec<StatusRef>,
 }
 
+impl StatusRule {
+    /// Adds what another entry for the same status allows: a status listed twice may be set
+    /// from what either entry allows, and from any when either says so (no current statuses).
+    pub(crate) fn absorb(&mut self, from: Vec<StatusRef>) {
+        if self.from.is_empty() || from.is_empty() {
+            self.from.clear();
+            return;
+        }
+        for status in from {
+            if !self.from.contains(&status) {
+                self.from.push(status);
+            }
+        }
+    }
+}
+
 impl StatusPolicy {
     /// `Odeslaná; Stornovaná: Přijatá|2; 5`: rules split by `;`, a rule's allowed current
     /// statuses after `:`, split by `|`. Ids are numbers, anything else a name.
@@ -361,10 +377,21 @@ impl StatusPolicy {
             if from.len() > 50 {
                 return Err(bad("lists too many statuses"));
             }
-            rules.push(StatusRule {
-                target: status(target)?,
-                from,
-            });
+            let target = status(target)?;
+            let same_target = |rule: &&mut StatusRule| match (&rule.target, &target) {
+                (StatusRef::Id(a), StatusRef::Id(b)) => a == b,
+                (StatusRef::Name(a), StatusRef::Name(b)) => same_name(a, b),
+                _ => false,
+            };
+            match rules.iter_mut().find(same_target) {
+                Some(rule) => {
+                    rule.absorb(from);
+                    if rule.from.len() > 50 {
+                        return Err(bad("lists too many statuses"));
+                    }
+                }
+                None => rules.push(StatusRule { target, from }),
+            }
         }
         if rules.is_empty() || rules.len() > 100 {
             return Err(bad("must list 1 to 100 statuses, separated by `;`"));
@@ -387,6 +414,12 @@ impl fmt::Display for StatusPolicy {
         }
         Ok(())
     }
+}
+
+/// Two status names are the same status: exact after trimming, ignoring ASCII case only
+/// (Unicode case tables would cost the component 4 KiB, and a mismatch refuses: the safe side).
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
 }
 
 /// A status as people write it: its id or its name.
@@ -499,6 +532,9 @@ mod tests {
         );
         assert_eq!(policy.to_string(), "Odeslaná; Stornovaná: Přijatá|2; 5");
         assert_eq!(StatusPolicy::parse(&policy.to_string()).unwrap(), policy);
+        // A status listed twice: from what either entry allows, from any when one says so.
+        let twice = StatusPolicy::parse("Stornovaná: Přijatá|2; 5: 1;  stornovaná : 2|Nová; 5");
+        assert_eq!(twice.unwrap().to_string(), "Stornovaná: Přijatá|2|Nová; 5");
         for bad in ["", " ; ", "A: ", "A:|B"] {
             assert_eq!(
                 StatusPolicy::parse(bad).unwrap_err().reason(),

@@ -12,7 +12,7 @@ use crate::api::{
 use crate::attempts::{AttemptLog, MemoryAttempts};
 use crate::config::ShopConfig;
 use crate::failure::Failure;
-use crate::guardrails::{self, InvoiceLinks, StatusName, StatusRule, audit_record};
+use crate::guardrails::{self, InvoiceLinks, StatusName, StatusPolicy, StatusRule, audit_record};
 use crate::input::{self, StatusRef};
 use crate::model::{
     InvoicesPage, Order, OrderUpdate, OrdersPage, ProductsPage, PutOrders, PutOrdersResult,
@@ -244,19 +244,14 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         let target = input::status(status)?;
         if let Some(policy) = &self.config.guardrails.allowed_statuses {
             let mut statuses = StatusBook::default();
-            let targets: Vec<&StatusRef> = policy.rules.iter().map(|rule| &rule.target).collect();
-            let Some(rule) = self
-                .first_match(&mut statuses, &targets, std::slice::from_ref(&target))
-                .await?
-                .and_then(|i| policy.rules.get(i))
-            else {
+            let Some(rule) = self.rule_for(&mut statuses, policy, &target).await? else {
                 return Err(Failure::NotAllowed(format!(
                     "`{}` does not list the status `{}`",
                     guardrails::KEY_ALLOWED_STATUSES,
                     StatusName(&target)
                 )));
             };
-            self.check_from(&mut statuses, &order_number, rule).await?;
+            self.check_from(&mut statuses, &order_number, &rule).await?;
         }
         let order = match &target {
             StatusRef::Id(id) => OrderUpdate {
@@ -280,6 +275,57 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         )
         .await;
         Ok(())
+    }
+
+    /// The rule for setting `target`, if the policy lists it. A status may be listed by id and
+    /// again by name: it may then be set from what either entry allows. Entries of the same
+    /// kind were merged when the policy was read, so only an id meeting a name needs the
+    /// shop's statuses, and not when the direct entry already allows any current status.
+    async fn rule_for(
+        &self,
+        statuses: &mut StatusBook,
+        policy: &StatusPolicy,
+        target: &StatusRef,
+    ) -> Result<Option<StatusRule>, Failure> {
+        let same_kind = |rule: &StatusRule| {
+            matches!(rule.target, StatusRef::Id(_)) == matches!(target, StatusRef::Id(_))
+        };
+        let direct = policy
+            .rules
+            .iter()
+            .find(|rule| same_kind(rule) && same_status(&rule.target, target, None));
+        let other_kind = policy.rules.iter().any(|rule| !same_kind(rule));
+        if !other_kind || direct.is_some_and(|rule| rule.from.is_empty()) {
+            return Ok(direct.cloned());
+        }
+        let page = self.status_book(statuses).await?;
+        let mut merged = direct.cloned();
+        for rule in policy
+            .rules
+            .iter()
+            .filter(|rule| !same_kind(rule) && same_status(&rule.target, target, Some(page)))
+        {
+            match &mut merged {
+                None => merged = Some(rule.clone()),
+                Some(found) => found.absorb(rule.from.clone()),
+            }
+        }
+        Ok(merged)
+    }
+
+    /// The shop's statuses, read on first use within a call (the host caches them for an hour).
+    async fn status_book<'b>(
+        &self,
+        statuses: &'b mut StatusBook,
+    ) -> Result<&'b StatusesPage, Failure> {
+        let page = match statuses.0.take() {
+            Some(page) => page,
+            None => {
+                let request = self.requests().get(&["order-statuses"], &[]);
+                parse_json(&self.call(request).await?)?
+            }
+        };
+        Ok(statuses.0.insert(page))
     }
 
     /// `not-allowed` unless the order's current status is one `rule` allows changing from.
@@ -351,12 +397,7 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         if direct.is_some() || !mixed {
             return Ok(direct);
         }
-        if statuses.0.is_none() {
-            let request = self.requests().get(&["order-statuses"], &[]);
-            let page: StatusesPage = parse_json(&self.call(request).await?)?;
-            statuses.0 = Some(page);
-        }
-        Ok(find(statuses.0.as_ref()))
+        Ok(find(Some(self.status_book(statuses).await?)))
     }
 
     /// Records a successful write in the order's history (`POST /orders/{n}/history`), when
@@ -639,24 +680,20 @@ struct StatusBook(Option<StatusesPage>);
 fn same_status(a: &StatusRef, b: &StatusRef, page: Option<&StatusesPage>) -> bool {
     match (a, b) {
         (StatusRef::Id(x), StatusRef::Id(y)) => x == y,
-        (StatusRef::Name(x), StatusRef::Name(y)) => same_name(x, y),
+        (StatusRef::Name(x), StatusRef::Name(y)) => guardrails::same_name(x, y),
         (StatusRef::Id(id), StatusRef::Name(name)) | (StatusRef::Name(name), StatusRef::Id(id)) => {
             page.is_some_and(|page| {
                 page.order_statuses.iter().any(|s| {
                     s.id == Some(*id)
-                        && s.descriptions
-                            .iter()
-                            .any(|d| d.name.as_deref().is_some_and(|n| same_name(n, name)))
+                        && s.descriptions.iter().any(|d| {
+                            d.name
+                                .as_deref()
+                                .is_some_and(|n| guardrails::same_name(n, name))
+                        })
                 })
             })
         }
     }
-}
-
-/// Exact after trimming, ignoring ASCII case only: Unicode case tables would cost the
-/// component 4 KiB, and a mismatch refuses (the safe side).
-fn same_name(a: &str, b: &str) -> bool {
-    a.trim().eq_ignore_ascii_case(b.trim())
 }
 
 fn summary(order: &Order) -> OrderSummary {

@@ -168,6 +168,41 @@ pub fn all() -> Vec<Scenario> {
             after: |shop| assert!(shop.history("2025000123").is_empty()),
         },
         Scenario {
+            name: "write policy: a status listed twice may be set from what either entry allows",
+            settings: &[(
+                "allowed-statuses",
+                "Stornovaná: Přijatá; stornovaná: Odeslaná",
+            )],
+            calls: vec![(SetOrderStatus, status("2025000124", "Stornovaná"), done())],
+            sent: vec![
+                Sent::get(ORDER_124),
+                status_put("2025000124", "status", json!("Stornovaná")),
+                history(
+                    "2025000124",
+                    "Chatbot: změna stavu",
+                    "Nový stav: Stornovaná (upozornit zákazníka: ne)",
+                ),
+            ],
+            after: |shop| assert_eq!(shop.order("2025000124").unwrap()["status_id"], json!(4)),
+        },
+        Scenario {
+            name: "write policy: a status listed by name and again by id: either entry allows",
+            settings: &[("allowed-statuses", "Stornovaná: Přijatá; 4: Odeslaná")],
+            calls: vec![(SetOrderStatus, status("2025000124", "Stornovaná"), done())],
+            // The name's entry alone would refuse: the statuses tell that 4 is Stornovaná too.
+            sent: vec![
+                Sent::get("/api/v2/order-statuses"),
+                Sent::get(ORDER_124),
+                status_put("2025000124", "status", json!("Stornovaná")),
+                history(
+                    "2025000124",
+                    "Chatbot: změna stavu",
+                    "Nový stav: Stornovaná (upozornit zákazníka: ne)",
+                ),
+            ],
+            after: |shop| assert_eq!(shop.order("2025000124").unwrap()["status_id"], json!(4)),
+        },
+        Scenario {
             name: "note length cap: longer text is refused, text at the cap is written",
             settings: &[("max-note-length", "10")],
             calls: vec![
