@@ -67,6 +67,33 @@ fn wrong_email(order: &str) -> Value {
     json!({"order": order, "email": "someone.else@example.cz"})
 }
 
+/// The sent order 2025000124 (`Odeslaná`) cancelled under `settings`: the `reads` the policy
+/// needs, then the PUT and its history record.
+fn sent_order_cancelled(
+    name: &'static str,
+    settings: &'static [(&'static str, &'static str)],
+    reads: Vec<Sent>,
+) -> Scenario {
+    let mut sent = reads;
+    sent.push(status_put("2025000124", "status", json!("Stornovaná")));
+    sent.push(history(
+        "2025000124",
+        "Chatbot: změna stavu",
+        "Nový stav: Stornovaná (upozornit zákazníka: ne)",
+    ));
+    Scenario {
+        name,
+        settings,
+        calls: vec![(
+            ActionName::SetOrderStatus,
+            status("2025000124", "Stornovaná"),
+            done(),
+        )],
+        sent,
+        after: |shop| assert_eq!(shop.order("2025000124").unwrap()["status_id"], json!(4)),
+    }
+}
+
 pub fn all() -> Vec<Scenario> {
     use ActionName::*;
     const POLICY: &[(&str, &str)] = &[("allowed-statuses", "Odeslaná; Stornovaná: Přijatá|6")];
@@ -167,41 +194,20 @@ pub fn all() -> Vec<Scenario> {
             sent: vec![Sent::get("/api/v2/order-statuses")],
             after: |shop| assert!(shop.history("2025000123").is_empty()),
         },
-        Scenario {
-            name: "write policy: a status listed twice may be set from what either entry allows",
-            settings: &[(
+        sent_order_cancelled(
+            "write policy: a status listed twice may be set from what either entry allows",
+            &[(
                 "allowed-statuses",
                 "Stornovaná: Přijatá; stornovaná: Odeslaná",
             )],
-            calls: vec![(SetOrderStatus, status("2025000124", "Stornovaná"), done())],
-            sent: vec![
-                Sent::get(ORDER_124),
-                status_put("2025000124", "status", json!("Stornovaná")),
-                history(
-                    "2025000124",
-                    "Chatbot: změna stavu",
-                    "Nový stav: Stornovaná (upozornit zákazníka: ne)",
-                ),
-            ],
-            after: |shop| assert_eq!(shop.order("2025000124").unwrap()["status_id"], json!(4)),
-        },
-        Scenario {
-            name: "write policy: a status listed by name and again by id: either entry allows",
-            settings: &[("allowed-statuses", "Stornovaná: Přijatá; 4: Odeslaná")],
-            calls: vec![(SetOrderStatus, status("2025000124", "Stornovaná"), done())],
-            // The name's entry alone would refuse: the statuses tell that 4 is Stornovaná too.
-            sent: vec![
-                Sent::get("/api/v2/order-statuses"),
-                Sent::get(ORDER_124),
-                status_put("2025000124", "status", json!("Stornovaná")),
-                history(
-                    "2025000124",
-                    "Chatbot: změna stavu",
-                    "Nový stav: Stornovaná (upozornit zákazníka: ne)",
-                ),
-            ],
-            after: |shop| assert_eq!(shop.order("2025000124").unwrap()["status_id"], json!(4)),
-        },
+            vec![Sent::get(ORDER_124)],
+        ),
+        // The name's entry alone would refuse: the statuses tell that 4 is Stornovaná too.
+        sent_order_cancelled(
+            "write policy: a status listed by name and again by id: either entry allows",
+            &[("allowed-statuses", "Stornovaná: Přijatá; 4: Odeslaná")],
+            vec![Sent::get("/api/v2/order-statuses"), Sent::get(ORDER_124)],
+        ),
         Scenario {
             name: "note length cap: longer text is refused, text at the cap is written",
             settings: &[("max-note-length", "10")],
