@@ -14,6 +14,8 @@ pub struct Fault {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
+    /// Only for requests with this method and a path ending so ([`Fault::on`]); else any.
+    pub only: Option<(http::Method, String)>,
 }
 
 impl Fault {
@@ -32,6 +34,7 @@ impl Fault {
             status: code,
             headers: vec![("content-type".into(), "application/json".into())],
             body: Bytes::from(serde_json::to_vec(&body).unwrap_or_default()),
+            only: None,
         }
     }
 
@@ -41,6 +44,7 @@ impl Fault {
             status: code,
             headers: Vec::new(),
             body: Bytes::copy_from_slice(body),
+            only: None,
         }
     }
 
@@ -50,6 +54,20 @@ impl Fault {
             .retain(|(name, _)| !name.eq_ignore_ascii_case(k));
         self.headers.push((k.to_owned(), v.to_owned()));
         self
+    }
+
+    /// Answers only a request with this method whose path ends with `path_end` (e.g. a
+    /// `POST` to `/history`); other requests pass it by and keep their place in the queue.
+    pub fn on(mut self, method: http::Method, path_end: &str) -> Self {
+        self.only = Some((method, path_end.to_owned()));
+        self
+    }
+
+    /// Whether this fault answers `req`.
+    pub(crate) fn applies_to<B>(&self, req: &http::Request<B>) -> bool {
+        self.only.as_ref().is_none_or(|(method, path_end)| {
+            req.method() == method && req.uri().path().ends_with(path_end.as_str())
+        })
     }
 
     /// The response. An invalid status becomes 500; invalid headers are left out.

@@ -146,7 +146,8 @@ impl FakeShop {
     pub fn handle(&self, req: http::Request<Bytes>) -> http::Response<Bytes> {
         let mut state = self.lock();
         state.requests.push(RecordedRequest::of(&req));
-        if let Some(fault) = state.faults.pop_front() {
+        let fault = state.faults.iter().position(|f| f.applies_to(&req));
+        if let Some(fault) = fault.and_then(|i| state.faults.remove(i)) {
             return fault.to_response();
         }
         router::handle(&mut state, &req)
@@ -179,7 +180,8 @@ impl FakeShop {
     }
 
     /// Queues a canned response: the next request (after those already queued) gets it
-    /// instead of the real handler, and is still recorded.
+    /// instead of the real handler, and is still recorded. A fault made with [`Fault::on`]
+    /// waits for a request it applies to; a request gets the first queued fault that applies.
     pub fn push_fault(&self, fault: Fault) {
         self.lock().faults.push_back(fault);
     }

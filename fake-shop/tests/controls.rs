@@ -139,6 +139,27 @@ fn faults_answer_in_fifo_order_and_are_recorded() {
     );
 }
 
+#[test]
+fn a_fault_on_a_method_and_path_waits_for_a_request_it_applies_to() {
+    let shop = sample();
+    shop.push_fault(Fault::status(500).on(http::Method::POST, "/history"));
+    shop.push_fault(Fault::status(503));
+    // The GET passes the first fault by and gets the second.
+    let get = shop.handle(request("GET", "/api/v2/orders/2025000123/history", ""));
+    assert_eq!(get.status(), 503);
+    // With no fault left for it, a GET is answered by the API again.
+    let get = shop.handle(request("GET", "/api/v2/orders/2025000123/history", ""));
+    assert_eq!(get.status(), 200);
+    let body = r#"{"data": [{"name": "a", "value": "b"}]}"#;
+    let post = shop.handle(request("POST", "/api/v2/orders/2025000123/history", body));
+    assert_eq!(post.status(), 500);
+    assert!(shop.history("2025000123").is_empty());
+    let post = shop.handle(request("POST", "/api/v2/orders/2025000123/history", body));
+    assert_eq!(post.status(), 200, "each fault answers once");
+    assert_eq!(shop.history("2025000123").len(), 1);
+    assert_eq!(shop.requests().len(), 4);
+}
+
 fn limits(resp: &http::Response<bytes::Bytes>) -> [u32; 5] {
     [
         "hour",
