@@ -3,7 +3,7 @@
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
+use upgates_fake_shop::{FakeShop, Fault, SAMPLE_KEY, SAMPLE_LOGIN};
 
 /// Failed e-mail checks the CLI counts between runs: one directory per test binary run.
 fn state_dir() -> &'static std::path::Path {
@@ -321,6 +321,50 @@ fn no_secret_or_personal_data_in_logs_or_messages() {
             );
         }
     }
+}
+
+#[test]
+fn a_refused_audit_record_is_a_warning_and_the_write_still_answers_ano() {
+    let fake = FakeShop::sample(std::time::SystemTime::now());
+    fake.push_fault(Fault::status(500).on(http::Method::POST, "/history"));
+    let server = fake.serve_in_thread().unwrap();
+    let url = server.api_url();
+    let output = upgates(
+        &[
+            "set-order-status",
+            "--order",
+            "2025000123",
+            "--status",
+            "Odeslaná",
+        ],
+        &sample_env(&url),
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout_json(&output), json!({"ok": true, "vars": {}}));
+    // Shown without `--verbose`: warnings are the CLI's default level.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Plain text: stderr is not a terminal here, so no colour codes.
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    assert!(
+        stderr.contains("WARN")
+            && stderr.contains("Upgates refused a write")
+            && stderr.contains("path=/api/v2/orders/2025000123/history status=500"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(fake.order("2025000123").unwrap()["status_id"], json!(3));
+    let sent: Vec<(String, String)> = fake
+        .requests()
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone()))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("PUT".into(), "/api/v2/orders".into()),
+            ("POST".into(), "/api/v2/orders/2025000123/history".into()),
+        ]
+    );
 }
 
 #[test]

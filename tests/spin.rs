@@ -838,6 +838,39 @@ async fn the_log_names_the_reason_never_the_customer() {
     assert_eq!(sent(&fake), vec![Sent::get("/api/v2/orders/2025000124")]);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_audit_record_is_logged_and_the_write_still_answers_ano() {
+    let fake = sample_shop();
+    fake.push_fault(Fault::status(500).on(Method::POST, "/history"));
+    let input = json!({"order": "2025000123", "status": "Odeslaná", "notify": false});
+    let reply = serve(&fake, variables(), post(ActionName::SetOrderStatus, &input)).await;
+    assert_eq!(reply.json, json!({"ok": true, "vars": {}}));
+    assert_eq!(
+        reply.log,
+        "upgates-bot: Upgates refused a write: POST /api/v2/orders/2025000123/history (500)\n"
+    );
+    assert_eq!(fake.order("2025000123").unwrap()["status_id"], json!(3));
+    assert!(fake.history("2025000123").is_empty());
+    assert_eq!(sent(&fake), refused_audit_requests());
+}
+
+/// The status change of [`a_refused_audit_record_is_logged_and_the_write_still_answers_ano`]:
+/// the PUT, then the history record Upgates refuses; nothing is retried.
+fn refused_audit_requests() -> Vec<Sent> {
+    vec![
+        Sent::put(
+            "/api/v2/orders",
+            json!({"send_emails_yn": false, "send_sms_yn": false,
+                   "orders": [{"order_number": "2025000123", "status": "Odeslaná"}]}),
+        ),
+        cases::history(
+            "2025000123",
+            "Chatbot: změna stavu",
+            "Nový stav: Odeslaná (upozornit zákazníka: ne)",
+        ),
+    ]
+}
+
 // --- the world ---------------------------------------------------------------------------
 
 /// What the component needs from its host is what Spin provides: WASI 0.2 for Rust's std,

@@ -402,7 +402,8 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
 
     /// Records a successful write in the order's history (`POST /orders/{n}/history`), when
     /// `audit-trail` is on. The write has happened: a failed record does not turn the answer
-    /// into "Ne" (a bot retrying would write twice); the host's request log shows it.
+    /// into "Ne" (a bot retrying would write twice); the host and the Spin app log a refused
+    /// write as a warning.
     async fn audit(&self, order_number: &str, name: &str, value: &str) {
         if !self.config.guardrails.audit_trail {
             return;

@@ -274,6 +274,11 @@ impl HttpPolicy {
         };
         self.shop.saw(&stored);
         tracing::debug!(method = %method, path = %path, status = stored.status, bytes = stored.body.len(), "upstream");
+        if method != http::Method::GET && !(200..300).contains(&stored.status) {
+            // Shown by default: an action answers "Ano" when only its audit record failed
+            // (the write happened), so this line is how the shop learns of it.
+            tracing::warn!(method = %method, path = %path, status = stored.status, "Upgates refused a write");
+        }
         Ok(stored)
     }
 

@@ -11,7 +11,7 @@ use spin_sdk::http::Response;
 use spin_sdk::wasip3::http::types::{ErrorCode, RequestOptions};
 use spin_sdk::wasip3::http_compat::RequestOptionsExtension;
 use upgates_core::api::MAX_RESPONSE_BYTES;
-use upgates_core::{ApiRequest, ApiResponse, TransportError, Upstream};
+use upgates_core::{ApiRequest, ApiResponse, Method, TransportError, Upstream};
 
 /// What we ask the host for; it may hold us to less.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -52,8 +52,24 @@ pub fn body_error(e: &(dyn std::error::Error + 'static)) -> TransportError {
 
 impl Upstream for SpinHttp {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+        let write = (request.method != Method::Get).then(|| {
+            // The path only: a query may carry a phone number.
+            let path = request
+                .url
+                .parse::<http::Uri>()
+                .map(|uri| uri.path().to_owned());
+            (request.method, path.unwrap_or_default())
+        });
         let response = open(request).await?;
         let status = response.status().as_u16();
+        if let Some((method, path)) = write.filter(|_| !(200..300).contains(&status)) {
+            // An action answers "Ano" when only its audit record failed (the write happened),
+            // so this line is how the shop learns of it, as in the Rust host.
+            eprintln!(
+                "upgates-bot: Upgates refused a write: {} {path} ({status})",
+                method.as_str()
+            );
+        }
         let headers = response
             .headers()
             .iter()
