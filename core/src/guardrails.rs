@@ -364,7 +364,7 @@ impl StatusPolicy {
         let status = |s: &str| {
             input::status(s).map_err(|_| bad("has an empty, too long or malformed status"))
         };
-        let mut rules = Vec::new();
+        let mut rules: Vec<StatusRule> = Vec::new();
         for entry in raw.split(';').map(str::trim).filter(|e| !e.is_empty()) {
             let (target, from) = match entry.split_once(':') {
                 Some((target, from)) => (target, Some(from)),
@@ -378,12 +378,10 @@ impl StatusPolicy {
                 return Err(bad("lists too many statuses"));
             }
             let target = status(target)?;
-            let same_target = |rule: &&mut StatusRule| match (&rule.target, &target) {
-                (StatusRef::Id(a), StatusRef::Id(b)) => a == b,
-                (StatusRef::Name(a), StatusRef::Name(b)) => same_name(a, b),
-                _ => false,
-            };
-            match rules.iter_mut().find(same_target) {
+            match rules
+                .iter_mut()
+                .find(|rule| same_as_written(&rule.target, &target))
+            {
                 Some(rule) => {
                     rule.absorb(from);
                     if rule.from.len() > 50 {
@@ -416,8 +414,18 @@ impl fmt::Display for StatusPolicy {
     }
 }
 
-/// Two status names are the same status: exact after trimming, ignoring ASCII case only
-/// (Unicode case tables would cost the component 4 KiB, and a mismatch refuses: the safe side).
+/// Two statuses as written are the same: equal ids, or names equal after trimming, ignoring
+/// ASCII case only (Unicode case tables would cost the component 4 KiB, and a mismatch
+/// refuses: the safe side). An id and a name are not, without the shop's statuses.
+pub(crate) fn same_as_written(a: &StatusRef, b: &StatusRef) -> bool {
+    match (a, b) {
+        (StatusRef::Id(x), StatusRef::Id(y)) => x == y,
+        (StatusRef::Name(x), StatusRef::Name(y)) => same_name(x, y),
+        _ => false,
+    }
+}
+
+/// Two status names are the same status (see [`same_as_written`]).
 pub(crate) fn same_name(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }

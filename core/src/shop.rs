@@ -293,7 +293,7 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         let direct = policy
             .rules
             .iter()
-            .find(|rule| same_kind(rule) && same_status(&rule.target, target, None));
+            .find(|rule| guardrails::same_as_written(&rule.target, target));
         let other_kind = policy.rules.iter().any(|rule| !same_kind(rule));
         if !other_kind || direct.is_some_and(|rule| rule.from.is_empty()) {
             return Ok(direct.cloned());
@@ -680,8 +680,6 @@ struct StatusBook(Option<StatusesPage>);
 /// shop's statuses (`page`), by the name in any language.
 fn same_status(a: &StatusRef, b: &StatusRef, page: Option<&StatusesPage>) -> bool {
     match (a, b) {
-        (StatusRef::Id(x), StatusRef::Id(y)) => x == y,
-        (StatusRef::Name(x), StatusRef::Name(y)) => guardrails::same_name(x, y),
         (StatusRef::Id(id), StatusRef::Name(name)) | (StatusRef::Name(name), StatusRef::Id(id)) => {
             page.is_some_and(|page| {
                 page.order_statuses.iter().any(|s| {
@@ -694,6 +692,7 @@ fn same_status(a: &StatusRef, b: &StatusRef, page: Option<&StatusesPage>) -> boo
                 })
             })
         }
+        _ => guardrails::same_as_written(a, b),
     }
 }
 
