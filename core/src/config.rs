@@ -115,16 +115,23 @@ impl ShopConfig {
         })
     }
 
-    /// Every setting as config key/value pairs, defaults included ([`Self::from_lookup`] reads
-    /// them back): what a host hands the component through `wasi:config`. Holds the secrets.
+    /// The settings as config key/value pairs, for a host that hands them to the component
+    /// through `wasi:config` ([`Self::from_lookup`] reads them back to an equal value): the
+    /// URL and the credentials always, the rest only where it differs from its default (the
+    /// component applies the same defaults; every pair costs it two strings to receive and
+    /// parse per call). Holds the secrets.
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = vec![
             (KEY_API_URL, self.api_url.clone()),
             (KEY_API_LOGIN, self.login.clone()),
             (KEY_API_KEY, self.key.clone()),
-            (KEY_DEFAULT_COUNTRY_CODE, self.default_country_code.clone()),
-            (KEY_VERIFY_APPENDS, self.verify_appends.to_string()),
         ];
+        if self.default_country_code != DEFAULT_COUNTRY_CODE {
+            pairs.push((KEY_DEFAULT_COUNTRY_CODE, self.default_country_code.clone()));
+        }
+        if self.verify_appends {
+            pairs.push((KEY_VERIFY_APPENDS, "true".into()));
+        }
         pairs.extend(self.guardrails.to_pairs());
         pairs
     }
@@ -188,6 +195,43 @@ pub(crate) mod tests {
         assert_eq!(cfg.api_url, "https://demo.admin.s1.upgates.com/api/v2");
         assert_eq!(cfg.default_country_code, "420");
         assert!(!format!("{cfg:?}").contains("s3cret"));
+    }
+
+    /// The pairs a host hands the component: the defaults stay implicit, and whatever is set
+    /// reads back to the same config.
+    #[test]
+    fn pairs_leave_out_defaults_and_read_back() {
+        let read_back = |cfg: &ShopConfig| {
+            let pairs = cfg.to_pairs();
+            ShopConfig::from_lookup(|k| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| v.clone())
+            })
+            .unwrap()
+        };
+        let plain = ShopConfig::new("https://x.cz/api/v2", "bot", "k3y", "420").unwrap();
+        let keys: Vec<_> = plain.to_pairs().iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, [KEY_API_URL, KEY_API_LOGIN, KEY_API_KEY]);
+        assert_eq!(read_back(&plain), plain);
+
+        let every = ShopConfig::from_lookup(lookup(&[
+            (KEY_API_URL, "https://x.cz/api/v2"),
+            (KEY_API_LOGIN, "bot"),
+            (KEY_API_KEY, "k3y"),
+            (KEY_DEFAULT_COUNTRY_CODE, "421"),
+            (KEY_VERIFY_APPENDS, "true"),
+            ("allowed-statuses", "Stornovaná: Přijatá"),
+            ("max-note-length", "200"),
+            ("audit-trail", "false"),
+            ("verify-attempts", "3"),
+            ("verify-window-minutes", "30"),
+            ("mask-personal-data", "true"),
+        ]))
+        .unwrap();
+        assert_eq!(every.to_pairs().len(), 11);
+        assert_eq!(read_back(&every), every);
     }
 
     #[test]

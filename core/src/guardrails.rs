@@ -234,38 +234,41 @@ impl Guardrails {
         })
     }
 
-    /// The settings as config key/value pairs ([`Self::from_lookup`] reads them back), for
-    /// a host that hands them to the component. Defaults are included, so nothing is implicit.
+    /// The settings that differ from their defaults, as config key/value pairs
+    /// ([`Self::from_lookup`] reads them back to an equal value, applying the same defaults),
+    /// for a host that hands them to the component. A default is left out: each pair is two
+    /// strings the component must receive and parse on every call.
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut pairs = vec![
-            (
-                KEY_ALLOWED_STATUSES,
-                self.allowed_statuses
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-            ),
-            (
-                KEY_MAX_NOTE_LENGTH,
-                self.max_note_length
-                    .map(|n| n.to_string())
-                    .unwrap_or_default(),
-            ),
-            (KEY_AUDIT_TRAIL, self.audit_trail.to_string()),
-            (KEY_VERIFY_ATTEMPTS, self.verify_attempts.to_string()),
-            (
+        let default = Self::default();
+        let mut pairs = Vec::new();
+        if let Some(statuses) = &self.allowed_statuses {
+            pairs.push((KEY_ALLOWED_STATUSES, statuses.to_string()));
+        }
+        if let Some(max) = self.max_note_length {
+            pairs.push((KEY_MAX_NOTE_LENGTH, max.to_string()));
+        }
+        if self.audit_trail != default.audit_trail {
+            pairs.push((KEY_AUDIT_TRAIL, self.audit_trail.to_string()));
+        }
+        if self.verify_attempts != default.verify_attempts {
+            pairs.push((KEY_VERIFY_ATTEMPTS, self.verify_attempts.to_string()));
+        }
+        if self.verify_window != default.verify_window {
+            pairs.push((
                 KEY_VERIFY_WINDOW_MINUTES,
                 (self.verify_window.as_secs() / 60).to_string(),
-            ),
-            (KEY_MASK_PERSONAL_DATA, self.mask_personal_data.to_string()),
-        ];
-        match &self.invoice_links {
-            InvoiceLinks::Upgates => pairs.push((KEY_INVOICE_LINKS, "upgates".into())),
-            InvoiceLinks::Signed {
-                secret,
-                base_url,
-                lifetime,
-            } => pairs.extend([
+            ));
+        }
+        if self.mask_personal_data != default.mask_personal_data {
+            pairs.push((KEY_MASK_PERSONAL_DATA, self.mask_personal_data.to_string()));
+        }
+        if let InvoiceLinks::Signed {
+            secret,
+            base_url,
+            lifetime,
+        } = &self.invoice_links
+        {
+            pairs.extend([
                 (KEY_INVOICE_LINKS, "signed".into()),
                 (KEY_INVOICE_LINK_SECRET, secret.clone()),
                 (KEY_INVOICE_LINK_BASE_URL, base_url.clone()),
@@ -273,7 +276,7 @@ impl Guardrails {
                     KEY_INVOICE_LINK_MINUTES,
                     (lifetime.as_secs() / 60).to_string(),
                 ),
-            ]),
+            ]);
         }
         pairs
     }
