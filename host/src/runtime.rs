@@ -4,7 +4,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{
+    Component, ComponentExportIndex, ComponentNamedList, HasSelf, Instance, InstancePre, Lift,
+    Linker, Lower, ResourceTable,
+};
 use wasmtime::{
     Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter,
     Store, StoreLimits, StoreLimitsBuilder,
@@ -16,7 +19,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use upgates_core::{ActionInput, ActionName, Answer, Failure, ShopConfig};
 
 use crate::attempt_store::AttemptStore;
-use crate::bindings::PluginPre;
+use crate::bindings::wit;
 use crate::policy::HttpPolicy;
 use crate::precompiled::{CacheOutcome, PrecompiledCache};
 
@@ -266,7 +269,8 @@ impl WasiHttpView for HostState {
 #[derive(Clone)]
 pub struct PluginRuntime {
     engine: Engine,
-    pre: PluginPre<HostState>,
+    pre: InstancePre<HostState>,
+    exports: Exports,
     memory_limit: usize,
     allocator: Allocator,
     cache_outcome: CacheOutcome,
@@ -323,11 +327,13 @@ impl PluginRuntime {
             &mut linker,
             |s| s,
         )?;
-        let pre = PluginPre::new(linker.instantiate_pre(component)?)?;
+        let pre = linker.instantiate_pre(component)?;
+        let exports = Exports::of(component)?;
         spawn_epoch_ticker(&engine);
         Ok(Self {
             engine,
             pre,
+            exports,
             memory_limit: DEFAULT_MEMORY_LIMIT,
             allocator: Allocator::OnDemand,
             cache_outcome: CacheOutcome::Disabled,
@@ -457,60 +463,146 @@ impl PluginRuntime {
         action: ActionName,
         input: &ActionInput,
     ) -> wasmtime::Result<Result<Answer, Failure>> {
-        let plugin = self.pre.instantiate_async(&mut *store).await?;
-        let actions = plugin.upgates_bot_actions();
+        let instance = self.pre.instantiate_async(&mut *store).await?;
         let s = store;
+        let export = self.exports.of_action(action);
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let (order, email) = (text(&input.order), text(&input.email));
-        let done = |r: Result<(), crate::bindings::wit::Failure>| {
-            r.map(|()| Answer::Done).map_err(Failure::from)
-        };
+        let done = |r: Result<(), wit::Failure>| r.map(|()| Answer::Done).map_err(Failure::from);
         Ok(match action {
-            ActionName::VerifyOrder => actions
-                .call_verify_order(s, &order)
-                .await?
-                .map(|a| Answer::Summary(a.into()))
-                .map_err(Failure::from),
-            ActionName::OrderDetail => actions
-                .call_order_detail(s, &order, &email)
-                .await?
-                .map(|a| Answer::Detail(a.into()))
-                .map_err(Failure::from),
-            ActionName::CustomerEmail => actions
-                .call_customer_email(s, &order)
-                .await?
-                .map(Answer::Email)
-                .map_err(Failure::from),
+            ActionName::VerifyOrder => call_export::<_, Result<wit::OrderSummary, wit::Failure>>(
+                s,
+                &instance,
+                export,
+                (order.as_str(),),
+            )
+            .await?
+            .map(|a| Answer::Summary(a.into()))
+            .map_err(Failure::from),
+            ActionName::OrderDetail => call_export::<_, Result<wit::OrderDetails, wit::Failure>>(
+                s,
+                &instance,
+                export,
+                (order.as_str(), email.as_str()),
+            )
+            .await?
+            .map(|a| Answer::Detail(a.into()))
+            .map_err(Failure::from),
+            ActionName::CustomerEmail => call_export::<_, Result<String, wit::Failure>>(
+                s,
+                &instance,
+                export,
+                (order.as_str(),),
+            )
+            .await?
+            .map(Answer::Email)
+            .map_err(Failure::from),
             ActionName::SetOrderStatus => done(
-                actions
-                    .call_set_order_status(s, &order, &text(&input.status), input.notify)
-                    .await?,
+                call_export(
+                    s,
+                    &instance,
+                    export,
+                    (order.as_str(), text(&input.status).as_str(), input.notify),
+                )
+                .await?,
             ),
             ActionName::VerifyCustomer => {
-                done(actions.call_verify_customer(s, &order, &email).await?)
+                done(call_export(s, &instance, export, (order.as_str(), email.as_str())).await?)
             }
-            ActionName::OrdersByPhone => actions
-                .call_orders_by_phone(s, &text(&input.phone), input.days.unwrap_or_default())
-                .await?
-                .map(|a| Answer::Orders(a.into()))
-                .map_err(Failure::from),
+            ActionName::OrdersByPhone => call_export::<_, Result<wit::PhoneOrders, wit::Failure>>(
+                s,
+                &instance,
+                export,
+                (text(&input.phone).as_str(), input.days.unwrap_or_default()),
+            )
+            .await?
+            .map(|a| Answer::Orders(a.into()))
+            .map_err(Failure::from),
             ActionName::AppendNote => done(
-                actions
-                    .call_append_note(s, &order, &text(&input.text))
-                    .await?,
+                call_export(
+                    s,
+                    &instance,
+                    export,
+                    (order.as_str(), text(&input.text).as_str()),
+                )
+                .await?,
             ),
             ActionName::ReplaceNote => done(
-                actions
-                    .call_replace_note(s, &order, &text(&input.text))
-                    .await?,
+                call_export(
+                    s,
+                    &instance,
+                    export,
+                    (order.as_str(), text(&input.text).as_str()),
+                )
+                .await?,
             ),
-            ActionName::OrderDocuments => actions
-                .call_order_documents(s, &order, &email)
-                .await?
-                .map(|a| Answer::Documents(a.into()))
-                .map_err(Failure::from),
+            ActionName::OrderDocuments => call_export::<_, Result<wit::InvoiceInfo, wit::Failure>>(
+                s,
+                &instance,
+                export,
+                (order.as_str(), email.as_str()),
+            )
+            .await?
+            .map(|a| Answer::Documents(a.into()))
+            .map_err(Failure::from),
         })
     }
+}
+
+/// The nine exported functions of `upgates:bot/actions`, found once per component (in
+/// [`ActionName::ALL`]'s order). A call then looks up and type-checks only the function it
+/// runs: the generated `PluginPre` loads and checks all nine for every instance, ~2 % of a
+/// `verify-order` call (callgrind, docs/performance.md).
+#[derive(Clone)]
+struct Exports([ComponentExportIndex; 9]);
+
+impl Exports {
+    const INTERFACE: &str = "upgates:bot/actions@0.1.0";
+
+    fn of(component: &Component) -> wasmtime::Result<Self> {
+        let interface = component
+            .get_export_index(None, Self::INTERFACE)
+            .ok_or_else(|| {
+                wasmtime::format_err!("the component does not export `{}`", Self::INTERFACE)
+            })?;
+        let mut found = Vec::with_capacity(ActionName::ALL.len());
+        for action in ActionName::ALL {
+            let name = action.as_str();
+            found.push(
+                component
+                    .get_export_index(Some(&interface), name)
+                    .ok_or_else(|| {
+                        wasmtime::format_err!("`{}` has no function `{name}`", Self::INTERFACE)
+                    })?,
+            );
+        }
+        let found: [ComponentExportIndex; 9] = found
+            .try_into()
+            .map_err(|_| wasmtime::format_err!("nine actions expected"))?;
+        Ok(Self(found))
+    }
+
+    fn of_action(&self, action: ActionName) -> &ComponentExportIndex {
+        &self.0[action as usize]
+    }
+}
+
+/// Calls one export of a fresh instance; the signature is checked against the component's
+/// (a mismatch is an error, not undefined behaviour).
+async fn call_export<P, R>(
+    store: &mut Store<HostState>,
+    instance: &Instance,
+    export: &ComponentExportIndex,
+    params: P,
+) -> wasmtime::Result<R>
+where
+    P: ComponentNamedList + Lower + Send + Sync,
+    R: Lift + Send + Sync + 'static,
+    (R,): ComponentNamedList + Lift + Send + Sync,
+{
+    let func = instance.get_typed_func::<P, (R,)>(&mut *store, export)?;
+    let (result,) = func.call_async(&mut *store, params).await?;
+    Ok(result)
 }
 
 /// WASI for the guest: no files, no environment, no sockets, no stdio.
@@ -546,4 +638,17 @@ fn spawn_epoch_ticker(engine: &Engine) {
             std::thread::sleep(EPOCH_TICK);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`Exports::of_action`] indexes by the enum's discriminant.
+    #[test]
+    fn actions_are_numbered_in_their_list_order() {
+        for (i, action) in ActionName::ALL.into_iter().enumerate() {
+            assert_eq!(action as usize, i, "{}", action.as_str());
+        }
+    }
 }
