@@ -6,7 +6,7 @@ mod support;
 use serde_json::json;
 use support::{Sent, cases, in_process, run_wasm, runtime, sample_shop, sent};
 use upgates_core::{ActionInput, ActionName, Failure};
-use upgates_host::{PLUGIN_WASM, ShopConnection};
+use upgates_host::{Allocator, PLUGIN_WASM, PluginRuntime, RuntimeOptions, ShopConnection};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_case_through_the_component() {
@@ -52,6 +52,36 @@ async fn a_host_other_than_the_shop_is_denied() {
         .await
         .unwrap();
     assert!(ok.is_ok());
+}
+
+/// The on-demand allocator (no pool; what the runtime falls back to when the pool cannot
+/// reserve its address space) answers like the pool, within a smaller memory limit too.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_on_demand_allocator_answers_like_the_pool() {
+    let options = RuntimeOptions {
+        allocator: Allocator::OnDemand,
+        memory_limit: 4 << 20,
+        cache: None,
+    };
+    let on_demand = PluginRuntime::with_options(PLUGIN_WASM, &options).unwrap();
+    assert_eq!(on_demand.allocator(), Allocator::OnDemand);
+    for action in [ActionName::VerifyOrder, ActionName::OrderDetail] {
+        let input = ActionInput {
+            email: Some("jana.novakova@example.cz".into()),
+            ..order("2025000123")
+        };
+        let fake = sample_shop();
+        let expected = runtime()
+            .call(&in_process(&fake), action, &input)
+            .await
+            .unwrap();
+        assert!(expected.is_ok(), "{expected:?}");
+        let answer = on_demand
+            .call(&in_process(&fake), action, &input)
+            .await
+            .unwrap();
+        assert_eq!(answer, expected, "{}", action.as_str());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
