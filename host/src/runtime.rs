@@ -471,87 +471,54 @@ impl PluginRuntime {
         input: &ActionInput,
     ) -> wasmtime::Result<Result<Answer, Failure>> {
         let instance = self.pre.instantiate_async(&mut *store).await?;
-        let s = store;
-        let export = self.exports.of_action(action);
+        let export = ExportCall {
+            store,
+            instance,
+            export: self.exports.of_action(action),
+        };
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let (order, email) = (text(&input.order), text(&input.email));
+        let (order, email) = (order.as_str(), email.as_str());
         let done = |r: Result<(), wit::Failure>| r.map(|()| Answer::Done).map_err(Failure::from);
         Ok(match action {
-            ActionName::VerifyOrder => call_export::<_, Result<wit::OrderSummary, wit::Failure>>(
-                s,
-                &instance,
-                export,
-                (order.as_str(),),
-            )
-            .await?
-            .map(|a| Answer::Summary(a.into()))
-            .map_err(Failure::from),
-            ActionName::OrderDetail => call_export::<_, Result<wit::OrderDetails, wit::Failure>>(
-                s,
-                &instance,
-                export,
-                (order.as_str(), email.as_str()),
-            )
-            .await?
-            .map(|a| Answer::Detail(a.into()))
-            .map_err(Failure::from),
-            ActionName::CustomerEmail => call_export::<_, Result<String, wit::Failure>>(
-                s,
-                &instance,
-                export,
-                (order.as_str(),),
-            )
-            .await?
-            .map(Answer::Email)
-            .map_err(Failure::from),
+            ActionName::VerifyOrder => export
+                .call::<_, Result<wit::OrderSummary, wit::Failure>>((order,))
+                .await?
+                .map(|a| Answer::Summary(a.into()))
+                .map_err(Failure::from),
+            ActionName::OrderDetail => export
+                .call::<_, Result<wit::OrderDetails, wit::Failure>>((order, email))
+                .await?
+                .map(|a| Answer::Detail(a.into()))
+                .map_err(Failure::from),
+            ActionName::CustomerEmail => export
+                .call::<_, Result<String, wit::Failure>>((order,))
+                .await?
+                .map(Answer::Email)
+                .map_err(Failure::from),
             ActionName::SetOrderStatus => done(
-                call_export(
-                    s,
-                    &instance,
-                    export,
-                    (order.as_str(), text(&input.status).as_str(), input.notify),
-                )
-                .await?,
+                export
+                    .call((order, text(&input.status).as_str(), input.notify))
+                    .await?,
             ),
-            ActionName::VerifyCustomer => {
-                done(call_export(s, &instance, export, (order.as_str(), email.as_str())).await?)
+            ActionName::VerifyCustomer => done(export.call((order, email)).await?),
+            ActionName::OrdersByPhone => export
+                .call::<_, Result<wit::PhoneOrders, wit::Failure>>((
+                    text(&input.phone).as_str(),
+                    input.days.unwrap_or_default(),
+                ))
+                .await?
+                .map(|a| Answer::Orders(a.into()))
+                .map_err(Failure::from),
+            // The same signature; `export` is the one the action names.
+            ActionName::AppendNote | ActionName::ReplaceNote => {
+                done(export.call((order, text(&input.text).as_str())).await?)
             }
-            ActionName::OrdersByPhone => call_export::<_, Result<wit::PhoneOrders, wit::Failure>>(
-                s,
-                &instance,
-                export,
-                (text(&input.phone).as_str(), input.days.unwrap_or_default()),
-            )
-            .await?
-            .map(|a| Answer::Orders(a.into()))
-            .map_err(Failure::from),
-            ActionName::AppendNote => done(
-                call_export(
-                    s,
-                    &instance,
-                    export,
-                    (order.as_str(), text(&input.text).as_str()),
-                )
-                .await?,
-            ),
-            ActionName::ReplaceNote => done(
-                call_export(
-                    s,
-                    &instance,
-                    export,
-                    (order.as_str(), text(&input.text).as_str()),
-                )
-                .await?,
-            ),
-            ActionName::OrderDocuments => call_export::<_, Result<wit::InvoiceInfo, wit::Failure>>(
-                s,
-                &instance,
-                export,
-                (order.as_str(), email.as_str()),
-            )
-            .await?
-            .map(|a| Answer::Documents(a.into()))
-            .map_err(Failure::from),
+            ActionName::OrderDocuments => export
+                .call::<_, Result<wit::InvoiceInfo, wit::Failure>>((order, email))
+                .await?
+                .map(|a| Answer::Documents(a.into()))
+                .map_err(Failure::from),
         })
     }
 }
@@ -594,22 +561,28 @@ impl Exports {
     }
 }
 
-/// Calls one export of a fresh instance; the signature is checked against the component's
-/// (a mismatch is an error, not undefined behaviour).
-async fn call_export<P, R>(
-    store: &mut Store<HostState>,
-    instance: &Instance,
-    export: &ComponentExportIndex,
-    params: P,
-) -> wasmtime::Result<R>
-where
-    P: ComponentNamedList + Lower + Send + Sync,
-    R: Lift + Send + Sync + 'static,
-    (R,): ComponentNamedList + Lift + Send + Sync,
-{
-    let func = instance.get_typed_func::<P, (R,)>(&mut *store, export)?;
-    let (result,) = func.call_async(&mut *store, params).await?;
-    Ok(result)
+/// One export of a fresh instance, ready to call once.
+struct ExportCall<'a> {
+    store: &'a mut Store<HostState>,
+    instance: Instance,
+    export: &'a ComponentExportIndex,
+}
+
+impl ExportCall<'_> {
+    /// Calls it; the signature is checked against the component's (a mismatch is an error,
+    /// not undefined behaviour).
+    async fn call<P, R>(self, params: P) -> wasmtime::Result<R>
+    where
+        P: ComponentNamedList + Lower + Send + Sync,
+        R: Lift + Send + Sync + 'static,
+        (R,): ComponentNamedList + Lift + Send + Sync,
+    {
+        let func = self
+            .instance
+            .get_typed_func::<P, (R,)>(&mut *self.store, self.export)?;
+        let (result,) = func.call_async(&mut *self.store, params).await?;
+        Ok(result)
+    }
 }
 
 /// WASI for the guest: no files, no environment, no sockets, no stdio.
