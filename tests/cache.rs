@@ -13,46 +13,8 @@ fn input(json: Value) -> ActionInput {
     serde_json::from_value(json).unwrap()
 }
 
-/// verify-order, verify-customer, order-detail, order-documents, append-note,
-/// set-order-status on one order; returns the upstream requests and the final status read.
-/// `audit` is the `audit-trail` setting (one POST to the order's history per write).
 async fn conversation(cache_ttl: Duration, audit: bool) -> (Vec<String>, Value) {
-    let fake = sample_shop();
-    let mut shop = in_process(&fake);
-    shop.config.guardrails.audit_trail = audit;
-    shop.policy.cache_ttl = cache_ttl;
-    shop.policy.code_list_ttl = cache_ttl;
-    let order = json!({"order": "2025000124"});
-    let verified = json!({"order": "2025000124", "email": "jana.novakova@example.cz"});
-    let steps = [
-        (ActionName::VerifyOrder, order.clone()),
-        (ActionName::VerifyCustomer, verified.clone()),
-        (ActionName::OrderDetail, verified.clone()),
-        (ActionName::OrderDocuments, verified),
-        (
-            ActionName::AppendNote,
-            json!({"order": "2025000124", "text": "Bot: zákazník ověřen."}),
-        ),
-        (
-            ActionName::SetOrderStatus,
-            json!({"order": "2025000124", "status": "Vyřizuje se"}),
-        ),
-    ];
-    for (action, args) in steps {
-        let result = runtime().call(&shop, action, &input(args)).await.unwrap();
-        assert!(result.is_ok(), "{action}: {result:?}");
-    }
-    let requests = fake
-        .requests()
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
-    // The read after the write must see it.
-    let after = runtime()
-        .call(&shop, ActionName::VerifyOrder, &input(order))
-        .await
-        .unwrap();
-    (requests, render(&after)["vars"]["status"].clone())
+    support::conversation::run(runtime(), cache_ttl, audit).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

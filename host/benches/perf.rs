@@ -15,11 +15,15 @@
 //!   from a precompiled `.cwasm`;
 //! - `cli_cold_start/cached`, `cli_cold_start/compile`: the release `upgates` binary from
 //!   process start to its answer, against the fake on a loopback port, with the precompiled
-//!   cache (warm) and with `--no-cache`.
+//!   cache (warm) and with `--no-cache`;
+//! - `scenario/cache_off`, `scenario/cache_on`: the demo conversation on one order
+//!   (`tests/support/conversation.rs`, six actions and a final `verify-order`) with the host's
+//!   GET cache off and on (30 s), audit trail on (the default).
 //!
 //! Printed before them (not timings): the component's size, the peak linear memory per call
-//! of each action, and the host's RSS with 100 calls in flight (measured in a child process
-//! per allocator so earlier benchmarks don't blur it).
+//! of each action, the host's RSS with 100 calls in flight (measured in a child process per
+//! allocator so earlier benchmarks don't blur it), and the demo conversation's upstream
+//! requests with the cache off and on.
 
 #[path = "../../tests/support/mod.rs"]
 mod support;
@@ -43,6 +47,8 @@ use upgates_host::{
 use support::{API_URL, FakeUpstream, config, now};
 
 const ORDER: &str = "2025000123";
+/// The host's default GET cache TTL, for the conversation with the cache on.
+const CONVERSATION_CACHE_TTL: Duration = Duration::from_secs(30);
 /// Concurrent tasks in the throughput benchmark.
 const TASKS: usize = 8;
 /// Calls in flight for the host memory measurement.
@@ -267,6 +273,43 @@ fn bench_throughput(c: &mut Criterion) {
     group.finish();
 }
 
+/// The cache scenario: upstream requests of the demo conversation, cache off and on.
+fn report_conversation(rt: &tokio::runtime::Runtime, runtime: &PluginRuntime) {
+    println!("demo conversation (6 actions on one order; upstream requests, cache off -> on):");
+    for (audit, label) in [
+        (false, "audit trail off"),
+        (true, "audit trail on (default)"),
+    ] {
+        let count = |ttl| {
+            rt.block_on(support::conversation::run(runtime, ttl, audit))
+                .0
+                .len()
+        };
+        let (off, on) = (count(Duration::ZERO), count(CONVERSATION_CACHE_TTL));
+        println!(
+            "  {label:<25} {off:>2} -> {on:>2}  ({:.0} % fewer)",
+            100.0 * (off - on) as f64 / off as f64
+        );
+    }
+}
+
+/// The demo conversation timed with the GET cache off and on.
+fn bench_scenario(c: &mut Criterion) {
+    let rt = current_thread();
+    let runtime = runtime(pooling());
+    let mut group = c.benchmark_group("scenario");
+    group.sample_size(30);
+    for (name, ttl) in [
+        ("cache_off", Duration::ZERO),
+        ("cache_on", CONVERSATION_CACHE_TTL),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| rt.block_on(support::conversation::run(&runtime, ttl, true)))
+        });
+    }
+    group.finish();
+}
+
 fn bench_load(c: &mut Criterion) {
     let mut group = c.benchmark_group("load");
     group.sample_size(10);
@@ -427,6 +470,7 @@ fn report_footprint() {
             if answer.is_ok() { "Ano" } else { "Ne" }
         );
     }
+    report_conversation(&rt, &runtime);
     for allocator in ["pooling", "on-demand"] {
         let out = Command::new(std::env::current_exe().unwrap())
             .env(RSS_CHILD_ENV, allocator)
@@ -593,6 +637,8 @@ fn summary() {
         ("Component::deserialize_file", "load/deserialize_file"),
         ("CLI cold start, precompiled cache", "cli_cold_start/cached"),
         ("CLI cold start, --no-cache", "cli_cold_start/compile"),
+        ("demo conversation, GET cache off", "scenario/cache_off"),
+        ("demo conversation, GET cache on", "scenario/cache_on"),
     ] {
         if let Some(ns) = median_ns(id) {
             println!("{label:<44} {:>12.2} ms", ns / 1e6);
@@ -657,6 +703,7 @@ fn main() {
     bench_throughput(&mut c);
     bench_load(&mut c);
     bench_cli_cold_start(&mut c);
+    bench_scenario(&mut c);
     c.final_summary();
     summary();
 }

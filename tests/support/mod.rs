@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses its own part
 
 pub mod cases;
+pub mod conversation;
 pub mod guardrails;
 
 use std::sync::{Arc, OnceLock};
