@@ -529,7 +529,7 @@ impl PluginRuntime {
 /// runs: the generated `PluginPre` loads and checks all nine for every instance, ~2 % of a
 /// `verify-order` call (callgrind, docs/performance.md).
 #[derive(Clone)]
-struct Exports([ComponentExportIndex; 9]);
+struct Exports([ComponentExportIndex; ActionName::ALL.len()]);
 
 impl Exports {
     const INTERFACE: &str = "upgates:bot/actions@0.1.0";
@@ -551,9 +551,9 @@ impl Exports {
                     })?,
             );
         }
-        let found: [ComponentExportIndex; 9] = found
+        let found: [ComponentExportIndex; ActionName::ALL.len()] = found
             .try_into()
-            .map_err(|_| wasmtime::format_err!("nine actions expected"))?;
+            .map_err(|_| wasmtime::format_err!("one export per action expected"))?;
         Ok(Self(found))
     }
 
