@@ -288,7 +288,7 @@ fn report_conversation(rt: &tokio::runtime::Runtime, runtime: &PluginRuntime) {
         let (off, on) = (count(Duration::ZERO), count(CONVERSATION_CACHE_TTL));
         println!(
             "  {label:<25} {off:>2} -> {on:>2}  ({:.0} % fewer)",
-            100.0 * (off - on) as f64 / off as f64
+            100.0 * (off as f64 - on as f64) / off as f64
         );
     }
 }
