@@ -6,12 +6,8 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{in_process, runtime, sample_shop};
-use upgates_core::{ActionInput, ActionName, Answer, render};
-
-fn input(json: Value) -> ActionInput {
-    serde_json::from_value(json).unwrap()
-}
+use support::{in_process, input, runtime, sample_shop};
+use upgates_core::{ActionName, Answer, render};
 
 async fn conversation(cache_ttl: Duration, audit: bool) -> (Vec<String>, Value) {
     support::conversation::run(runtime(), cache_ttl, audit).await

@@ -13,14 +13,10 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{ANY, config, in_process, matches, runtime, sample_shop};
+use support::{ANY, config, in_process, input, matches, runtime, sample_shop};
 use upgates_core::{ActionInput, ActionName, Failure, Shop, render};
 use upgates_fake_shop::{FakeShop, Fault, MissingOrder, SAMPLE_KEY, SAMPLE_LOGIN};
 use upgates_host::{PluginRuntime, ShopConnection};
-
-fn input(json: Value) -> ActionInput {
-    serde_json::from_value(json).unwrap()
-}
 
 fn order(n: &str) -> ActionInput {
     input(json!({"order": n}))

@@ -6,14 +6,10 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use upgates_core::{ActionInput, ActionName, render};
+use upgates_core::{ActionName, render};
 use upgates_host::PluginRuntime;
 
-use super::{in_process, sample_shop};
-
-fn input(json: Value) -> ActionInput {
-    serde_json::from_value(json).expect("a valid action input")
-}
+use super::{in_process, input, sample_shop};
 
 /// Runs the conversation against a fresh sample shop; returns the upstream requests
 /// (`METHOD /path`) and the status a `verify-order` reads afterwards. `cache_ttl` is the

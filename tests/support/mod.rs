@@ -43,6 +43,11 @@ pub fn runtime() -> &'static PluginRuntime {
     RUNTIME.get_or_init(|| PluginRuntime::new(PLUGIN_WASM).expect("the component compiles"))
 }
 
+/// An action's input from its JSON form (as the CLI and the Spin app take it).
+pub fn input(json: Value) -> ActionInput {
+    serde_json::from_value(json).expect("a valid action input")
+}
+
 /// The shop behind the component's HTTP hook, answered in-process by `fake`.
 pub fn in_process(fake: &FakeShop) -> ShopConnection {
     let handler = fake.clone();
