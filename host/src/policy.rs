@@ -399,6 +399,7 @@ impl WasiHttpHooks for HttpPolicy {
                 policy.invalidate_after_write(&request);
                 stored?
             };
+            let body_len = stored.body.len();
             let mut response = http::Response::new(
                 Full::new(stored.body)
                     .map_err(|never| match never {})
@@ -407,6 +408,12 @@ impl WasiHttpHooks for HttpPolicy {
             *response.status_mut() = http::StatusCode::from_u16(stored.status)
                 .map_err(|_| HttpError::HttpProtocolError)?;
             response.headers_mut().extend(stored.headers);
+            // The body is whole in memory: announce its exact length, so the component can
+            // stop reading once it has it instead of reading once more to see the end.
+            response.headers_mut().insert(
+                http::header::CONTENT_LENGTH,
+                http::HeaderValue::from(body_len),
+            );
             let done: BoxFuture<Result<(), HttpError>> = Box::new(async { Ok(()) });
             Ok((response, done))
         })
@@ -416,6 +423,39 @@ impl WasiHttpHooks for HttpPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The component stops reading at the announced length, so the hook announces the exact
+    /// length of the body it hands over, whatever the upstream said.
+    #[tokio::test]
+    async fn the_component_is_told_the_exact_body_length() {
+        let config = ShopConfig::new("http://127.0.0.1:9/api/v2", "l", "k", "420").unwrap();
+        let mut policy = HttpPolicy::for_shop(&config)
+            .unwrap()
+            .isolated()
+            .with_in_process(Arc::new(|_| {
+                http::Response::builder()
+                    .header(http::header::CONTENT_LENGTH, "999")
+                    .body(Bytes::from_static(b"{\"orders\":[]}"))
+                    .unwrap()
+            }));
+        let request = http::Request::get("http://127.0.0.1:9/api/v2/orders")
+            .body(
+                http_body_util::Empty::new()
+                    .map_err(|never| match never {})
+                    .boxed_unsync(),
+            )
+            .unwrap();
+        let sent = Box::into_pin(policy.send_request(request, None, Box::new(async { Ok(()) })));
+        let (response, _) = sent.await.unwrap();
+        let lengths: Vec<_> = response
+            .headers()
+            .get_all(http::header::CONTENT_LENGTH)
+            .iter()
+            .collect();
+        assert_eq!(lengths, ["13"]);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(body.len(), 13);
+    }
 
     #[test]
     fn origins() {

@@ -51,15 +51,18 @@ fn send(request: ApiRequest) -> Result<ApiResponse, TransportError> {
         .collect();
     let headers =
         Fields::from_list(&headers).map_err(|_| failed("a request header was refused"))?;
+    // A new `outgoing-request` is a GET (wasi:http says so): only writes set a method.
     let outgoing = OutgoingRequest::new(headers);
     let method = match request.method {
-        Method::Get => WasiMethod::Get,
-        Method::Put => WasiMethod::Put,
-        Method::Post => WasiMethod::Post,
+        Method::Get => None,
+        Method::Put => Some(WasiMethod::Put),
+        Method::Post => Some(WasiMethod::Post),
     };
-    outgoing
-        .set_method(&method)
-        .map_err(|()| failed("the method was refused"))?;
+    if let Some(method) = method {
+        outgoing
+            .set_method(&method)
+            .map_err(|()| failed("the method was refused"))?;
+    }
     outgoing
         .set_scheme(Some(&scheme))
         .map_err(|()| failed("the scheme was refused"))?;
@@ -69,9 +72,17 @@ fn send(request: ApiRequest) -> Result<ApiResponse, TransportError> {
     outgoing
         .set_path_with_query(Some(path))
         .map_err(|()| failed("the path was refused"))?;
-    let body = outgoing
-        .body()
-        .map_err(|()| failed("the request body is unavailable"))?;
+    // A GET sends no body: not asking for one saves four host calls (body, write, the
+    // stream's drop, finish), and the host sends an empty body.
+    let body = match request.body.as_deref() {
+        Some(bytes) => Some((
+            outgoing
+                .body()
+                .map_err(|()| failed("the request body is unavailable"))?,
+            bytes,
+        )),
+        None => None,
+    };
 
     let options = RequestOptions::new();
     // A host that does not support an option keeps its own default: not an error.
@@ -81,19 +92,24 @@ fn send(request: ApiRequest) -> Result<ApiResponse, TransportError> {
     let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(classify)?;
 
     // The body first; if writing fails, the response below says why.
-    let written = write_body(body, request.body.as_deref().unwrap_or_default());
+    let written = body.map_or(Ok(()), |(body, bytes)| write_body(body, bytes));
+    // The response cannot be there before the host has run the request: wait first, then
+    // take it (one `get` instead of a `get` that finds nothing and a second one).
+    let ready = pending.subscribe();
     let response = loop {
+        ready.block();
         match pending.get() {
             Some(Ok(Ok(response))) => break response,
             Some(Ok(Err(code))) => return Err(classify(code)),
             Some(Err(())) => return Err(failed("the response was already taken")),
-            None => pending.subscribe().block(),
+            None => {}
         }
     };
+    drop(ready);
     written?;
 
     let status = response.status();
-    let headers = response
+    let headers: Vec<(String, String)> = response
         .headers()
         .entries()
         .into_iter()
@@ -104,8 +120,10 @@ fn send(request: ApiRequest) -> Result<ApiResponse, TransportError> {
     let incoming = response
         .consume()
         .map_err(|()| failed("the response body is unavailable"))?;
-    let body = read_body(&incoming);
-    drop(IncomingBody::finish(incoming));
+    let body = read_body(&incoming, content_length(&headers));
+    // Dropped, not `finish`ed: Upgates sends no trailers, and `finish` would hand back a
+    // future to drop as well (one host call instead of two).
+    drop(incoming);
     Ok(ApiResponse {
         status,
         headers,
@@ -143,19 +161,39 @@ fn write_body(body: OutgoingBody, bytes: &[u8]) -> Result<(), TransportError> {
     OutgoingBody::finish(body, None).map_err(classify)
 }
 
-/// Reads to the end, refusing more than [`MAX_RESPONSE_BYTES`].
-fn read_body(incoming: &IncomingBody) -> Result<Vec<u8>, TransportError> {
+/// The `content-length` a response announced, if it is a number.
+fn content_length(headers: &[(String, String)]) -> Option<usize> {
+    headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .and_then(|(_, value)| value.trim().parse().ok())
+}
+
+/// Reads to the end, refusing more than [`MAX_RESPONSE_BYTES`]. With a known length it stops
+/// once that much has arrived, without one more read to see the end: an HTTP/1.1 body with
+/// a `content-length` ends there (the host's client enforces it, and our host announces the
+/// exact length of the body it holds). A body that ends short of it was cut off.
+fn read_body(incoming: &IncomingBody, length: Option<usize>) -> Result<Vec<u8>, TransportError> {
+    if length.is_some_and(|n| n > MAX_RESPONSE_BYTES) {
+        return Err(TransportError::TooLarge);
+    }
     let stream = incoming
         .stream()
         .map_err(|()| failed("the response body is unavailable"))?;
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(length.unwrap_or(0));
     loop {
+        if length == Some(bytes.len()) {
+            return Ok(bytes);
+        }
         match stream.blocking_read(READ_CHUNK) {
             Ok(chunk) => {
                 if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
                     return Err(TransportError::TooLarge);
                 }
                 bytes.extend_from_slice(&chunk);
+            }
+            Err(StreamError::Closed) if length.is_some_and(|n| bytes.len() < n) => {
+                return Err(failed("the response was cut off"));
             }
             Err(StreamError::Closed) => return Ok(bytes),
             Err(StreamError::LastOperationFailed(_)) => {
