@@ -47,6 +47,7 @@ fn main() {
         .to_path_buf();
     for input in [
         "plugin/src",
+        "plugin/build.rs",
         "plugin/Cargo.toml",
         "spin/src",
         "spin/Cargo.toml",

@@ -298,6 +298,22 @@ fn fault_cases() -> Vec<FaultCase> {
             1,
         ),
         f(
+            "200, an unknown field nested 100,000 deep",
+            |s| s.push_fault(nested_order("deep", 100_000)),
+            VerifyOrder,
+            &verify,
+            json!({"ok": true, "vars": ANY}),
+            1,
+        ),
+        f(
+            "200, `customer` nested 100,000 deep",
+            |s| s.push_fault(nested_order("customer", 100_000)),
+            VerifyOrder,
+            &verify,
+            json!({"ok": true, "vars": ANY}),
+            1,
+        ),
+        f(
             "2024 shape with a PHP date object",
             |_| {},
             VerifyOrder,
@@ -306,6 +322,17 @@ fn fault_cases() -> Vec<FaultCase> {
             1,
         ),
     ]
+}
+
+/// An order whose `field` holds `depth` nested lists of objects. The component must skip or
+/// read it without recursing once per level: the stack of a wasm instance is small.
+fn nested_order(field: &str, depth: usize) -> Fault {
+    let body = format!(
+        r#"{{"orders":[{{"order_number":"2025000123","status":"Přijatá","{field}":{}1{}}}]}}"#,
+        r#"[{"a":"#.repeat(depth),
+        "}]".repeat(depth)
+    );
+    Fault::raw(200, body.as_bytes()).header("content-type", "application/json")
 }
 
 async fn check_faults(report: &mut Report) {

@@ -37,8 +37,9 @@ pub const DEFAULT_MAX_CONCURRENT_CALLS: u32 = 1000;
 const POOL_CORE_INSTANCES_PER_CALL: u32 = 8;
 const POOL_MEMORIES_PER_CALL: u32 = 2;
 const POOL_TABLES_PER_CALL: u32 = 4;
-/// A call's linear memory is 1.31 MiB, the component's initial memory; no action grows it
-/// (docs/performance.md). Keeping 2 MiB resident covers all of it.
+/// A call's linear memory is 384 KiB, the component's initial memory (its 64 KiB stack, data,
+/// the 256 KiB allocation arena); only a large response grows it (docs/performance.md).
+/// Keeping up to 2 MiB of dirtied pages resident covers that too.
 const POOL_MEMORY_KEEP_RESIDENT: usize = 2 << 20;
 const POOL_STACK_KEEP_RESIDENT: usize = 256 << 10;
 const POOL_TABLE_KEEP_RESIDENT: usize = 64 << 10;
