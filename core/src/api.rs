@@ -67,6 +67,14 @@ impl ApiRequest {
     }
 }
 
+/// How long to wait before asking again (429): seconds or an HTTP date.
+pub const RETRY_AFTER: &str = "retry-after";
+/// Where a moved shop's API went (301).
+pub const LOCATION: &str = "location";
+/// Every response header the actions read. A host may hand the component only these (and a
+/// `content-length`, which the plugin's transport reads to stop at the end of the body).
+pub const RESPONSE_HEADERS_READ: [&str; 2] = [RETRY_AFTER, LOCATION];
+
 /// Upgates' answer: status, headers (lowercase names) and the whole body.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApiResponse {
@@ -134,7 +142,7 @@ pub trait Upstream {
 
 /// How long Upgates asks us to wait: `Retry-After` as seconds or as an HTTP date.
 pub fn retry_after(response: &ApiResponse, now: SystemTime) -> Option<Duration> {
-    let value = response.header("retry-after")?.trim();
+    let value = response.header(RETRY_AFTER)?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
@@ -215,7 +223,7 @@ pub fn check_status(response: &ApiResponse) -> Result<(), Failure> {
         404 => Err(Failure::NotFound),
         429 => Err(Failure::RateLimited(
             response
-                .header("retry-after")
+                .header(RETRY_AFTER)
                 .map(|v| v.trim().chars().take(64).collect()),
         )),
         413 => Err(Failure::Upstream(
@@ -234,7 +242,7 @@ fn moved(response: &ApiResponse) -> Failure {
             .api_url
     };
     let target = response
-        .header("location")
+        .header(LOCATION)
         .map(str::to_owned)
         .or_else(from_body);
     match target {

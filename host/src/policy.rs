@@ -1,5 +1,6 @@
 //! What the component may reach over HTTP, and how: the shop's origin only, `http://` only on
-//! loopback, bounded waits and a bounded response size.
+//! loopback, bounded waits and a bounded response size; of a response's headers it sees only
+//! those the actions read.
 
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -10,6 +11,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
+use upgates_core::api::RESPONSE_HEADERS_READ;
 use upgates_core::{Failure, ShopConfig};
 
 use crate::shop_state::{RateLimits, ShopState, Stored};
@@ -407,7 +409,15 @@ impl WasiHttpHooks for HttpPolicy {
             );
             *response.status_mut() = http::StatusCode::from_u16(stored.status)
                 .map_err(|_| HttpError::HttpProtocolError)?;
-            response.headers_mut().extend(stored.headers);
+            // Only the headers the actions read: each one handed over is two strings copied
+            // into the component (~4 us a call for the fake's seven). The rest (rate-limit
+            // figures, which the host records itself, cookies, server details) stay here.
+            response.headers_mut().extend(
+                stored
+                    .headers
+                    .into_iter()
+                    .filter(|(name, _)| RESPONSE_HEADERS_READ.contains(&name.as_str())),
+            );
             // The body is whole in memory: announce its exact length, so the component can
             // stop reading once it has it instead of reading once more to see the end.
             response.headers_mut().insert(
@@ -425,16 +435,23 @@ mod tests {
     use super::*;
 
     /// The component stops reading at the announced length, so the hook announces the exact
-    /// length of the body it hands over, whatever the upstream said.
+    /// length of the body it hands over, whatever the upstream said; of the other headers,
+    /// only those the actions read reach the component.
     #[tokio::test]
-    async fn the_component_is_told_the_exact_body_length() {
+    async fn the_component_gets_the_exact_length_and_the_headers_it_reads() {
         let config = ShopConfig::new("http://127.0.0.1:9/api/v2", "l", "k", "420").unwrap();
         let mut policy = HttpPolicy::for_shop(&config)
             .unwrap()
             .isolated()
             .with_in_process(Arc::new(|_| {
                 http::Response::builder()
+                    .status(429)
                     .header(http::header::CONTENT_LENGTH, "999")
+                    .header(http::header::CONTENT_TYPE, "application/json")
+                    .header("retry-after", "7")
+                    .header("location", "https://elsewhere.example/api/v2")
+                    .header("x-rate-limit-hour-remaining", "9")
+                    .header(http::header::SET_COOKIE, "session=secret")
                     .body(Bytes::from_static(b"{\"orders\":[]}"))
                     .unwrap()
             }));
@@ -447,12 +464,23 @@ mod tests {
             .unwrap();
         let sent = Box::into_pin(policy.send_request(request, None, Box::new(async { Ok(()) })));
         let (response, _) = sent.await.unwrap();
-        let lengths: Vec<_> = response
+        let mut headers: Vec<_> = response
             .headers()
-            .get_all(http::header::CONTENT_LENGTH)
             .iter()
+            .map(|(name, value)| (name.as_str(), value.to_str().unwrap()))
             .collect();
-        assert_eq!(lengths, ["13"]);
+        headers.sort();
+        assert_eq!(
+            headers,
+            [
+                ("content-length", "13"),
+                ("location", "https://elsewhere.example/api/v2"),
+                ("retry-after", "7"),
+            ]
+        );
+        assert_eq!(response.status(), 429);
+        // The host still saw the rate-limit figures.
+        assert!(policy.rate_limits().is_some());
         let body = response.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(body.len(), 13);
     }
