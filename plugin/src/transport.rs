@@ -180,7 +180,7 @@ fn read_body(incoming: &IncomingBody, length: Option<usize>) -> Result<Vec<u8>, 
     let stream = incoming
         .stream()
         .map_err(|()| failed("the response body is unavailable"))?;
-    let mut bytes = Vec::with_capacity(length.unwrap_or(0));
+    let mut bytes = Vec::new();
     loop {
         if length == Some(bytes.len()) {
             return Ok(bytes);
@@ -190,7 +190,12 @@ fn read_body(incoming: &IncomingBody, length: Option<usize>) -> Result<Vec<u8>, 
                 if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
                     return Err(TransportError::TooLarge);
                 }
-                bytes.extend_from_slice(&chunk);
+                // Most bodies come in one chunk: keep it instead of copying it.
+                if bytes.is_empty() {
+                    bytes = chunk;
+                } else {
+                    bytes.extend_from_slice(&chunk);
+                }
             }
             Err(StreamError::Closed) if length.is_some_and(|n| bytes.len() < n) => {
                 return Err(failed("the response was cut off"));
