@@ -109,7 +109,7 @@ fn send(request: ApiRequest) -> Result<ApiResponse, TransportError> {
     written?;
 
     let status = response.status();
-    let headers: Vec<(String, String)> = response
+    let headers = response
         .headers()
         .entries()
         .into_iter()
@@ -120,15 +120,20 @@ fn send(request: ApiRequest) -> Result<ApiResponse, TransportError> {
     let incoming = response
         .consume()
         .map_err(|()| failed("the response body is unavailable"))?;
-    let body = read_body(&incoming, content_length(&headers));
+    let mut answer = ApiResponse {
+        status,
+        headers,
+        body: Vec::new(),
+    };
+    let length = answer
+        .header("content-length")
+        .and_then(|value| value.trim().parse().ok());
+    let body = read_body(&incoming, length);
     // Dropped, not `finish`ed: Upgates sends no trailers, and `finish` would hand back a
     // future to drop as well (one host call instead of two).
     drop(incoming);
-    Ok(ApiResponse {
-        status,
-        headers,
-        body: body?,
-    })
+    answer.body = body?;
+    Ok(answer)
 }
 
 /// `https://host:port/path?query` into its parts.
@@ -159,14 +164,6 @@ fn write_body(body: OutgoingBody, bytes: &[u8]) -> Result<(), TransportError> {
         }
     }
     OutgoingBody::finish(body, None).map_err(classify)
-}
-
-/// The `content-length` a response announced, if it is a number.
-fn content_length(headers: &[(String, String)]) -> Option<usize> {
-    headers
-        .iter()
-        .find(|(name, _)| name == "content-length")
-        .and_then(|(_, value)| value.trim().parse().ok())
 }
 
 /// Reads to the end, refusing more than [`MAX_RESPONSE_BYTES`]. With a known length it stops
