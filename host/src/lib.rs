@@ -11,6 +11,7 @@ mod convert;
 pub mod demo;
 pub mod file_lock;
 pub mod logging;
+mod outgoing;
 pub mod policy;
 mod precompiled;
 mod runtime;

@@ -14,7 +14,7 @@ use wasmtime::{
 };
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
-use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+use wasmtime_wasi_http::{WasiHttp, WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use upgates_core::{ActionInput, ActionName, Answer, Failure, ShopConfig};
 
@@ -328,7 +328,13 @@ impl PluginRuntime {
         let mut linker: Linker<HostState> = Linker::new(&engine);
         // Rust std in the guest imports wasi:cli and wasi:random besides wasi:http.
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        // wasi-http's types as they come; its `handle` is ours (`crate::outgoing`).
+        wasmtime_wasi_http::p2::bindings::http::types::add_to_linker::<_, WasiHttp>(
+            &mut linker,
+            &Default::default(),
+            HostState::http,
+        )?;
+        crate::outgoing::add_to_linker(&mut linker)?;
         wasmtime_wasi_config::add_to_linker(&mut linker, |s: &mut HostState| {
             WasiConfig::from(&s.config)
         })?;
