@@ -93,16 +93,16 @@ fn send(request: ApiRequest) -> Result<ApiResponse, TransportError> {
 
     // The body first; if writing fails, the response below says why.
     let written = body.map_or(Ok(()), |(body, bytes)| write_body(body, bytes));
-    // The response cannot be there before the host has run the request: wait first, then
-    // take it (one `get` instead of a `get` that finds nothing and a second one).
-    let ready = pending.subscribe();
+    // Take the response if the host already has it (a cache hit, an answer the host gives
+    // itself): one host call instead of three (subscribe, block, the pollable's drop).
+    // Otherwise wait for it; against the network the extra `get` costs nothing that shows.
+    let mut ready = None;
     let response = loop {
-        ready.block();
         match pending.get() {
             Some(Ok(Ok(response))) => break response,
             Some(Ok(Err(code))) => return Err(classify(code)),
             Some(Err(())) => return Err(failed("the response was already taken")),
-            None => {}
+            None => ready.get_or_insert_with(|| pending.subscribe()).block(),
         }
     };
     drop(ready);
