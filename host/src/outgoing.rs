@@ -186,10 +186,13 @@ mod tests {
     use super::*;
     use crate::policy::HttpPolicy;
 
-    fn policy() -> HttpPolicy {
-        let config = ShopConfig::new("http://127.0.0.1:9/api/v2", "l", "k", "420").unwrap();
+    fn policy(api_url: &str) -> HttpPolicy {
+        let config = ShopConfig::new(api_url, "l", "k", "420").unwrap();
         HttpPolicy::for_shop(&config).unwrap().isolated()
     }
+
+    /// The shop of the requests below (`get_orders`).
+    const API_URL: &str = "http://127.0.0.1:9/api/v2";
 
     fn orders() -> http::Response<Bytes> {
         http::Response::builder()
@@ -236,7 +239,7 @@ mod tests {
     #[tokio::test]
     async fn an_answer_the_policy_has_at_once_is_handed_over_ready() {
         let seen = Arc::new(Mutex::new(None));
-        let mut policy = policy().with_in_process(Arc::new({
+        let mut policy = policy(API_URL).with_in_process(Arc::new({
             let seen = seen.clone();
             move |request| {
                 *seen.lock().unwrap() = Some((
@@ -269,7 +272,7 @@ mod tests {
     async fn an_answer_to_wait_for_goes_to_a_task() {
         let (answer, answered) = tokio::sync::oneshot::channel::<()>();
         let answered = Arc::new(Mutex::new(Some(answered)));
-        let mut policy = policy().with_in_process_async(Arc::new(move |_| {
+        let mut policy = policy(API_URL).with_in_process_async(Arc::new(move |_| {
             let answered = answered.lock().unwrap().take();
             Box::pin(async move {
                 if let Some(answered) = answered {
@@ -293,11 +296,8 @@ mod tests {
     /// ready.
     #[tokio::test]
     async fn a_refusal_is_handed_over_ready() {
-        let config = ShopConfig::new("http://127.0.0.1:10/api/v2", "l", "k", "420").unwrap();
-        let mut policy = HttpPolicy::for_shop(&config)
-            .unwrap()
-            .isolated()
-            .with_in_process(Arc::new(|_| orders()));
+        let mut policy =
+            policy("http://127.0.0.1:10/api/v2").with_in_process(Arc::new(|_| orders()));
         let HostFutureIncomingResponse::Ready(Err(e)) =
             get_orders(&mut policy, http::HeaderMap::new()).unwrap()
         else {
@@ -312,7 +312,7 @@ mod tests {
     /// A request without a body may not announce one, as wasmtime-wasi-http's `handle` checks.
     #[tokio::test]
     async fn a_request_without_a_body_may_not_announce_one() {
-        let mut policy = policy().with_in_process(Arc::new(|_| orders()));
+        let mut policy = policy(API_URL).with_in_process(Arc::new(|_| orders()));
         let mut headers = http::HeaderMap::new();
         headers.insert(http::header::CONTENT_LENGTH, "5".parse().unwrap());
         let Err(e) = get_orders(&mut policy, headers) else {
