@@ -94,8 +94,8 @@ fn send(request: ApiRequest) -> Result<ApiResponse, TransportError> {
     // The body first; if writing fails, the response below says why.
     let written = body.map_or(Ok(()), |(body, bytes)| write_body(body, bytes));
     // Take the response if the host already has it (a cache hit, an answer the host gives
-    // itself): one host call instead of three (subscribe, block, the pollable's drop).
-    // Otherwise wait for it; against the network the extra `get` costs nothing that shows.
+    // itself): three host calls fewer (subscribe, block, the pollable's drop). Otherwise
+    // wait for it; against the network the extra `get` costs nothing that shows.
     let mut ready = None;
     let response = loop {
         match pending.get() {
