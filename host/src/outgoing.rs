@@ -201,32 +201,42 @@ mod tests {
             .unwrap()
     }
 
-    /// `handle` for `GET http://127.0.0.1:9/api/v2/orders` with `headers`; what it pushed.
-    fn get_orders(
+    /// `GET http://127.0.0.1:9/api/v2/orders?order_number=2024001` with `headers`, as the
+    /// guest builds it.
+    fn orders_request(policy: &mut HttpPolicy, headers: http::HeaderMap) -> HostOutgoingRequest {
+        HostOutgoingRequest {
+            method: Method::Get,
+            scheme: Some(Scheme::Http),
+            authority: Some("127.0.0.1:9".into()),
+            path_with_query: Some("/api/v2/orders?order_number=2024001".into()),
+            headers: FieldMap::new_immutable(policy, headers),
+            body: None,
+        }
+    }
+
+    /// `handle` for `request`; what it pushed for the guest.
+    fn send(
         policy: &mut HttpPolicy,
-        headers: http::HeaderMap,
+        request: HostOutgoingRequest,
     ) -> HttpResult<HostFutureIncomingResponse> {
         let mut table = ResourceTable::new();
         let mut ctx = WasiHttpCtx::new();
-        let headers = FieldMap::new_immutable(policy, headers);
         let mut view = WasiHttpCtxView {
             hooks: policy,
             table: &mut table,
             ctx: &mut ctx,
         };
-        let request = view
-            .table
-            .push(HostOutgoingRequest {
-                method: Method::Get,
-                scheme: Some(Scheme::Http),
-                authority: Some("127.0.0.1:9".into()),
-                path_with_query: Some("/api/v2/orders?order_number=2024001".into()),
-                headers,
-                body: None,
-            })
-            .unwrap();
+        let request = view.table.push(request).unwrap();
         let future = handle(&mut view, request, None)?;
         Ok(view.table.delete(future).unwrap())
+    }
+
+    fn get_orders(
+        policy: &mut HttpPolicy,
+        headers: http::HeaderMap,
+    ) -> HttpResult<HostFutureIncomingResponse> {
+        let request = orders_request(policy, headers);
+        send(policy, request)
     }
 
     async fn body_of(response: http::Response<WasiBody>) -> Bytes {
@@ -339,5 +349,34 @@ mod tests {
         assert_eq!(announces(&["+12"]), None);
         assert_eq!(announces(&[""]), None);
         assert_eq!(announces(&["1", "1"]), None);
+    }
+
+    /// What the request itself gets wrong is the guest's error code, and the policy never
+    /// sees it, as in wasmtime-wasi-http: a scheme other than http(s), a malformed authority,
+    /// a malformed method.
+    #[tokio::test]
+    async fn a_malformed_request_gets_its_error_code() {
+        let mut policy = policy(API_URL).with_in_process(Arc::new(|_| {
+            unreachable!("the policy was asked to send a malformed request")
+        }));
+        let mut refused = |change: fn(&mut HostOutgoingRequest)| {
+            let mut request = orders_request(&mut policy, http::HeaderMap::new());
+            change(&mut request);
+            send(&mut policy, request)
+                .err()
+                .map(|e| e.downcast().expect("an error code, not a trap"))
+        };
+        assert!(matches!(
+            refused(|r| r.scheme = Some(Scheme::Other("ftp".into()))),
+            Some(ErrorCode::HttpProtocolError)
+        ));
+        assert!(matches!(
+            refused(|r| r.authority = Some("bad host:9".into())),
+            Some(ErrorCode::HttpRequestUriInvalid)
+        ));
+        assert!(matches!(
+            refused(|r| r.method = Method::Other("BAD METHOD".into())),
+            Some(ErrorCode::HttpRequestMethodInvalid)
+        ));
     }
 }
