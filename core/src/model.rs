@@ -334,6 +334,10 @@ pub struct Named {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct OrderLine {
+    /// The catalogue product the line is (for a variant, the variant's product); `null` for a
+    /// line added by hand or a product since deleted.
+    #[serde(deserialize_with = "text")]
+    pub product_id: Option<String>,
     #[serde(deserialize_with = "text")]
     pub code: Option<String>,
     #[serde(deserialize_with = "text")]
@@ -448,18 +452,9 @@ pub struct ProductsPage {
 #[serde(default)]
 pub struct Product {
     #[serde(deserialize_with = "text")]
-    pub code: Option<String>,
+    pub product_id: Option<String>,
     #[serde(deserialize_with = "text")]
     pub manufacturer: Option<String>,
-    #[serde(deserialize_with = "lenient_list")]
-    pub variants: Vec<Variant>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct Variant {
-    #[serde(deserialize_with = "text")]
-    pub code: Option<String>,
 }
 
 /// A 301's body: `{"api_url": "https://..."}`, the shop's new API address.
@@ -564,7 +559,12 @@ mod tests {
             .unwrap_or_default()
     }
 
-    type Line = (Option<String>, Option<String>, Option<String>);
+    type Line = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
 
     fn old_order(
         o: &Map<String, Value>,
@@ -589,6 +589,7 @@ mod tests {
             .into_iter()
             .map(|l| {
                 (
+                    old_text(get(l, "product_id")),
                     old_text(get(l, "code")),
                     old_text(get(l, "title")),
                     old_text(get(l, "type")),
@@ -618,7 +619,14 @@ mod tests {
         let lines = o
             .products
             .iter()
-            .map(|l| (l.code.clone(), l.title.clone(), l.kind.clone()))
+            .map(|l| {
+                (
+                    l.product_id.clone(),
+                    l.code.clone(),
+                    l.title.clone(),
+                    l.kind.clone(),
+                )
+            })
             .collect();
         (texts, o.status_id, o.order_total, lines)
     }
@@ -635,6 +643,7 @@ mod tests {
         "payment",
         "shipment",
         "products",
+        "product_id",
         "email",
         "phone",
         "name",

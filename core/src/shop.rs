@@ -15,8 +15,8 @@ use crate::failure::Failure;
 use crate::guardrails::{self, InvoiceLinks, StatusName, StatusPolicy, StatusRule, audit_record};
 use crate::input::{self, StatusRef};
 use crate::model::{
-    InvoicesPage, Order, OrderUpdate, OrdersPage, ProductsPage, PutOrders, PutOrdersResult,
-    StatusesPage,
+    InvoicesPage, Order, OrderLine, OrderUpdate, OrdersPage, Product, ProductsPage, PutOrders,
+    PutOrdersResult, StatusesPage,
 };
 
 /// The longest `Retry-After` a GET waits for before retrying once; longer is `rate-limited`.
@@ -29,8 +29,8 @@ pub const APPEND_SETTLE: Duration = Duration::from_millis(300);
 
 /// At most this many pages (of 100 orders) are read for one phone number.
 pub const MAX_PHONE_PAGES: u32 = 10;
-/// At most this many product codes go into one brand lookup (Upgates pages products by 50).
-pub const MAX_BRAND_CODES: usize = 50;
+/// At most this many products go into one brand lookup (Upgates pages products by 50).
+pub const MAX_BRAND_PRODUCTS: usize = 50;
 
 /// One shop's actions over one transport, counting failed e-mail checks in `A`.
 pub struct Shop<U, A = MemoryAttempts> {
@@ -151,17 +151,16 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         let order_number = input::order_number(order_number)?;
         let email = input::email(email)?;
         let order = self.verified_order(&order_number, &email).await?;
-        let mut items: Vec<OrderItem> = order
-            .products
+        let goods: Vec<&OrderLine> = order.products.iter().filter(|l| l.is_goods()).collect();
+        let catalogue = self.catalogue_products(&goods).await;
+        let items = goods
             .iter()
-            .filter(|line| line.is_goods())
             .map(|line| OrderItem {
                 name: line.title.clone().unwrap_or_default(),
-                brand: None,
+                brand: manufacturer(&catalogue, line),
                 code: line.code.clone().filter(|c| !c.trim().is_empty()),
             })
             .collect();
-        self.fill_brands(&mut items).await;
         let mut phone = order.customer.phone.clone();
         if self.config.guardrails.mask_personal_data {
             phone = phone.map(|p| guardrails::mask_phone(&p, &self.config.default_country_code));
@@ -174,41 +173,28 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         })
     }
 
-    /// One batched `GET /products/simple?codes=` for the items' manufacturers. Brands are a
-    /// nicety: when the lookup fails the detail is still answered, without them.
-    async fn fill_brands(&self, items: &mut [OrderItem]) {
-        let mut codes: Vec<&str> = Vec::new();
-        for code in items.iter().filter_map(|i| i.code.as_deref()) {
-            if !codes.contains(&code) && codes.len() < MAX_BRAND_CODES {
-                codes.push(code);
+    /// The lines' catalogue products, for their manufacturers: one batched
+    /// `GET /products/simple?product_ids=`. By id, not code: a variant's line carries the
+    /// variant's code, which `codes=` does not find, but its product's id, so one request
+    /// covers variants and plain products alike. Brands are a nicety: when the lookup fails
+    /// the detail is still answered, without them.
+    async fn catalogue_products(&self, lines: &[&OrderLine]) -> Vec<Product> {
+        let mut ids: Vec<&str> = Vec::new();
+        for id in lines.iter().filter_map(|l| catalogue_id(l)) {
+            if !ids.contains(&id) && ids.len() < MAX_BRAND_PRODUCTS {
+                ids.push(id);
             }
         }
-        if codes.is_empty() {
-            return;
+        if ids.is_empty() {
+            return Vec::new();
         }
         let request = self
             .requests()
-            .get(&["products", "simple"], &[("codes", &codes.join(";"))]);
+            .get(&["products", "simple"], &[("product_ids", &ids.join(";"))]);
         let Ok(response) = self.call(request).await else {
-            return;
+            return Vec::new();
         };
-        let Ok(page) = parse_json::<ProductsPage>(&response) else {
-            return;
-        };
-        for item in items.iter_mut() {
-            let Some(code) = item.code.as_deref() else {
-                continue;
-            };
-            item.brand = page
-                .products
-                .iter()
-                .find(|p| {
-                    p.code.as_deref() == Some(code)
-                        || p.variants.iter().any(|v| v.code.as_deref() == Some(code))
-                })
-                .and_then(|p| p.manufacturer.clone())
-                .filter(|m| !m.trim().is_empty());
-        }
+        parse_json::<ProductsPage>(&response).map_or_else(|_| Vec::new(), |page| page.products)
     }
 
     /// Načíst e-mail zákazníka dle objednávky. "Ne" when the order has no customer e-mail.
@@ -694,6 +680,25 @@ fn same_status(a: &StatusRef, b: &StatusRef, page: Option<&StatusesPage>) -> boo
         }
         _ => guardrails::same_as_written(a, b),
     }
+}
+
+/// A line's catalogue product id, if it names one: digits only, so nothing else reaches the
+/// query.
+fn catalogue_id(line: &OrderLine) -> Option<&str> {
+    line.product_id
+        .as_deref()
+        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The manufacturer of the line's product, as the catalogue has it.
+fn manufacturer(catalogue: &[Product], line: &OrderLine) -> Option<String> {
+    let id = catalogue_id(line)?;
+    catalogue
+        .iter()
+        .find(|p| p.product_id.as_deref() == Some(id))?
+        .manufacturer
+        .clone()
+        .filter(|m| !m.trim().is_empty())
 }
 
 fn summary(order: &Order) -> OrderSummary {

@@ -179,7 +179,7 @@ fn assert_confined(request: &ApiRequest) {
     match (request.method, segments.as_slice(), query) {
         (Method::Get, ["orders"], Some(_)) => {}
         (Method::Get, ["orders", _], None) => {}
-        (Method::Get, ["products", "simple"], Some(q)) => assert!(q.starts_with("codes=")),
+        (Method::Get, ["products", "simple"], Some(q)) => assert!(q.starts_with("product_ids=")),
         (Method::Get, ["invoices", _], None) => {}
         (Method::Put, ["orders"], None) => {}
         (Method::Post, ["orders", _, "history"], None) => {}
@@ -530,7 +530,8 @@ const KEYS: &[&str] = &[
     "orders",
     "invoices",
     "products",
-    "variants",
+    "product_id",
+    "manufacturer",
     "current_page",
     "number_of_pages",
     "number_of_items",

@@ -112,15 +112,42 @@ pub fn all() -> Vec<Case> {
             ne("misconfigured", "shop configuration: the shop's API moved to https://demo.admin.s9.upgates.com/api/v2; update `api-url`"),
             vec![Sent::get(ORDER_123)]) },
         // --- order-detail -------------------------------------------------------------
-        case("order-detail: items with brands from one products request", OrderDetail,
+        case("order-detail: items with brands from one products request, a variant's too", OrderDetail,
             json!({"order": "2025000123", "email": "JANA.novakova@example.cz "}),
             ano(json!({"status": "Přijatá", "billing": "Převodem na účet", "shipping": "PPL", "paid": false,
                        "topay": 1230.5, "currency": "CZK", "tracking": null, "trackingurl": null,
                        "url": ANY, "phone": "+420601223344",
                        "items": [
-                           {"name": "Tričko Upgates, vel. M", "brand": null, "code": "TRIKO-M"},
+                           {"name": "Tričko Upgates, vel. M", "brand": "Upgates Wear", "code": "TRIKO-M"},
                            {"name": "Hrnek 300 ml", "brand": "Keramika Bílovec", "code": "HRNEK"}]})),
-            vec![Sent::get(ORDER_123), Sent::get("/api/v2/products/simple").query("codes=TRIKO-M%3BHRNEK")]),
+            vec![Sent::get(ORDER_123), Sent::get("/api/v2/products/simple").query("product_ids=101%3B102")]),
+        Case { setup: |shop| {
+                // Two variants of one product, a line added by hand (no product id), an id
+                // that is not a number, and a product without a manufacturer.
+                let mut order = shop.order("2025000123").expect("the sample has order 123");
+                order["order_number"] = json!("2025000190");
+                order["products"] = json!([
+                    {"product_id": 101, "option_set_id": 1012, "type": "product", "code": "TRIKO-L", "title": "Tričko, vel. L"},
+                    {"product_id": "101", "option_set_id": 1011, "type": "product", "code": "TRIKO-M", "title": "Tričko, vel. M"},
+                    {"product_id": null, "option_set_id": null, "type": "product", "code": "HRNEK", "title": "Hrnek (ručně)"},
+                    {"product_id": "1;2", "type": "product", "code": "X", "title": "Divné id"},
+                    {"product_id": 103, "type": "product", "code": "TASKA", "title": "Taška"},
+                ]);
+                shop.add_order(order);
+            },
+            ..case("order-detail: one products request by id; variants get their product's brand", OrderDetail,
+            json!({"order": "2025000190", "email": "jana.novakova@example.cz"}),
+            ano(json!({"status": "Přijatá", "billing": "Převodem na účet", "shipping": "PPL", "paid": false,
+                       "topay": 1230.5, "currency": "CZK", "tracking": null, "trackingurl": null,
+                       "url": ANY, "phone": "+420601223344",
+                       "items": [
+                           {"name": "Tričko, vel. L", "brand": "Upgates Wear", "code": "TRIKO-L"},
+                           {"name": "Tričko, vel. M", "brand": "Upgates Wear", "code": "TRIKO-M"},
+                           {"name": "Hrnek (ručně)", "brand": null, "code": "HRNEK"},
+                           {"name": "Divné id", "brand": null, "code": "X"},
+                           {"name": "Taška", "brand": null, "code": "TASKA"}]})),
+            vec![Sent::get("/api/v2/orders/2025000190"),
+                 Sent::get("/api/v2/products/simple").query("product_ids=101%3B103")]) },
         case("order-detail: wrong e-mail", OrderDetail, json!({"order": "2025000123", "email": "jan@example.cz"}),
             ne("not-verified", "the order number and e-mail do not match"), vec![Sent::get(ORDER_123)]),
         case("order-detail: missing order answers like a wrong e-mail", OrderDetail,

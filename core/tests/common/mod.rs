@@ -140,7 +140,7 @@ pub fn canned(request: &ApiRequest) -> ApiResponse {
                         "order_total": 1230.5}]
         }),
         ("GET", "/products/simple") => {
-            json!({"products": [{"code": "HRN-1", "manufacturer": "Kafe"}]})
+            json!({"products": [{"product_id": 7, "code": "HRN-1", "manufacturer": "Kafe"}]})
         }
         ("GET", p) if p.starts_with("/invoices/") => json!({
             "invoices": [{"invoice_number": "FV2025001", "order_number": ORDER,
@@ -150,7 +150,7 @@ pub fn canned(request: &ApiRequest) -> ApiResponse {
             "orders": [{
                 "status": "Přijatá", "internal_note": OLD_NOTE, "invoice_number": "FV2025001",
                 "customer": {"email": EMAIL, "phone": "+420601223344"},
-                "products": [{"code": "HRN-1", "title": "Hrnek"}]
+                "products": [{"product_id": 7, "code": "HRN-1", "title": "Hrnek"}]
             }]
         }),
         _ => return json_response(404, &json!({})),

@@ -115,7 +115,7 @@ describe('raw bindings: records, and ComponentError for "Ne"', () => {
     assert.deepEqual(
       detail.items.map((i) => ({ ...i })),
       [
-        { name: 'Tričko Upgates, vel. M', brand: undefined, code: 'TRIKO-M' },
+        { name: 'Tričko Upgates, vel. M', brand: 'Upgates Wear', code: 'TRIKO-M' },
         { name: 'Hrnek 300 ml', brand: 'Keramika Bílovec', code: 'HRNEK' },
       ],
     );
@@ -247,11 +247,13 @@ describe('call(): the CLI\'s JSON answers', () => {
     });
   });
 
-  it('order-detail: the items with null for a missing brand', () => {
-    const answer = call(settings, 'order-detail', { order: '2025000123', email: 'jana.novakova@example.cz' });
-    assert.equal(answer.ok, true);
-    assert.deepEqual(answer.vars.items[0], { name: 'Tričko Upgates, vel. M', brand: null, code: 'TRIKO-M' });
-    assert.equal(answer.vars.trackingurl, null);
+  it('order-detail: null for a missing brand or tracking link', () => {
+    const bag = call(settings, 'order-detail', { order: '2025000124', email: 'jana.novakova@example.cz' });
+    assert.equal(bag.ok, true);
+    assert.deepEqual(bag.vars.items[1], { name: 'Plátěná taška', brand: null, code: 'TASKA' });
+    const shirt = call(settings, 'order-detail', { order: '2025000123', email: 'jana.novakova@example.cz' });
+    assert.equal(shirt.ok, true);
+    assert.equal(shirt.vars.trackingurl, null);
   });
 });
 
