@@ -176,8 +176,9 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
     /// The lines' catalogue products, for their manufacturers: one batched
     /// `GET /products/simple?product_ids=`. By id, not code: a variant's line carries the
     /// variant's code, which `codes=` does not find, but its product's id, so one request
-    /// covers variants and plain products alike. Brands are a nicety: when the lookup fails
-    /// the detail is still answered, without them.
+    /// covers variants and plain products alike. `variants_yn=0` leaves out the products'
+    /// variant lists, which can be most of a page's bytes (up to 100 variants a product).
+    /// Brands are a nicety: when the lookup fails the detail is still answered, without them.
     async fn catalogue_products(&self, lines: &[&OrderLine]) -> Vec<Product> {
         let mut ids: Vec<&str> = Vec::new();
         for id in lines.iter().filter_map(|l| catalogue_id(l)) {
@@ -188,9 +189,10 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         if ids.is_empty() {
             return Vec::new();
         }
-        let request = self
-            .requests()
-            .get(&["products", "simple"], &[("product_ids", &ids.join(";"))]);
+        let request = self.requests().get(
+            &["products", "simple"],
+            &[("product_ids", &ids.join(";")), ("variants_yn", "0")],
+        );
         let Ok(response) = self.call(request).await else {
             return Vec::new();
         };

@@ -120,7 +120,7 @@ pub fn all() -> Vec<Case> {
                        "items": [
                            {"name": "Tričko Upgates, vel. M", "brand": "Upgates Wear", "code": "TRIKO-M"},
                            {"name": "Hrnek 300 ml", "brand": "Keramika Bílovec", "code": "HRNEK"}]})),
-            vec![Sent::get(ORDER_123), Sent::get("/api/v2/products/simple").query("product_ids=101%3B102")]),
+            vec![Sent::get(ORDER_123), Sent::get("/api/v2/products/simple").query("product_ids=101%3B102&variants_yn=0")]),
         Case { setup: |shop| {
                 // Two variants of one product, a line added by hand (no product id), an id
                 // that is not a number, and a product without a manufacturer.
@@ -147,7 +147,7 @@ pub fn all() -> Vec<Case> {
                            {"name": "Divné id", "brand": null, "code": "X"},
                            {"name": "Taška", "brand": null, "code": "TASKA"}]})),
             vec![Sent::get("/api/v2/orders/2025000190"),
-                 Sent::get("/api/v2/products/simple").query("product_ids=101%3B103")]) },
+                 Sent::get("/api/v2/products/simple").query("product_ids=101%3B103&variants_yn=0")]) },
         case("order-detail: wrong e-mail", OrderDetail, json!({"order": "2025000123", "email": "jan@example.cz"}),
             ne("not-verified", "the order number and e-mail do not match"), vec![Sent::get(ORDER_123)]),
         case("order-detail: missing order answers like a wrong e-mail", OrderDetail,
