@@ -38,6 +38,15 @@ fn ano(vars: Value) -> Value {
     json!({"ok": true, "vars": vars})
 }
 
+/// `order-detail`'s "Ano" for order 123 (or a copy of it) with these items.
+fn detail_of_123(items: Value) -> Value {
+    ano(
+        json!({"status": "Přijatá", "billing": "Převodem na účet", "shipping": "PPL", "paid": false,
+               "topay": 1230.5, "currency": "CZK", "tracking": null, "trackingurl": null,
+               "url": ANY, "phone": "+420601223344", "items": items}),
+    )
+}
+
 const ORDER_123: &str = "/api/v2/orders/2025000123";
 
 fn summary_123() -> Value {
@@ -114,12 +123,9 @@ pub fn all() -> Vec<Case> {
         // --- order-detail -------------------------------------------------------------
         case("order-detail: items with brands from one products request, a variant's too", OrderDetail,
             json!({"order": "2025000123", "email": "JANA.novakova@example.cz "}),
-            ano(json!({"status": "Přijatá", "billing": "Převodem na účet", "shipping": "PPL", "paid": false,
-                       "topay": 1230.5, "currency": "CZK", "tracking": null, "trackingurl": null,
-                       "url": ANY, "phone": "+420601223344",
-                       "items": [
-                           {"name": "Tričko Upgates, vel. M", "brand": "Upgates Wear", "code": "TRIKO-M"},
-                           {"name": "Hrnek 300 ml", "brand": "Keramika Bílovec", "code": "HRNEK"}]})),
+            detail_of_123(json!([
+                {"name": "Tričko Upgates, vel. M", "brand": "Upgates Wear", "code": "TRIKO-M"},
+                {"name": "Hrnek 300 ml", "brand": "Keramika Bílovec", "code": "HRNEK"}])),
             vec![Sent::get(ORDER_123), Sent::get("/api/v2/products/simple").query("product_ids=101%3B102&variants_yn=0")]),
         Case { setup: |shop| {
                 // Two variants of one product, a line added by hand (no product id), an id
@@ -137,15 +143,12 @@ pub fn all() -> Vec<Case> {
             },
             ..case("order-detail: one products request by id; variants get their product's brand", OrderDetail,
             json!({"order": "2025000190", "email": "jana.novakova@example.cz"}),
-            ano(json!({"status": "Přijatá", "billing": "Převodem na účet", "shipping": "PPL", "paid": false,
-                       "topay": 1230.5, "currency": "CZK", "tracking": null, "trackingurl": null,
-                       "url": ANY, "phone": "+420601223344",
-                       "items": [
-                           {"name": "Tričko, vel. L", "brand": "Upgates Wear", "code": "TRIKO-L"},
-                           {"name": "Tričko, vel. M", "brand": "Upgates Wear", "code": "TRIKO-M"},
-                           {"name": "Hrnek (ručně)", "brand": null, "code": "HRNEK"},
-                           {"name": "Divné id", "brand": null, "code": "X"},
-                           {"name": "Taška", "brand": null, "code": "TASKA"}]})),
+            detail_of_123(json!([
+                {"name": "Tričko, vel. L", "brand": "Upgates Wear", "code": "TRIKO-L"},
+                {"name": "Tričko, vel. M", "brand": "Upgates Wear", "code": "TRIKO-M"},
+                {"name": "Hrnek (ručně)", "brand": null, "code": "HRNEK"},
+                {"name": "Divné id", "brand": null, "code": "X"},
+                {"name": "Taška", "brand": null, "code": "TASKA"}])),
             vec![Sent::get("/api/v2/orders/2025000190"),
                  Sent::get("/api/v2/products/simple").query("product_ids=101%3B103&variants_yn=0")]) },
         case("order-detail: wrong e-mail", OrderDetail, json!({"order": "2025000123", "email": "jan@example.cz"}),
