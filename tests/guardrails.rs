@@ -4,11 +4,12 @@
 mod support;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 use support::guardrails::{self, MASKED_PHONE, Scenario};
-use support::{API_URL, now, runtime, sample_shop, sent};
+use support::{API_URL, Sent, now, runtime, sample_shop, sent};
 use upgates_core::{ActionInput, ActionName, ShopConfig, render};
 use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
 use upgates_host::ShopConnection;
@@ -113,6 +114,59 @@ async fn failed_checks_outlive_the_instance_and_stay_with_the_shop() {
     assert_eq!(
         call(&other, ActionName::VerifyCustomer, &right).await,
         json!({"ok": true, "vars": {}})
+    );
+}
+
+/// A burst of wrong e-mails for one order, all in flight at once: holding a check and
+/// counting it are one step, so only `verify-attempts` of them ask for the order and the rest
+/// answer `not-verified` at once, while the first still wait for Upgates. (Checked in one
+/// step after the count, all ten would wait for the order and be answered.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_of_checks_cannot_slip_under_the_limit() {
+    const BURST: usize = 10;
+    let fake = sample_shop();
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let arrived = Arc::new(AtomicUsize::new(0));
+    let mut shop = connection(&fake, &[("verify-attempts", "2")]);
+    let (handler, held, count) = (fake.clone(), gate.clone(), arrived.clone());
+    shop.policy = shop.policy.with_in_process_async(Arc::new(move |request| {
+        let (handler, held, count) = (handler.clone(), held.clone(), count.clone());
+        Box::pin(async move {
+            count.fetch_add(1, Ordering::SeqCst);
+            // Closed to release everyone at once.
+            let _ = held.acquire().await;
+            handler.handle(request)
+        })
+    }));
+    let wrong = json!({"order": "2025000124", "email": "x@example.cz"});
+    let calls: Vec<_> = (0..BURST)
+        .map(|_| {
+            let (shop, wrong) = (shop.clone(), wrong.clone());
+            tokio::spawn(async move { call(&shop, ActionName::VerifyCustomer, &wrong).await })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while calls.iter().filter(|c| c.is_finished()).count() < BURST - 2 {
+        assert!(
+            Instant::now() < deadline,
+            "{} of {BURST} calls answered while two waited for Upgates",
+            calls.iter().filter(|c| c.is_finished()).count()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // The two checks' identical GETs are one request (single flight).
+    assert_eq!(arrived.load(Ordering::SeqCst), 1);
+    gate.close();
+    for call in calls {
+        assert_eq!(call.await.unwrap()["reason"], json!("not-verified"));
+    }
+    assert_eq!(sent(&fake), vec![Sent::get("/api/v2/orders/2025000124")]);
+    let hour = Duration::from_secs(3600);
+    assert_eq!(
+        shop.policy
+            .attempts()
+            .held_at("2025000124", hour, Instant::now()),
+        2
     );
 }
 

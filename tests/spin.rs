@@ -1,13 +1,15 @@
 //! The Spin app (`spin/`, spin-sdk 7, WASIp3) served by wasmtime 48, no spin CLI: the
 //! component's `wasi:http/handler@0.3.0` export gets the requests, a stub `spin:variables`
-//! answers its settings, and its outbound requests go through the host's `HttpPolicy` (the
+//! answers its settings, an in-memory `wasi:keyvalue` store (with real compare-and-swap) keeps
+//! its failed e-mail checks, and its outbound requests go through the host's `HttpPolicy` (the
 //! same hook as the plugin's tests) to the fake shop in-process. The policy allows only the
 //! shop's origin, as Spin's `allowed_outbound_hosts` does.
 
 mod support;
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -28,13 +30,15 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 mod spin_host {
     wasmtime::component::bindgen!({
         // `deps/` vendored from the spin-sdk 7.0.0 crate (wit/deps/spin-variables@3.0.0 and
-        // spin-key-value@3.0.0).
+        // wasi-keyvalue-2024-10-17, i.e. wasi:keyvalue@0.2.0-draft2).
         path: "../tests/wit-spin",
         world: "upgates:spin-harness/host",
+        // A CAS handle is a row of the instance's resource table.
+        with: { "wasi:keyvalue/atomics.cas": crate::CasHandle },
     });
 }
-use spin_host::spin::key_value::key_value as spin_kv;
 use spin_host::spin::variables::variables as spin_vars;
+use spin_host::wasi::keyvalue::{atomics as kv_atomics, store as kv_store};
 
 const TOKEN: &str = "test-bot-token-0123456789";
 
@@ -66,20 +70,130 @@ struct State {
     kv: Kv,
 }
 
-/// The `default` store: its contents, and how often a request opened it.
+/// The `default` store: its contents, each key with a version (what compare-and-swap
+/// compares), how often a request opened it, and the other writer a test may set on it.
 #[derive(Clone, Default)]
 struct Kv {
-    entries: Arc<std::sync::Mutex<HashMap<String, Vec<u8>>>>,
-    opens: Arc<std::sync::atomic::AtomicUsize>,
+    inner: Arc<Mutex<KvInner>>,
+    opens: Arc<AtomicUsize>,
+}
+
+#[derive(Default)]
+struct KvInner {
+    entries: HashMap<String, Versioned>,
+    /// The version of the last write: versions only grow, so a key deleted and written again
+    /// has changed too.
+    version: u64,
+    /// Swaps refused because the key had changed since the handle was made.
+    cas_failures: usize,
+    interference: Option<Interference>,
+}
+
+struct Versioned {
+    value: Vec<u8>,
+    version: u64,
+}
+
+/// What the other writer does to the list of check times it finds.
+type OtherWrite = Box<dyn FnMut(&mut Vec<u64>) + Send>;
+
+/// Another writer (another instance or replica of the app) that changes `key` just before
+/// swaps on it: the `skip` first swaps go through untouched, the next `times` each meet its
+/// write. Its value is a list of check times, as the app writes.
+struct Interference {
+    key: String,
+    skip: usize,
+    times: usize,
+    write: OtherWrite,
+}
+
+impl KvInner {
+    fn write(&mut self, key: &str, value: Vec<u8>) {
+        self.version += 1;
+        let version = self.version;
+        self.entries
+            .insert(key.to_owned(), Versioned { value, version });
+    }
+
+    fn version_of(&self, key: &str) -> Option<u64> {
+        self.entries.get(key).map(|e| e.version)
+    }
+
+    fn value_of(&self, key: &str) -> Option<Vec<u8>> {
+        self.entries.get(key).map(|e| e.value.clone())
+    }
+
+    /// The other writer's turn, if this swap on `key` is one it meets.
+    fn interfere(&mut self, key: &str) {
+        let Some(other) = self.interference.as_mut().filter(|i| i.key == key) else {
+            return;
+        };
+        if other.skip > 0 {
+            other.skip -= 1;
+            return;
+        }
+        if other.times == 0 {
+            return;
+        }
+        other.times -= 1;
+        let mut times: Vec<u64> = self
+            .entries
+            .get(key)
+            .and_then(|e| serde_json::from_slice(&e.value).ok())
+            .unwrap_or_default();
+        (other.write)(&mut times);
+        let value = serde_json::to_vec(&times).unwrap();
+        self.write(key, value);
+    }
 }
 
 impl Kv {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<u8>>> {
-        self.entries.lock().unwrap()
+    fn lock(&self) -> MutexGuard<'_, KvInner> {
+        self.inner.lock().unwrap()
     }
 
     fn opens(&self) -> usize {
-        self.opens.load(std::sync::atomic::Ordering::SeqCst)
+        self.opens.load(Ordering::SeqCst)
+    }
+
+    /// Writes `key` as something besides the app would.
+    fn set(&self, key: &str, value: &[u8]) {
+        self.lock().write(key, value.to_vec());
+    }
+
+    fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.lock().entries.keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    /// The check times held under `key` (it must hold a JSON list).
+    fn times(&self, key: &str) -> Vec<u64> {
+        let value = self
+            .lock()
+            .value_of(key)
+            .unwrap_or_else(|| panic!("no {key}"));
+        serde_json::from_slice(&value).unwrap()
+    }
+
+    fn cas_failures(&self) -> usize {
+        self.lock().cas_failures
+    }
+
+    /// Sets the other writer: see [`Interference`].
+    fn interfere(
+        &self,
+        key: &str,
+        skip: usize,
+        times: usize,
+        write: impl FnMut(&mut Vec<u64>) + Send + 'static,
+    ) {
+        self.lock().interference = Some(Interference {
+            key: key.to_owned(),
+            skip,
+            times,
+            write: Box::new(write),
+        });
     }
 }
 
@@ -119,75 +233,175 @@ impl<T> spin_vars::HostWithStore<T> for SpinVariables {
     }
 }
 
-/// `spin:key-value` over [`State::kv`]: only the `default` store exists, as `key_value_stores
-/// = ["default"]` in spin.toml grants.
-struct SpinKeyValue;
+/// `wasi:keyvalue` (store, atomics) over [`State::kv`]: only the `default` bucket exists, as
+/// `key_value_stores = ["default"]` in spin.toml grants; Spin answers `access-denied` for a
+/// label the component was not given.
+struct WasiKeyValue;
 
-impl HasData for SpinKeyValue {
+impl HasData for WasiKeyValue {
     type Data<'a> = &'a mut State;
 }
 
-impl spin_kv::Host for &mut State {}
+/// A compare-and-swap under way: the key, and its version and value when the handle was made
+/// (a missing key has no version). The swap succeeds only if the key is still at that version.
+/// `pub`: the generated bindings re-export it.
+pub struct CasHandle {
+    key: String,
+    version: Option<u64>,
+    value: Option<Vec<u8>>,
+}
 
-impl spin_kv::HostStore for &mut State {
-    fn drop(&mut self, store: Resource<spin_kv::Store>) -> wasmtime::Result<()> {
-        let _ = store;
-        Ok(())
+impl State {
+    fn cas_handle(&mut self, key: String) -> Result<Resource<CasHandle>, kv_store::Error> {
+        let (version, value) = {
+            let kv = self.kv.lock();
+            (kv.version_of(&key), kv.value_of(&key))
+        };
+        self.table
+            .push(CasHandle {
+                key,
+                version,
+                value,
+            })
+            .map_err(|e| kv_store::Error::Other(e.to_string()))
     }
 }
 
-fn kv_of<T>(accessor: &Accessor<T, SpinKeyValue>) -> Kv {
-    accessor.with(|mut access| access.get().kv.clone())
-}
-
-impl<T> spin_kv::HostStoreWithStore<T> for SpinKeyValue {
-    async fn open(
-        accessor: &Accessor<T, Self>,
-        label: String,
-    ) -> Result<Resource<spin_kv::Store>, spin_kv::Error> {
-        if label == "default" {
-            kv_of(accessor)
-                .opens
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+impl kv_store::Host for &mut State {
+    fn open(&mut self, identifier: String) -> Result<Resource<kv_store::Bucket>, kv_store::Error> {
+        if identifier == "default" {
+            self.kv.opens.fetch_add(1, Ordering::SeqCst);
+            // One bucket: its handle needs no state.
             Ok(Resource::new_own(0))
         } else {
-            Err(spin_kv::Error::NoSuchStore)
+            Err(kv_store::Error::AccessDenied)
         }
     }
+}
 
-    async fn get(
-        accessor: &Accessor<T, Self>,
-        _store: Resource<spin_kv::Store>,
+impl kv_store::HostBucket for &mut State {
+    fn get(
+        &mut self,
+        _bucket: Resource<kv_store::Bucket>,
         key: String,
-    ) -> Result<Option<Vec<u8>>, spin_kv::Error> {
-        Ok(kv_of(accessor).lock().get(&key).cloned())
+    ) -> Result<Option<Vec<u8>>, kv_store::Error> {
+        Ok(self.kv.lock().value_of(&key))
     }
 
-    async fn set(
-        accessor: &Accessor<T, Self>,
-        _store: Resource<spin_kv::Store>,
+    fn set(
+        &mut self,
+        _bucket: Resource<kv_store::Bucket>,
         key: String,
         value: Vec<u8>,
-    ) -> Result<(), spin_kv::Error> {
-        kv_of(accessor).lock().insert(key, value);
+    ) -> Result<(), kv_store::Error> {
+        self.kv.lock().write(&key, value);
         Ok(())
     }
 
-    async fn delete(
-        accessor: &Accessor<T, Self>,
-        _store: Resource<spin_kv::Store>,
+    fn delete(
+        &mut self,
+        _bucket: Resource<kv_store::Bucket>,
         key: String,
-    ) -> Result<(), spin_kv::Error> {
-        kv_of(accessor).lock().remove(&key);
+    ) -> Result<(), kv_store::Error> {
+        let mut kv = self.kv.lock();
+        if kv.entries.remove(&key).is_some() {
+            kv.version += 1;
+        }
         Ok(())
     }
 
-    async fn exists(
-        accessor: &Accessor<T, Self>,
-        _store: Resource<spin_kv::Store>,
+    fn exists(
+        &mut self,
+        _bucket: Resource<kv_store::Bucket>,
         key: String,
-    ) -> Result<bool, spin_kv::Error> {
-        Ok(kv_of(accessor).lock().contains_key(&key))
+    ) -> Result<bool, kv_store::Error> {
+        Ok(self.kv.lock().entries.contains_key(&key))
+    }
+
+    fn list_keys(
+        &mut self,
+        _bucket: Resource<kv_store::Bucket>,
+        _cursor: Option<String>,
+    ) -> Result<kv_store::KeyResponse, kv_store::Error> {
+        Err(kv_store::Error::Other(
+            "list-keys: not in this harness".into(),
+        ))
+    }
+
+    fn drop(&mut self, bucket: Resource<kv_store::Bucket>) -> wasmtime::Result<()> {
+        let _ = bucket;
+        Ok(())
+    }
+}
+
+impl kv_atomics::HostCas for &mut State {
+    fn new(
+        &mut self,
+        _bucket: Resource<kv_atomics::Bucket>,
+        key: String,
+    ) -> Result<Resource<CasHandle>, kv_store::Error> {
+        self.cas_handle(key)
+    }
+
+    fn current(&mut self, cas: Resource<CasHandle>) -> Result<Option<Vec<u8>>, kv_store::Error> {
+        let cas = self
+            .table
+            .get(&cas)
+            .map_err(|e| kv_store::Error::Other(e.to_string()))?;
+        Ok(cas.value.clone())
+    }
+
+    fn drop(&mut self, cas: Resource<CasHandle>) -> wasmtime::Result<()> {
+        self.table.delete(cas)?;
+        Ok(())
+    }
+}
+
+impl kv_atomics::Host for &mut State {
+    /// As Spin's stores: the value is an i64, little-endian; a missing key counts as 0.
+    fn increment(
+        &mut self,
+        _bucket: Resource<kv_atomics::Bucket>,
+        key: String,
+        delta: i64,
+    ) -> Result<i64, kv_store::Error> {
+        let mut kv = self.kv.lock();
+        let old = match kv.value_of(&key) {
+            None => 0,
+            Some(bytes) => i64::from_le_bytes(
+                bytes
+                    .try_into()
+                    .map_err(|_| kv_store::Error::Other("not a number".into()))?,
+            ),
+        };
+        let new = old.wrapping_add(delta);
+        kv.write(&key, new.to_le_bytes().to_vec());
+        Ok(new)
+    }
+
+    fn swap(
+        &mut self,
+        cas: Resource<CasHandle>,
+        value: Vec<u8>,
+    ) -> Result<(), kv_atomics::CasError> {
+        let cas = self
+            .table
+            .delete(cas)
+            .map_err(|e| kv_atomics::CasError::StoreError(kv_store::Error::Other(e.to_string())))?;
+        {
+            let mut kv = self.kv.lock();
+            kv.interfere(&cas.key);
+            if kv.version_of(&cas.key) == cas.version {
+                kv.write(&cas.key, value);
+                return Ok(());
+            }
+            kv.cas_failures += 1;
+        }
+        // As the WIT asks: a handle at the latest version, for the retry.
+        let fresh = self
+            .cas_handle(cas.key)
+            .map_err(kv_atomics::CasError::StoreError)?;
+        Err(kv_atomics::CasError::CasFailed(fresh))
     }
 }
 
@@ -212,12 +426,14 @@ fn spin_app() -> &'static (Engine, ServicePre<State>) {
         let engine = Engine::new(&config).unwrap();
         let component = Component::from_file(&engine, env!("UPGATES_SPIN_WASM_PATH")).unwrap();
         let mut linker = Linker::new(&engine);
-        // Rust std imports wasi:cli etc. @0.2; the SDK wasi:http @0.3 and spin:variables.
+        // Rust std imports wasi:cli etc. @0.2; the SDK wasi:http @0.3, spin:variables and
+        // wasi:keyvalue.
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
         wasmtime_wasi::p3::add_to_linker(&mut linker).unwrap();
         wasmtime_wasi_http::p3::add_to_linker(&mut linker).unwrap();
         spin_vars::add_to_linker::<_, SpinVariables>(&mut linker, |state| state).unwrap();
-        spin_kv::add_to_linker::<_, SpinKeyValue>(&mut linker, |state| state).unwrap();
+        kv_store::add_to_linker::<_, WasiKeyValue>(&mut linker, |state| state).unwrap();
+        kv_atomics::add_to_linker::<_, WasiKeyValue>(&mut linker, |state| state).unwrap();
         let pre = ServicePre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
         (engine, pre)
     })
@@ -874,7 +1090,8 @@ fn refused_audit_requests() -> Vec<Sent> {
 // --- the world ---------------------------------------------------------------------------
 
 /// What the component needs from its host is what Spin provides: WASI 0.2 for Rust's std,
-/// `wasi:http` 0.3, `spin:variables` and `spin:key-value`; no sockets, no files. It exports the
+/// `wasi:http` 0.3, `spin:variables` and `wasi:keyvalue` draft2 (store and atomics, which Spin
+/// serves from the same stores as `spin:key-value`); no sockets, no files. It exports the
 /// WASIp3 handler.
 #[test]
 fn imports_only_what_spin_provides() {
@@ -888,7 +1105,8 @@ fn imports_only_what_spin_provides() {
         "wasi:http/types@0.3.0",
         "wasi:http/client@0.3.0",
         "spin:variables/variables@3.0.0",
-        "spin:key-value/key-value@3.0.0",
+        "wasi:keyvalue/store@0.2.0-draft2",
+        "wasi:keyvalue/atomics@0.2.0-draft2",
     ];
     let imports: Vec<String> = ty
         .imports(engine)
@@ -900,11 +1118,12 @@ fn imports_only_what_spin_provides() {
             "unexpected import {name}"
         );
     }
-    assert!(
-        imports
-            .iter()
-            .any(|n| n == "spin:variables/variables@3.0.0")
-    );
+    for needed in [
+        "spin:variables/variables@3.0.0",
+        "wasi:keyvalue/atomics@0.2.0-draft2",
+    ] {
+        assert!(imports.iter().any(|n| n == needed), "{needed}: {imports:?}");
+    }
     let exports: Vec<String> = ty
         .exports(engine)
         .map(|(name, _)| name.to_owned())
@@ -970,40 +1189,156 @@ async fn a_call_past_the_deadline_answers_timeout() {
     );
 }
 
+const CHECKS_124: &str = "verify-failures/2025000124";
+const ORDER_124: &str = "/api/v2/orders/2025000124";
+const JANA: &str = "jana.novakova@example.cz";
+
+fn right_email_124() -> Value {
+    json!({"order": "2025000124", "email": JANA})
+}
+
+fn wrong_email_124() -> Value {
+    json!({"order": "2025000124", "email": "x@example.cz"})
+}
+
+fn assert_not_verified(reply: &Reply) {
+    assert_eq!(
+        reply.json,
+        json!({"ok": false, "reason": "not-verified",
+               "message": "the order number and e-mail do not match"}),
+        "{reply:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn failed_checks_are_kept_in_the_key_value_store() {
     let fake = sample_shop();
     let kv = Kv::default();
-    let wrong = json!({"order": "2025000124", "email": "x@example.cz"});
-    for _ in 0..2 {
-        let vars = variables_with(&[("verify-attempts", "2")]);
-        let reply = serve_with(&fake, vars, &kv, post(ActionName::VerifyCustomer, &wrong)).await;
-        assert_eq!(reply.json["reason"], json!("not-verified"));
-    }
-    // Each failed check counts, then records, with the store opened once per request.
-    assert_eq!(kv.opens(), 2);
-    let stored = kv.lock().clone();
-    assert_eq!(stored.len(), 1, "one key per order number");
-    let times: Vec<u64> = serde_json::from_slice(&stored["verify-failures/2025000124"]).unwrap();
-    assert_eq!(times, [support::NOW_SECS, support::NOW_SECS]);
-    // A value something else wrote counts as no failures (and is replaced on the next one).
-    let vars = variables_with(&[]);
-    let broken: Kv = Kv::default();
-    broken
-        .lock()
-        .insert("verify-failures/2025000124".into(), b"not json".to_vec());
+    let vars = || variables_with(&[("verify-attempts", "2")]);
+    // A check that passes is held while Upgates answers, then withdrawn: nothing stays held.
     let reply = serve_with(
         &fake,
-        vars,
-        &broken,
-        post(ActionName::VerifyCustomer, &wrong),
+        vars(),
+        &kv,
+        post(ActionName::VerifyCustomer, &right_email_124()),
     )
     .await;
+    assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
+    assert_eq!(kv.times(CHECKS_124), Vec::<u64>::new());
+    for _ in 0..2 {
+        let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
+        let reply = serve_with(&fake, vars(), &kv, wrong).await;
+        assert_not_verified(&reply);
+    }
+    // The store is opened once per request, the check begun and withdrawn alike.
+    assert_eq!(kv.opens(), 3);
+    assert_eq!(kv.keys(), [CHECKS_124], "one key per order number");
+    assert_eq!(kv.times(CHECKS_124), [support::NOW_SECS, support::NOW_SECS]);
+    assert_eq!(kv.cas_failures(), 0);
+    // At the limit even the right e-mail is not checked, and nothing more is held.
+    let right = post(ActionName::VerifyCustomer, &right_email_124());
+    let reply = serve_with(&fake, vars(), &kv, right).await;
+    assert_not_verified(&reply);
+    assert_eq!(kv.times(CHECKS_124), [support::NOW_SECS, support::NOW_SECS]);
+    assert_eq!(sent(&fake), vec![Sent::get(ORDER_124); 3]);
+
+    // A value something else wrote counts as no checks (and is replaced on the next one).
+    let broken = Kv::default();
+    broken.set(CHECKS_124, b"not json");
+    let fake = sample_shop();
+    let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
+    let reply = serve_with(&fake, vars(), &broken, wrong).await;
+    assert_not_verified(&reply);
+    assert_eq!(broken.times(CHECKS_124), [support::NOW_SECS]);
+    assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
+}
+
+/// Another replica writes the order's key between the app's read and its swap: the swap is
+/// refused, and the app counts again from the other writer's list, keeping its check.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_retries_when_another_writer_got_in_between() {
+    let fake = sample_shop();
+    let kv = Kv::default();
+    let other = support::NOW_SECS - 5;
+    kv.interfere(CHECKS_124, 0, 1, move |times| times.push(other));
+    let vars = variables_with(&[("verify-attempts", "2")]);
+    let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
+    let reply = serve_with(&fake, vars, &kv, wrong).await;
+    assert_not_verified(&reply);
+    assert_eq!(kv.cas_failures(), 1);
+    // Neither check is lost: the other writer's, then this one (still held: it failed).
+    assert_eq!(kv.times(CHECKS_124), [other, support::NOW_SECS]);
+    assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
+}
+
+/// The other writer's check fills the last free place between the app's read and its swap:
+/// the retry sees the limit, holds nothing, and Upgates is not asked, right e-mail or not.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_that_another_writer_pushed_over_the_limit_is_refused() {
+    let fake = sample_shop();
+    let kv = Kv::default();
+    let earlier = support::NOW_SECS - 20;
+    kv.set(CHECKS_124, format!("[{earlier}]").as_bytes());
+    let other = support::NOW_SECS - 5;
+    kv.interfere(CHECKS_124, 0, 1, move |times| times.push(other));
+    let vars = variables_with(&[("verify-attempts", "2")]);
+    let right = post(ActionName::VerifyCustomer, &right_email_124());
+    let reply = serve_with(&fake, vars, &kv, right).await;
+    assert_not_verified(&reply);
+    assert_eq!(kv.cas_failures(), 1);
     assert_eq!(
-        reply.json["reason"],
-        json!("not-verified"),
-        "junk counts as none"
+        kv.times(CHECKS_124),
+        [earlier, other],
+        "over the limit: nothing added"
     );
+    assert!(fake.requests().is_empty(), "{:?}", sent(&fake));
+}
+
+/// A passed check is withdrawn with compare-and-swap too: when another writer adds a check
+/// meanwhile, the retry removes one check from the new list, so the other writer's still
+/// counts. (The checks are times only, so "which one" is the newest.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_withdrawn_check_leaves_another_writers_check_held() {
+    let fake = sample_shop();
+    let kv = Kv::default();
+    let other = support::NOW_SECS - 5;
+    // The first swap (the begin) goes through; the second (the withdraw) meets the writer.
+    kv.interfere(CHECKS_124, 1, 1, move |times| times.push(other));
+    let vars = variables_with(&[("verify-attempts", "2")]);
+    let right = post(ActionName::VerifyCustomer, &right_email_124());
+    let reply = serve_with(&fake, vars, &kv, right).await;
+    assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
+    assert_eq!(kv.cas_failures(), 1);
+    assert_eq!(kv.times(CHECKS_124).len(), 1, "the other writer's check");
+    assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
+}
+
+/// A key that changes before every swap: after 8 refused swaps the app gives up and answers
+/// like a store that fails, without asking Upgates (the closed side), and writes nothing of
+/// its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_that_never_gets_its_swap_fails_closed() {
+    let fake = sample_shop();
+    let kv = Kv::default();
+    let mut next = support::NOW_SECS - 100;
+    kv.interfere(CHECKS_124, 0, usize::MAX, move |times| {
+        // Another writer's churn: always one check, a new time each round.
+        next += 1;
+        *times = vec![next];
+    });
+    let vars = variables_with(&[("verify-attempts", "5")]);
+    let right = post(ActionName::VerifyCustomer, &right_email_124());
+    let reply = serve_with(&fake, vars, &kv, right).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_eq!(
+        reply.json,
+        json!({"ok": false, "reason": "misconfigured",
+               "message": "shop configuration: the key-value store `default` is not available (spin.toml: key_value_stores = [\"default\"])"}),
+        "{reply:?}"
+    );
+    assert_eq!(kv.cas_failures(), 8);
+    assert_eq!(kv.times(CHECKS_124), [support::NOW_SECS - 100 + 8]);
+    assert!(fake.requests().is_empty(), "{:?}", sent(&fake));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -24,7 +24,7 @@ pub use answer::{
     PhoneOrders, render,
 };
 pub use api::{ApiRequest, ApiResponse, Method, TransportError, Upstream};
-pub use attempts::{AttemptLog, MemoryAttempts};
+pub use attempts::{AttemptLog, MAX_CHECKS_PER_KEY, MemoryAttempts, begin_check_in};
 pub use config::ShopConfig;
 pub use dispatch::{ActionInput, ActionName, run};
 pub use failure::Failure;

@@ -105,20 +105,24 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
     /// The order, only when `email` is its customer's. A missing order and a wrong e-mail
     /// answer the same, so the bot is no oracle for guessing order numbers.
     ///
-    /// After `verify-attempts` failures for the order number within the window, the answer
-    /// is `not-verified` without asking Upgates, whatever the e-mail.
+    /// With `verify-attempts` failed or unfinished checks for the order number within the
+    /// window, the answer is `not-verified` without asking Upgates, whatever the e-mail. The
+    /// check is held before Upgates is asked (so concurrent checks cannot all slip under the
+    /// limit) and withdrawn when it passes or Upgates gives no answer.
     async fn verified_order(&self, order_number: &str, email: &str) -> Result<Order, Failure> {
         let guardrails = &self.config.guardrails;
         let (limit, window) = (guardrails.verify_attempts, guardrails.verify_window);
-        if limit > 0 && self.attempts.recent_failures(order_number, window).await? >= limit {
+        let limited = limit > 0;
+        if limited
+            && !self
+                .attempts
+                .begin_check(order_number, limit, window)
+                .await?
+        {
             return Err(Failure::NotVerified);
         }
-        let order = match self.order(order_number, false).await {
-            Err(Failure::NotFound) => None,
-            other => Some(other?),
-        };
-        match order {
-            Some(order)
+        let checked = match self.order(order_number, false).await {
+            Ok(order)
                 if order
                     .customer
                     .email
@@ -127,13 +131,15 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             {
                 Ok(order)
             }
-            _ => {
-                if limit > 0 {
-                    self.attempts.record_failure(order_number, window).await?;
-                }
-                Err(Failure::NotVerified)
-            }
+            Ok(_) | Err(Failure::NotFound) => return Err(Failure::NotVerified),
+            // No answer to check against (timeout, rate limit, ...): not a failed check.
+            Err(other) => Err(other),
+        };
+        if limited {
+            // A store that fails here leaves the check counted as failed: the safe side.
+            let _ = self.attempts.withdraw_check(order_number, window).await;
         }
+        checked
     }
 
     /// Ověřit číslo objednávky.

@@ -6,37 +6,39 @@
 //! while read and rewritten, so the limit holds across processes on one machine.
 
 use std::fmt::Debug;
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
-use upgates_core::{MemoryAttempts, ShopConfig};
+use upgates_core::{MemoryAttempts, ShopConfig, begin_check_in};
 
-/// Failure counts per key, within a sliding window. Infallible by design: a store that cannot
-/// be read counts no failures and says so in the log (failing closed would lock every
-/// customer out when a disk fills up).
+/// Checks per key within a sliding window ([`upgates_core::AttemptLog`]'s rule, held and
+/// counted in one step). Infallible by design: a store that cannot be read or written lets the
+/// check go ahead and says so in the log (failing closed would lock every customer out when a
+/// disk fills up).
 pub trait AttemptStore: Send + Sync + Debug {
-    fn recent_failures(&self, key: &str, window: Duration) -> u32;
-    fn record_failure(&self, key: &str, window: Duration);
+    /// When fewer than `limit` checks for `key` are held within `window`, holds one more and
+    /// answers `true`; otherwise `false`.
+    fn begin_check(&self, key: &str, limit: u32, window: Duration) -> bool;
+    /// Drops the newest check held for `key` (it passed).
+    fn withdraw_check(&self, key: &str, window: Duration);
 }
 
 impl AttemptStore for MemoryAttempts {
-    fn recent_failures(&self, key: &str, window: Duration) -> u32 {
-        self.failures_at(key, window, Instant::now())
+    fn begin_check(&self, key: &str, limit: u32, window: Duration) -> bool {
+        self.begin_at(key, limit, window, Instant::now())
     }
 
-    fn record_failure(&self, key: &str, window: Duration) {
-        self.record_at(key, window, Instant::now());
+    fn withdraw_check(&self, key: &str, _window: Duration) {
+        self.withdraw(key);
     }
 }
 
-/// Most failures kept per file (a limit is at most 1000).
-const MAX_ENTRIES: usize = 1000;
-
 /// One file per shop and order under `dir`, named by a hash (no order number or login in a
-/// file name), holding the JSON list of failure times (Unix seconds).
+/// file name), holding the JSON list of the checks' times (Unix seconds). The file is locked
+/// from its read to its rewrite, so the check and the hold are one step across processes.
 #[derive(Debug)]
 pub struct FileAttempts {
     dir: PathBuf,
@@ -68,8 +70,13 @@ impl FileAttempts {
         self.dir.join(format!("{name}.json"))
     }
 
-    /// Opens and locks the key's file, reads the failures still in the window.
-    fn open(&self, key: &str, window: Duration) -> std::io::Result<(File, Vec<u64>)> {
+    /// Opens and locks the key's file and reads its times; `update` changes them, and they
+    /// are written back, under the same lock, when it answers `true`.
+    fn update<R>(
+        &self,
+        key: &str,
+        update: impl FnOnce(&mut Vec<u64>) -> (R, bool),
+    ) -> std::io::Result<R> {
         std::fs::create_dir_all(&self.dir)?;
         let mut file = OpenOptions::new()
             .create(true)
@@ -80,13 +87,16 @@ impl FileAttempts {
         file.lock()?;
         let mut text = String::new();
         file.read_to_string(&mut text)?;
-        let now = now_secs();
-        let times: Vec<u64> = serde_json::from_str(&text).unwrap_or_default();
-        let recent = times
-            .into_iter()
-            .filter(|t| now.saturating_sub(*t) < window.as_secs())
-            .collect();
-        Ok((file, recent))
+        // Not ours (or cut off by a full disk): counts as none.
+        let mut times: Vec<u64> = serde_json::from_str(&text).unwrap_or_default();
+        let (answer, changed) = update(&mut times);
+        if changed {
+            let text = serde_json::to_string(&times).map_err(std::io::Error::other)?;
+            file.set_len(0)?;
+            file.seek(SeekFrom::Start(0))?;
+            file.write_all(text.as_bytes())?;
+        }
+        Ok(answer)
     }
 }
 
@@ -98,30 +108,23 @@ fn now_secs() -> u64 {
 }
 
 impl AttemptStore for FileAttempts {
-    fn recent_failures(&self, key: &str, window: Duration) -> u32 {
-        match self.open(key, window) {
-            Ok((_, times)) => u32::try_from(times.len()).unwrap_or(u32::MAX),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the failed e-mail checks; counting none");
-                0
-            }
-        }
+    fn begin_check(&self, key: &str, limit: u32, window: Duration) -> bool {
+        let now = now_secs();
+        let begun = self.update(key, |times| {
+            let begun = begin_check_in(times, limit, now, |t| {
+                now.saturating_sub(t) < window.as_secs()
+            });
+            (begun, begun)
+        });
+        begun.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read the e-mail checks; letting this one go ahead");
+            true
+        })
     }
 
-    fn record_failure(&self, key: &str, window: Duration) {
-        let write = || -> std::io::Result<()> {
-            let (mut file, mut times) = self.open(key, window)?;
-            if times.len() >= MAX_ENTRIES {
-                times.remove(0);
-            }
-            times.push(now_secs());
-            let text = serde_json::to_string(&times).map_err(std::io::Error::other)?;
-            file.set_len(0)?;
-            file.seek(SeekFrom::Start(0))?;
-            file.write_all(text.as_bytes())
-        };
-        if let Err(e) = write() {
-            tracing::warn!(error = %e, "cannot record a failed e-mail check");
+    fn withdraw_check(&self, key: &str, _window: Duration) {
+        if let Err(e) = self.update(key, |times| ((), times.pop().is_some())) {
+            tracing::warn!(error = %e, "cannot withdraw a passed e-mail check");
         }
     }
 }
@@ -140,24 +143,39 @@ mod tests {
         .unwrap()
     }
 
+    /// Checks held for `key`: a begin with an unreachable limit tells, then is withdrawn.
+    fn held(store: &FileAttempts, key: &str, window: Duration) -> usize {
+        store.begin_check(key, u32::MAX, window);
+        let path = store.path(key);
+        let times: Vec<u64> =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        store.withdraw_check(key, window);
+        times
+            .iter()
+            .filter(|t| now_secs().saturating_sub(**t) < window.as_secs())
+            .count()
+            - 1
+    }
+
     #[test]
     fn files_count_per_shop_and_order_across_instances() {
         let dir = tempfile::tempdir().unwrap();
         let hour = Duration::from_secs(3600);
         let first = FileAttempts::new(dir.path(), &shop("bot"));
-        first.record_failure("2025000123", hour);
-        first.record_failure("2025000123", hour);
-        // Another process (a new store over the same directory) sees them.
+        assert!(first.begin_check("2025000123", 2, hour));
+        assert!(first.begin_check("2025000123", 2, hour));
+        // Another process (a new store over the same directory) sees them: the limit is hit.
         let second = FileAttempts::new(dir.path(), &shop("bot"));
-        assert_eq!(second.recent_failures("2025000123", hour), 2);
-        assert_eq!(second.recent_failures("2025000124", hour), 0);
+        assert!(!second.begin_check("2025000123", 2, hour));
+        assert_eq!(held(&second, "2025000123", hour), 2);
+        assert_eq!(held(&second, "2025000124", hour), 0);
+        // A passed check is withdrawn: one more may begin.
+        second.withdraw_check("2025000123", hour);
+        assert!(first.begin_check("2025000123", 2, hour));
         // Another API user is another shop.
-        assert_eq!(
-            FileAttempts::new(dir.path(), &shop("other")).recent_failures("2025000123", hour),
-            0
-        );
+        assert!(FileAttempts::new(dir.path(), &shop("other")).begin_check("2025000123", 1, hour));
         // Outside the window they no longer count.
-        assert_eq!(second.recent_failures("2025000123", Duration::ZERO), 0);
+        assert!(second.begin_check("2025000123", 1, Duration::ZERO));
         // No order number or login in a file name.
         for entry in std::fs::read_dir(dir.path()).unwrap() {
             let name = entry.unwrap().file_name().into_string().unwrap();
@@ -168,12 +186,34 @@ mod tests {
         }
     }
 
+    /// Processes racing on one file: the lock makes the count and the hold one step, so
+    /// exactly `limit` of them begin.
     #[test]
-    fn an_unusable_directory_counts_none_and_does_not_panic() {
+    fn concurrent_checks_cannot_pass_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let hour = Duration::from_secs(3600);
+        let begun: usize = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..16)
+                .map(|_| {
+                    let store = FileAttempts::new(dir.path(), &shop("bot"));
+                    scope.spawn(move || store.begin_check("2025000123", 5, hour))
+                })
+                .collect();
+            threads
+                .into_iter()
+                .map(|t| usize::from(t.join().unwrap()))
+                .sum()
+        });
+        assert_eq!(begun, 5);
+    }
+
+    #[test]
+    fn an_unusable_directory_lets_checks_go_ahead_and_does_not_panic() {
         let file = tempfile::NamedTempFile::new().unwrap();
         // A file where the directory should be.
         let store = FileAttempts::new(file.path().join("sub"), &shop("bot"));
-        store.record_failure("1", Duration::from_secs(60));
-        assert_eq!(store.recent_failures("1", Duration::from_secs(60)), 0);
+        assert!(store.begin_check("1", 1, Duration::from_secs(60)));
+        assert!(store.begin_check("1", 1, Duration::from_secs(60)));
+        store.withdraw_check("1", Duration::from_secs(60));
     }
 }

@@ -240,17 +240,17 @@ pub struct HostState {
     attempts: Arc<dyn AttemptStore>,
 }
 
-/// The `attempts` import: counts kept outside the instance (the shop's state in memory, or
+/// The `attempts` import: checks kept outside the instance (the shop's state in memory, or
 /// the CLI's files), so they outlive it.
 impl crate::bindings::upgates::bot::attempts::Host for HostState {
-    fn recent_failures(&mut self, key: String, window_seconds: u32) -> u32 {
+    fn begin_check(&mut self, key: String, limit: u32, window_seconds: u32) -> bool {
         let window = Duration::from_secs(u64::from(window_seconds));
-        self.attempts.recent_failures(&key, window)
+        self.attempts.begin_check(&key, limit, window)
     }
 
-    fn record_failure(&mut self, key: String, window_seconds: u32) {
+    fn withdraw_check(&mut self, key: String, window_seconds: u32) {
         let window = Duration::from_secs(u64::from(window_seconds));
-        self.attempts.record_failure(&key, window);
+        self.attempts.withdraw_check(&key, window);
     }
 }
 

@@ -164,23 +164,25 @@ fn window_seconds(window: std::time::Duration) -> u32 {
 }
 
 impl AttemptLog for HostAttempts {
-    async fn recent_failures(
+    async fn begin_check(
         &self,
         key: &str,
+        limit: u32,
         window: std::time::Duration,
-    ) -> Result<u32, upgates_core::Failure> {
-        Ok(upgates::bot::attempts::recent_failures(
+    ) -> Result<bool, upgates_core::Failure> {
+        Ok(upgates::bot::attempts::begin_check(
             key,
+            limit,
             window_seconds(window),
         ))
     }
 
-    async fn record_failure(
+    async fn withdraw_check(
         &self,
         key: &str,
         window: std::time::Duration,
     ) -> Result<(), upgates_core::Failure> {
-        upgates::bot::attempts::record_failure(key, window_seconds(window));
+        upgates::bot::attempts::withdraw_check(key, window_seconds(window));
         Ok(())
     }
 }

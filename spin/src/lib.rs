@@ -13,7 +13,8 @@
 //!
 //! The actions are `upgates_core`'s, the same code the wasm plugin runs; only the transport
 //! ([`transport`]: `spin_sdk::http::send`), the config source ([`config`]: Spin variables) and
-//! the store of failed e-mail checks ([`attempts`]: Spin's key-value store) are this crate's.
+//! the store of failed e-mail checks ([`attempts`]: Spin's key-value store through
+//! `wasi:keyvalue`, updated by compare-and-swap) are this crate's.
 
 mod attempts;
 mod auth;

@@ -291,6 +291,36 @@ pub fn all() -> Vec<Scenario> {
             after: nothing,
         },
         Scenario {
+            name: "attempt limit: a check that passes is withdrawn, only failures count",
+            settings: &[("verify-attempts", "2")],
+            calls: vec![
+                (
+                    VerifyCustomer,
+                    json!({"order": "2025000124", "email": JANA}),
+                    done(),
+                ),
+                (
+                    VerifyCustomer,
+                    json!({"order": "2025000124", "email": JANA}),
+                    done(),
+                ),
+                (
+                    VerifyCustomer,
+                    json!({"order": "2025000124", "email": JANA}),
+                    done(),
+                ),
+                (VerifyCustomer, wrong_email("2025000124"), not_verified()),
+                (VerifyCustomer, wrong_email("2025000124"), not_verified()),
+                (
+                    VerifyCustomer,
+                    json!({"order": "2025000124", "email": JANA}),
+                    not_verified(),
+                ),
+            ],
+            sent: vec![Sent::get(ORDER_124); 5],
+            after: nothing,
+        },
+        Scenario {
             name: "attempt limit: 5 by default, a missing order counts too",
             settings: &[],
             calls: {

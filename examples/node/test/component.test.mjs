@@ -61,7 +61,7 @@ describe('the transpiled component', () => {
   it('imports wasi:config from config.js, every other import from the preview2 shim', () => {
     const js = readFileSync(TRANSPILED, 'utf8');
     assert.match(js, /import \{ getAll \} from '\.\.\/config\.js';/);
-    assert.match(js, /import \{ recentFailures, recordFailure \} from '\.\.\/attempts\.js';/);
+    assert.match(js, /import \{ beginCheck, withdrawCheck \} from '\.\.\/attempts\.js';/);
     assert.match(js, /from '@bytecodealliance\/preview2-shim\/http'/);
     assert.doesNotMatch(js, /preview2-shim\/(filesystem|sockets)/);
   });
@@ -321,10 +321,14 @@ describe("the shop's guardrails, enforced inside the component", () => {
     const config = await import('../config.js');
     const attempts = await import('../attempts.js');
     config.configure(settings);
-    assert.equal(attempts.recentFailures('2024000077', 3600), 2);
+    assert.equal(attempts.heldChecks('2024000077', 3600), 2);
     config.configure({});
     attempts.resetAttempts();
     assert.deepEqual(check('peter.horvath@example.sk'), { ok: true, vars: {} });
+    // A check that passed is withdrawn: it does not count.
+    config.configure(settings);
+    assert.equal(attempts.heldChecks('2024000077', 3600), 0);
+    config.configure({});
   });
 
   it('mask-personal-data: the e-mail is masked', () => {
