@@ -3,10 +3,13 @@
 
 mod support;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::{in_process, input, runtime, sample_shop};
+use upgates_core::guardrails::StatusPolicy;
 use upgates_core::{ActionName, Answer, render};
 
 async fn conversation(cache_ttl: Duration, audit: bool) -> (Vec<String>, Value) {
@@ -124,5 +127,106 @@ async fn orders_by_phone_asked_again_within_the_minute_is_cached() {
     assert!(
         queries[1].contains("creation_time_from=2026-10-29T16%3A41%3A00%2B00%3A00"),
         "{queries:?}"
+    );
+}
+
+/// A GET that was sent before a PUT but answers after it may carry the order as it was: it is
+/// handed to its caller, but not kept, so the next read asks Upgates again and sees the write.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_slower_than_a_write_is_not_cached() {
+    let fake = sample_shop();
+    let mut shop = in_process(&fake);
+    shop.config.guardrails.audit_trail = false;
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let held = Arc::new(AtomicUsize::new(0));
+    let (handler, gate_in, held_in) = (fake.clone(), gate.clone(), held.clone());
+    shop.policy = shop.policy.with_in_process_async(Arc::new(move |request| {
+        let (handler, gate, held) = (handler.clone(), gate_in.clone(), held_in.clone());
+        Box::pin(async move {
+            // The first GET waits (a slow Upgates); the fake answers it as the order is when
+            // it gets the request, before the write below.
+            if request.method() == http::Method::GET && held.fetch_add(1, Ordering::SeqCst) == 0 {
+                let response = handler.handle(request);
+                let _ = gate.acquire().await;
+                return response;
+            }
+            handler.handle(request)
+        })
+    }));
+    let order = json!({"order": "2025000124"});
+    let slow = {
+        let shop = shop.clone();
+        let order = order.clone();
+        tokio::spawn(async move {
+            runtime()
+                .call(&shop, ActionName::VerifyOrder, &input(order))
+                .await
+                .unwrap()
+        })
+    };
+    while held.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let write = input(json!({"order": "2025000124", "status": "Vyřizuje se"}));
+    let written = runtime()
+        .call(&shop, ActionName::SetOrderStatus, &write)
+        .await
+        .unwrap();
+    assert!(written.is_ok(), "{written:?}");
+    gate.close();
+    let before = render(&slow.await.unwrap());
+    assert_eq!(before["vars"]["status"], json!("Odeslaná"), "{before}");
+    let after = render(
+        &runtime()
+            .call(&shop, ActionName::VerifyOrder, &input(order))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(after["vars"]["status"], json!("Vyřizuje se"), "{after}");
+    let requests: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        requests,
+        [
+            "GET /api/v2/orders/2025000124",
+            "PUT /api/v2/orders",
+            "GET /api/v2/orders/2025000124",
+        ]
+    );
+}
+
+/// An audit-trail record is a write under one order: it drops that order's entries, not the
+/// statuses, which stay cached for the hour.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_history_record_keeps_the_code_lists_cached() {
+    let fake = sample_shop();
+    let shop = in_process(&fake);
+    assert!(shop.config.guardrails.audit_trail);
+    // A status by name that the shop's rules give by id needs the shop's statuses.
+    let mut shop = shop;
+    shop.config.guardrails.allowed_statuses = Some(StatusPolicy::parse("2").expect("a valid rule"));
+    for order in ["2025000124", "2025000125"] {
+        let write = input(json!({"order": order, "status": "Vyřizuje se"}));
+        let written = runtime()
+            .call(&shop, ActionName::SetOrderStatus, &write)
+            .await
+            .unwrap();
+        assert!(written.is_ok(), "{written:?}");
+    }
+    let requests: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| *r == "GET /api/v2/order-statuses")
+            .count(),
+        1,
+        "{requests:#?}"
     );
 }

@@ -123,11 +123,9 @@ impl HttpPolicy {
     /// The default policy for a shop: its origin, 5 s / 15 s / 30 s, 8 MiB, a 30 s GET cache.
     pub fn for_shop(config: &ShopConfig) -> Result<Self, Failure> {
         let origin = Origin::of_api_url(&config.api_url)?;
-        // Upgates counts concurrency per API user: share the limiter per origin and login.
-        let shop_key = format!(
-            "{}://{}:{}#{}",
-            origin.scheme, origin.host, origin.port, config.login
-        );
+        // Upgates counts concurrent requests per API access group, which a shop's API users
+        // share: one limiter per origin (the cache keys carry the credentials).
+        let shop_key = format!("{}://{}:{}", origin.scheme, origin.host, origin.port);
         Ok(Self {
             origin,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
@@ -311,38 +309,59 @@ impl HttpPolicy {
     ) -> Result<Stored, HttpError> {
         let key = cache_key(&request);
         let ttl = self.ttl_for(request.uri().path());
-        if wants_fresh(&request) {
+        // Sent before any write that lands meanwhile: such an answer is not kept.
+        let key = key.as_str();
+        let fetch = |request, options| async move {
+            let sent = self.shop.epoch();
             let stored = self.forward(request, options).await?;
-            self.shop.store(&key, &stored, ttl);
-            return Ok(stored);
+            self.shop.store(key, &stored, ttl, sent);
+            Ok::<_, HttpError>(stored)
+        };
+        if wants_fresh(&request) {
+            return fetch(request, options).await;
         }
-        if let Some(hit) = self.shop.cached(&key) {
+        if let Some(hit) = self.shop.cached(key) {
             tracing::debug!(path = %crate::logging::loggable_path(request.uri()), "served from the cache");
             return Ok(hit);
         }
-        let cell = self.shop.flight(&key);
+        let cell = self.shop.flight(key);
         let result = cell
-            .get_or_try_init(|| self.forward(request, options))
+            .get_or_try_init(|| fetch(request, options))
             .await
             .cloned();
-        self.shop.land(&key, &cell);
-        let stored = result?;
-        self.shop.store(&key, &stored, ttl);
-        Ok(stored)
+        self.shop.land(key, &cell);
+        result
     }
 
     /// Writes drop what they make stale: a PUT of orders drops those orders' entries and
-    /// every order list (which may contain them).
+    /// every order list (which may contain them); a write under one order
+    /// (`/orders/{n}/history`) that order's entries and the lists. The code lists (statuses,
+    /// products) stay. A write we cannot place drops everything.
     fn invalidate_after_write(&self, request: &http::Request<Bytes>) {
-        let orders: Vec<String> = serde_json::from_slice::<serde_json::Value>(request.body())
-            .ok()
-            .and_then(|body| body.get("orders")?.as_array().cloned())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|o| o.get("order_number")?.as_str().map(str::to_owned))
-            .collect();
         let path = request.uri().path();
-        let everything = !path.ends_with("/orders") || orders.is_empty();
+        let api_path = path.split_once("/api/v2").map_or(path, |(_, rest)| rest);
+        let orders: Vec<String> = if api_path == "/orders" {
+            serde_json::from_slice::<serde_json::Value>(request.body())
+                .ok()
+                .and_then(|body| body.get("orders")?.as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|o| o.get("order_number")?.as_str().map(str::to_owned))
+                .collect()
+        } else {
+            api_path
+                .strip_prefix("/orders/")
+                .and_then(|rest| rest.split('/').next())
+                .filter(|n| !n.is_empty())
+                .map(|n| {
+                    percent_encoding::percent_decode_str(n)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
+                .into_iter()
+                .collect()
+        };
+        let everything = orders.is_empty();
         self.shop.invalidate(|key| {
             let Some(url_path) = key.split('\u{0}').nth(1) else {
                 return true;
@@ -363,6 +382,18 @@ impl HttpPolicy {
                         || api_path.starts_with(&format!("/orders/{encoded}"))
                 })
         });
+    }
+}
+
+/// Drops what a write makes stale when the write is over, however it ended.
+struct StaleAfterWrite<'a> {
+    policy: &'a HttpPolicy,
+    request: &'a http::Request<Bytes>,
+}
+
+impl Drop for StaleAfterWrite<'_> {
+    fn drop(&mut self) {
+        self.policy.invalidate_after_write(self.request);
     }
 }
 
@@ -418,9 +449,13 @@ impl WasiHttpHooks for HttpPolicy {
             let stored = if request.method() == http::Method::GET {
                 policy.get(request, options).await?
             } else {
-                let stored = policy.forward(request.clone(), options).await;
-                policy.invalidate_after_write(&request);
-                stored?
+                // On drop, so also when the call is stopped mid-write: Upgates may have
+                // applied it anyway.
+                let _stale = StaleAfterWrite {
+                    policy: &policy,
+                    request: &request,
+                };
+                policy.forward(request.clone(), options).await?
             };
             let body_len = stored.body.len();
             let mut response = http::Response::new(
@@ -547,5 +582,78 @@ mod tests {
         assert_eq!(clamped.connect_timeout, Some(Duration::from_secs(5)));
         assert_eq!(clamped.first_byte_timeout, Some(Duration::from_secs(1)));
         assert_eq!(clamped.between_bytes_timeout, Some(Duration::from_secs(15)));
+    }
+
+    /// Upgates counts concurrent requests per API access group, which all API users of a
+    /// shop share: two logins of one shop share the limiter (and the rest of the state).
+    #[test]
+    fn a_shops_api_users_share_its_limit() {
+        let url = "https://shared-limit.admin.s1.upgates.com/api/v2";
+        let first = HttpPolicy::for_shop(&ShopConfig::new(url, "bot", "k1", "420").unwrap());
+        let second = HttpPolicy::for_shop(&ShopConfig::new(url, "other", "k2", "420").unwrap());
+        assert!(Arc::ptr_eq(&first.unwrap().shop, &second.unwrap().shop));
+        let elsewhere = "https://another.admin.s1.upgates.com/api/v2";
+        let third = HttpPolicy::for_shop(&ShopConfig::new(elsewhere, "bot", "k1", "420").unwrap());
+        let first = HttpPolicy::for_shop(&ShopConfig::new(url, "bot", "k1", "420").unwrap());
+        assert!(!Arc::ptr_eq(&first.unwrap().shop, &third.unwrap().shop));
+    }
+
+    fn empty_body() -> WasiBody {
+        http_body_util::Empty::new()
+            .map_err(|never| match never {})
+            .boxed_unsync()
+    }
+
+    fn full_body(bytes: &'static [u8]) -> WasiBody {
+        Full::new(Bytes::from_static(bytes))
+            .map_err(|never| match never {})
+            .boxed_unsync()
+    }
+
+    /// A write the call stops while Upgates has it (the call's deadline) may still have been
+    /// applied: the order's cached reads go all the same.
+    #[tokio::test]
+    async fn a_write_stopped_midway_still_drops_the_orders_cached_reads() {
+        const ORDER_URL: &str = "http://127.0.0.1:9/api/v2/orders/2025000123";
+        let config = ShopConfig::new("http://127.0.0.1:9/api/v2", "l", "k", "420").unwrap();
+        let mut policy = HttpPolicy::for_shop(&config)
+            .unwrap()
+            .isolated()
+            .with_in_process_async(Arc::new(|request| {
+                Box::pin(async move {
+                    if request.method() == http::Method::PUT {
+                        // Upgates never answers the write.
+                        std::future::pending::<()>().await;
+                    }
+                    http::Response::new(Bytes::from_static(b"{\"orders\":[]}"))
+                })
+            }));
+        let done = || -> BoxFuture<Result<(), HttpError>> { Box::new(async { Ok(()) }) };
+        let read = |policy: &mut HttpPolicy| {
+            let request = http::Request::get(ORDER_URL).body(empty_body()).unwrap();
+            Box::into_pin(policy.send_request(request, None, done()))
+        };
+        let _ = read(&mut policy).await.unwrap();
+        assert_eq!(policy.shop.upstream_requests(), 1);
+        let _ = read(&mut policy).await.unwrap();
+        assert_eq!(
+            policy.shop.upstream_requests(),
+            1,
+            "the second read is cached"
+        );
+        let put = http::Request::put("http://127.0.0.1:9/api/v2/orders")
+            .body(full_body(
+                b"{\"orders\":[{\"order_number\":\"2025000123\"}]}",
+            ))
+            .unwrap();
+        let write = Box::into_pin(policy.send_request(put, None, done()));
+        let stopped = tokio::time::timeout(Duration::from_millis(50), write).await;
+        assert!(stopped.is_err(), "the write never answers");
+        let _ = read(&mut policy).await.unwrap();
+        assert_eq!(
+            policy.shop.upstream_requests(),
+            2,
+            "read again after the write"
+        );
     }
 }

@@ -54,10 +54,23 @@ struct Entry {
     expires: Instant,
 }
 
-/// One shop's shared state (per origin + credentials).
+#[derive(Default)]
+struct Cache {
+    entries: HashMap<String, Entry>,
+    writes: u64,
+}
+
+/// When a GET was sent, as far as the cache is concerned: see [`ShopState::store`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheEpoch(u64);
+
+/// One shop's shared state (per origin: Upgates counts concurrent requests per API access
+/// group, which all of a shop's API users share).
 pub struct ShopState {
     pub limiter: Arc<Semaphore>,
-    cache: Mutex<HashMap<String, Entry>>,
+    /// The cache and the count of writes that made entries stale, under one lock: a GET
+    /// stores its answer only if no write happened since it was sent.
+    cache: Mutex<Cache>,
     in_flight: Mutex<HashMap<String, Arc<OnceCell<Stored>>>>,
     rate_limits: Mutex<Option<RateLimits>>,
     upstream_requests: std::sync::atomic::AtomicU64,
@@ -81,7 +94,7 @@ impl ShopState {
     pub fn new() -> Self {
         Self {
             limiter: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(Cache::default()),
             in_flight: Mutex::new(HashMap::new()),
             rate_limits: Mutex::new(None),
             upstream_requests: std::sync::atomic::AtomicU64::new(0),
@@ -115,24 +128,34 @@ impl ShopState {
 
     pub fn cached(&self, url: &str) -> Option<Stored> {
         let mut cache = lock(&self.cache);
-        match cache.get(url) {
+        match cache.entries.get(url) {
             Some(entry) if entry.expires > Instant::now() => Some(entry.response.clone()),
             Some(_) => {
-                cache.remove(url);
+                cache.entries.remove(url);
                 None
             }
             None => None,
         }
     }
 
-    pub fn store(&self, url: &str, response: &Stored, ttl: Duration) {
+    /// Taken before a GET is sent, and given to [`ShopState::store`] with its answer.
+    pub fn epoch(&self) -> CacheEpoch {
+        CacheEpoch(lock(&self.cache).writes)
+    }
+
+    /// Keeps `response` for `ttl`, unless a write made entries stale since `sent`: the
+    /// answer may then predate the write (a GET that was slower than a PUT), and is not kept.
+    pub fn store(&self, url: &str, response: &Stored, ttl: Duration, sent: CacheEpoch) {
         if ttl.is_zero() || !(200..300).contains(&response.status) {
             return;
         }
         let mut cache = lock(&self.cache);
+        if cache.writes != sent.0 {
+            return;
+        }
         let now = Instant::now();
-        cache.retain(|_, e| e.expires > now);
-        cache.insert(
+        cache.entries.retain(|_, e| e.expires > now);
+        cache.entries.insert(
             url.to_owned(),
             Entry {
                 response: response.clone(),
@@ -141,9 +164,16 @@ impl ShopState {
         );
     }
 
-    /// Drops every cached URL `stale` says is affected by a write.
+    /// Drops every cached URL `stale` says is affected by a write, and the GETs of those URLs
+    /// still in flight from later callers (who then ask again); GETs in flight now will not
+    /// be cached.
     pub fn invalidate(&self, stale: impl Fn(&str) -> bool) {
-        lock(&self.cache).retain(|url, _| !stale(url));
+        {
+            let mut cache = lock(&self.cache);
+            cache.writes += 1;
+            cache.entries.retain(|url, _| !stale(url));
+        }
+        lock(&self.in_flight).retain(|url, _| !stale(url));
     }
 
     /// The single-flight cell for `url`: the first caller fetches, the others wait for it.
