@@ -39,17 +39,32 @@ impl AttemptStore for MemoryAttempts {
 /// One file per shop and order under `dir`, named by a hash (no order number or login in a
 /// file name), holding the JSON list of the checks' times (Unix seconds). The file is locked
 /// from its read to its rewrite, so the check and the hold are one step across processes.
-#[derive(Debug)]
+/// `Debug` shows the directory only.
 pub struct FileAttempts {
     dir: PathBuf,
-    shop: String,
+    /// SHA-256 fed with `"{api_url}\n{login}\n"`: each file's name continues it with the
+    /// order number, so the login is not kept in the clear.
+    shop: Sha256,
+}
+
+impl Debug for FileAttempts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileAttempts")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
 }
 
 impl FileAttempts {
     pub fn new(dir: impl Into<PathBuf>, shop: &ShopConfig) -> Self {
+        let mut scope = Sha256::new();
+        scope.update(shop.api_url.as_bytes());
+        scope.update(b"\n");
+        scope.update(shop.login.as_bytes());
+        scope.update(b"\n");
         Self {
             dir: dir.into(),
-            shop: format!("{}\n{}", shop.api_url, shop.login),
+            shop: scope,
         }
     }
 
@@ -64,8 +79,9 @@ impl FileAttempts {
         Self::new(dir, shop)
     }
 
+    /// `<first 16 bytes of SHA-256("{api_url}\n{login}\n{key}"), hex>.json`.
     fn path(&self, key: &str) -> PathBuf {
-        let digest = Sha256::digest(format!("{}\n{key}", self.shop).as_bytes());
+        let digest = self.shop.clone().chain_update(key.as_bytes()).finalize();
         let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
         self.dir.join(format!("{name}.json"))
     }
@@ -133,6 +149,8 @@ impl AttemptStore for FileAttempts {
 mod tests {
     use super::*;
 
+    use std::path::Path;
+
     fn shop(login: &str) -> ShopConfig {
         ShopConfig::new(
             "https://demo.admin.s1.upgates.com/api/v2",
@@ -184,6 +202,34 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    /// `{:?}` of a store (and so of a `ShopConnection` holding one) shows no login.
+    #[test]
+    fn debug_shows_no_login() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("{:?}", FileAttempts::new(dir.path(), &shop("secret-login")));
+        assert!(!text.contains("secret-login"), "{text}");
+        assert!(!text.contains("upgates.com"), "{text}");
+        assert!(text.contains(&format!("{:?}", dir.path())), "{text}");
+    }
+
+    /// The names stay those written before the login stopped being kept in the clear, so
+    /// existing files still count.
+    #[test]
+    fn file_names_are_unchanged() {
+        let store = FileAttempts::new("/state", &shop("bot"));
+        let digest =
+            Sha256::digest("https://demo.admin.s1.upgates.com/api/v2\nbot\n2025000123".as_bytes());
+        let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            store.path("2025000123"),
+            Path::new("/state").join(format!("{name}.json"))
+        );
+        assert_eq!(
+            store.path("2025000123"),
+            Path::new("/state").join("94d6da65b76c7803118dd15db118312b.json")
+        );
     }
 
     /// Processes racing on one file: the lock makes the count and the hold one step, so

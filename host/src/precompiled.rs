@@ -7,6 +7,13 @@
 //! another's file. Files are written to a temporary name and renamed into place, so a reader
 //! sees a whole file or none. Anything wrong with the cache (unwritable, unreadable, corrupt,
 //! incompatible) only costs a compile: it never fails the load.
+//!
+//! Loading an entry runs its machine code, so on Unix the cache is used only when its
+//! directory is the user's own: created owner-only (0700) when missing; one that already
+//! exists must be a real directory (not a symbolic link) owned by the process's effective user
+//! and not writable by its group or by others, or it is neither read nor written (a warning,
+//! then a compile). An entry must pass the same test (a regular file, the user's own, not
+//! writable by others), or it is compiled over and replaced; entries are written 0600.
 
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
@@ -84,20 +91,53 @@ impl PrecompiledCache {
     ) -> wasmtime::Result<(Component, CacheOutcome)> {
         let path = self.path_for(engine, wasm);
         let mut found_bad_file = false;
-        if path.is_file() {
-            // SAFETY: `deserialize_file` maps the file and runs its machine code, so it must be
-            // a `.cwasm` that wasmtime produced, never modified while mapped. It is: the file
-            // lives in our own cache directory (created owner-only), under a name derived from
-            // this engine's compatibility hash and the SHA-256 of exactly these wasm bytes, and
-            // it only ever appears there by an atomic rename of a file we finished writing
-            // (`store`), so it is never written in place. Wasmtime still checks the header, the
-            // version and the engine configuration and returns an error for anything else,
-            // which we answer by compiling. Someone able to plant a crafted file in the user's
-            // own cache directory already runs code as that user.
-            match unsafe { Component::deserialize_file(engine, &path) } {
-                Ok(component) => return Ok((component, CacheOutcome::Hit)),
-                Err(_) => found_bad_file = true,
+        match trust(&self.dir, Kind::Dir) {
+            Trust::Refused(why) => {
+                tracing::warn!(
+                    dir = %self.dir.display(),
+                    "not using the precompiled cache: the directory {why} (it must be the \
+                     user's own, not writable by others, not a link); compiling instead"
+                );
+                let component = Component::new(engine, wasm)?;
+                return Ok((component, CacheOutcome::Miss { stored: false }));
             }
+            Trust::Absent => {}
+            Trust::Trusted => match trust(&path, Kind::File) {
+                Trust::Absent => {}
+                Trust::Refused(why) => {
+                    tracing::warn!(
+                        file = %path.display(),
+                        "not loading a precompiled component: the file {why}; compiling and \
+                         replacing it"
+                    );
+                    found_bad_file = true;
+                }
+                Trust::Trusted => {
+                    // SAFETY: `deserialize_file` maps the file and runs its machine code, so it
+                    // must be a `.cwasm` that wasmtime produced, never modified while mapped.
+                    // It is, unless the user themself (or root) put something else there:
+                    // - the cache directory was just checked (`trust`, on Unix): a real
+                    //   directory, not a symbolic link, owned by this process's effective user
+                    //   and not writable by its group or by others, so no other user can add,
+                    //   rename or replace a file in it; a directory that fails the check is
+                    //   not read (nor written) at all;
+                    // - the file itself was checked the same way: a regular file, not a link,
+                    //   owned by this user, not writable by group or others;
+                    // - it is named by this engine's compatibility hash and the SHA-256 of
+                    //   exactly these wasm bytes, and only ever appears by an atomic rename of
+                    //   a file we finished writing (`store`), so it is never written in place.
+                    // Wasmtime still checks the header, the version and the engine
+                    // configuration and returns an error for anything else, which we answer by
+                    // compiling. Someone able to plant a crafted file in a directory this user
+                    // owns already runs code as that user. On other platforms only the name
+                    // and the atomic rename hold: the directory is the user's cache directory
+                    // or one they chose.
+                    match unsafe { Component::deserialize_file(engine, &path) } {
+                        Ok(component) => return Ok((component, CacheOutcome::Hit)),
+                        Err(_) => found_bad_file = true,
+                    }
+                }
+            },
         }
         let component = Component::new(engine, wasm)?;
         // `serialize` gives the same bytes as `Engine::precompile_component`, without
@@ -150,6 +190,10 @@ impl PrecompiledCache {
     /// Writes `bytes` to `path` atomically: a temporary file in the same directory, renamed.
     fn store(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         create_private_dir(&self.dir)?;
+        // Checked again after creating it: it may have appeared meanwhile, made by someone else.
+        if let Trust::Refused(why) = trust(&self.dir, Kind::Dir) {
+            return Err(std::io::Error::other(format!("the cache directory {why}")));
+        }
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let file_name = path
             .file_name()
@@ -160,7 +204,10 @@ impl PrecompiledCache {
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         ));
-        let written = std::fs::File::create(&temp)
+        // A leftover of a dead process with the same id and counter would make `create_new` fail.
+        let _ = std::fs::remove_file(&temp);
+        let written = private_file_options()
+            .open(&temp)
             .and_then(|mut file| file.write_all(bytes))
             .and_then(|()| std::fs::rename(&temp, path));
         if written.is_err() {
@@ -182,6 +229,75 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
+}
+
+/// A new file only its owner can read and write (on Unix; the umask can only narrow it).
+fn private_file_options() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// What [`trust`] looks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Dir,
+    File,
+}
+
+/// Whether the cache may read (and write) a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// Only Unix has grounds to refuse.
+#[cfg_attr(not(unix), allow(dead_code))]
+enum Trust {
+    /// Nothing there (or nothing this process can look at): nothing to read.
+    Absent,
+    Trusted,
+    /// Something is there that must not be used; says why, for the log.
+    Refused(&'static str),
+}
+
+/// On Unix: `path` is trusted when it is what `kind` asks for (not a symbolic link), owned by
+/// this process's effective user, and not writable by its group or by others. Only then can
+/// nobody else have put a file there or changed one.
+#[cfg(unix)]
+fn trust(path: &Path, kind: Kind) -> Trust {
+    use std::os::unix::fs::MetadataExt;
+    // `symlink_metadata`: a link is refused itself, not judged by what it points to.
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Trust::Absent;
+    };
+    let file_type = meta.file_type();
+    if file_type.is_symlink() {
+        Trust::Refused("is a symbolic link")
+    } else if kind == Kind::Dir && !file_type.is_dir() {
+        Trust::Refused("is not a directory")
+    } else if kind == Kind::File && !file_type.is_file() {
+        Trust::Refused("is not a regular file")
+    } else if meta.uid() != effective_uid() {
+        Trust::Refused("is owned by another user")
+    } else if meta.mode() & 0o022 != 0 {
+        Trust::Refused("is writable by its group or by others")
+    } else {
+        Trust::Trusted
+    }
+}
+
+/// Elsewhere: no owner or mode to check; only that the path is what `kind` asks for.
+#[cfg(not(unix))]
+fn trust(path: &Path, kind: Kind) -> Trust {
+    match std::fs::metadata(path) {
+        Ok(meta) if (kind == Kind::Dir) == meta.is_dir() => Trust::Trusted,
+        _ => Trust::Absent,
+    }
+}
+
+/// The process's effective user id, which new files get as their owner.
+#[cfg(unix)]
+fn effective_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -256,7 +372,157 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(cache.dir()).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o700);
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "entry mode {mode:o}");
         }
+    }
+
+    #[cfg(unix)]
+    fn set_mode(path: &Path, mode: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// A directory others can write to (a shared `--cache-dir`): a `.cwasm` planted there under
+    /// the computable name is never loaded, and nothing is written there either.
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_can_write_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = PrecompiledCache::new(dir.path().join("shared"));
+        let engine = engine();
+        let path = cache.path_for(&engine, EMPTY_COMPONENT);
+        // A valid entry, as a planted one would be.
+        let (_, outcome) = cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+        assert_eq!(outcome, CacheOutcome::Miss { stored: true });
+        for mode in [0o777, 0o1777, 0o770, 0o702] {
+            set_mode(cache.dir(), mode);
+            assert_eq!(
+                trust(cache.dir(), Kind::Dir),
+                Trust::Refused("is writable by its group or by others")
+            );
+            let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+            let (_, outcome) = cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+            assert_eq!(
+                outcome,
+                CacheOutcome::Miss { stored: false },
+                "mode {mode:o}"
+            );
+            // Not replaced either: the untrusted directory is not written to.
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().modified().unwrap(),
+                modified
+            );
+        }
+        // Owner-only again: used as before.
+        set_mode(cache.dir(), 0o700);
+        let (_, outcome) = cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+        assert_eq!(outcome, CacheOutcome::Hit);
+        // Group or others may read and enter it: only writing matters.
+        set_mode(cache.dir(), 0o755);
+        let (_, outcome) = cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+        assert_eq!(outcome, CacheOutcome::Hit);
+    }
+
+    /// A cache directory reached through a symbolic link is not used; neither is an entry that
+    /// is a link.
+    #[cfg(unix)]
+    #[test]
+    fn symbolic_links_are_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = PrecompiledCache::new(dir.path().join("real"));
+        let engine = engine();
+        let (_, outcome) = real.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+        assert_eq!(outcome, CacheOutcome::Miss { stored: true });
+
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(real.dir(), &link).unwrap();
+        let linked = PrecompiledCache::new(&link);
+        let (_, outcome) = linked.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+        assert_eq!(outcome, CacheOutcome::Miss { stored: false });
+
+        // The entry moved out and linked back in: not loaded, compiled and replaced by a file.
+        let entry = real.path_for(&engine, EMPTY_COMPONENT);
+        let elsewhere = dir.path().join("elsewhere.cwasm");
+        std::fs::rename(&entry, &elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &entry).unwrap();
+        let (_, outcome) = real.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+        assert_eq!(outcome, CacheOutcome::Recovered { stored: true });
+        assert!(!std::fs::symlink_metadata(&entry).unwrap().is_symlink());
+        let (_, outcome) = real.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+        assert_eq!(outcome, CacheOutcome::Hit);
+    }
+
+    /// An entry others could have written is not loaded: compiled over and replaced by one
+    /// written owner-only, which then hits.
+    #[cfg(unix)]
+    #[test]
+    fn an_entry_others_can_write_is_replaced() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = PrecompiledCache::new(dir.path());
+        let engine = engine();
+        let path = cache.path_for(&engine, EMPTY_COMPONENT);
+        cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+        set_mode(&path, 0o666);
+        let (_, outcome) = cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+        assert_eq!(outcome, CacheOutcome::Recovered { stored: true });
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "entry mode {mode:o}");
+        let (_, outcome) = cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+        assert_eq!(outcome, CacheOutcome::Hit);
+    }
+
+    /// A directory (or an entry) owned by another user is not used. Needs a path owned by
+    /// someone else: made with `chown` when the tests run as root, else `/` when it is not ours.
+    #[cfg(unix)]
+    #[test]
+    fn another_users_directory_or_entry_is_not_used() {
+        use std::os::unix::fs::MetadataExt;
+        if effective_uid() != 0 {
+            let root = Path::new("/");
+            if std::fs::metadata(root).unwrap().uid() != effective_uid() {
+                assert_eq!(
+                    trust(root, Kind::Dir),
+                    Trust::Refused("is owned by another user")
+                );
+            }
+            return;
+        }
+        let other_user = 4242;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = PrecompiledCache::new(dir.path().join("theirs"));
+        let engine = engine();
+        let path = cache.path_for(&engine, EMPTY_COMPONENT);
+        cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+
+        // Their entry in our directory: compiled over and replaced.
+        std::os::unix::fs::chown(&path, Some(other_user), None).unwrap();
+        let (_, outcome) = cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+        assert_eq!(outcome, CacheOutcome::Recovered { stored: true });
+        assert_eq!(std::fs::metadata(&path).unwrap().uid(), effective_uid());
+
+        // Their directory (owner-only, but theirs): not used at all.
+        std::os::unix::fs::chown(cache.dir(), Some(other_user), None).unwrap();
+        assert_eq!(
+            trust(cache.dir(), Kind::Dir),
+            Trust::Refused("is owned by another user")
+        );
+        let (_, outcome) = cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+        assert_eq!(outcome, CacheOutcome::Miss { stored: false });
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_where_the_directory_should_be_is_refused() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        assert_eq!(
+            trust(file.path(), Kind::Dir),
+            Trust::Refused("is not a directory")
+        );
+        let cache = PrecompiledCache::new(file.path());
+        let (_, outcome) = cache.load_or_compile(&engine(), EMPTY_COMPONENT).unwrap();
+        assert_eq!(outcome, CacheOutcome::Miss { stored: false });
     }
 
     #[test]

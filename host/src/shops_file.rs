@@ -74,20 +74,80 @@ pub fn default_path() -> Option<PathBuf> {
     dirs::config_dir().map(|d| d.join("upgates").join("shops.toml"))
 }
 
+/// The 1-based line and column (in characters) of byte `offset` of `text`.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    // Counting the bytes that start a UTF-8 character: no boundary needed.
+    let column = before[line_start..]
+        .iter()
+        .filter(|&&b| (b & 0xc0) != 0x80)
+        .count()
+        + 1;
+    (line, column)
+}
+
+/// toml's message without the file's text. serde's type and value errors quote the value
+/// (`invalid type: integer `1234567890`, expected a string`) and an unknown field its name:
+/// only what follows the last ", expected " is ours (the type or fields asked for). Anything
+/// else is the TOML parser's own fixed description (`string values must be quoted`, `duplicate
+/// key`), which names no part of the input.
+fn describe_error(message: &str) -> String {
+    // Searched from the end: a quoted value may itself contain ", expected ".
+    let expected = message
+        .rfind(", expected ")
+        .map(|i| &message[i + ", ".len()..]);
+    let with_expected = |what: &str| match expected {
+        Some(expected) => format!("{what}, {}", readable_expected(expected)),
+        None => what.to_string(),
+    };
+    if message.starts_with("invalid type") {
+        with_expected("wrong type of value")
+    } else if message.starts_with("invalid value") || message.starts_with("invalid length") {
+        with_expected("value not allowed")
+    } else if message.starts_with("unknown field") {
+        with_expected("unknown setting")
+    } else if message.starts_with("unknown variant") {
+        with_expected("unknown value")
+    } else if message.starts_with("invalid ") || message.starts_with("unknown ") {
+        // Another serde error of this shape, not seen in practice: may quote the value.
+        "not a valid value".to_string()
+    } else {
+        message.to_string()
+    }
+}
+
+/// serde's names for the integer types, as a person would say them.
+fn readable_expected(expected: &str) -> String {
+    match expected {
+        "expected u32" => "expected a whole number from 0 to 4294967295".to_string(),
+        other => other.to_string(),
+    }
+}
+
 impl ShopsFile {
     /// Reads `path`; a missing default file is an empty one, a missing named file an error.
     pub fn load(path: &Path, named_explicitly: bool) -> Result<Self, String> {
         match std::fs::read_to_string(path) {
             Ok(text) => toml::from_str(&text).map_err(|e| {
-                // toml's message quotes the offending line, which may hold a key: keep the position only.
+                // toml's report quotes the offending line and its message may quote the value
+                // (`invalid type: integer `1234`, ...`), either of which may be a key: only the
+                // position and a description that never repeats the file's text.
                 let at = e
                     .span()
-                    .map(|s| format!(" at byte {}", s.start))
+                    .map(|s| {
+                        let (line, column) = line_and_column(&text, s.start);
+                        format!(" (line {line}, column {column})")
+                    })
                     .unwrap_or_default();
                 format!(
                     "{} is not a valid shops file{at}: {}",
                     path.display(),
-                    e.message()
+                    describe_error(e.message())
                 )
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named_explicitly => {
@@ -168,6 +228,90 @@ audit_trail = false
 verify_attempts = 3
 mask_personal_data = true
 "#;
+
+    /// Writes `text` as a shops file and loads it; the error.
+    fn load_error(text: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shops.toml");
+        std::fs::write(&path, text).unwrap();
+        ShopsFile::load(&path, true).unwrap_err()
+    }
+
+    /// An unquoted all-digit key is a TOML integer: toml's message would quote it. The error
+    /// gives its line and what was expected, never the digits.
+    #[test]
+    fn a_numeric_key_is_not_echoed() {
+        let text = "default = \"cz\"\n\n[shops.cz]\napi_url = \"https://a.admin.s1.upgates.com/api/v2\"\n\
+                    api_login = \"bot\"\n\n# the key\napi_key = 1234567890\n";
+        let err = load_error(text);
+        assert!(!err.contains("1234567890"), "{err}");
+        assert!(err.contains("line 8, column 11"), "{err}");
+        assert!(
+            err.ends_with(": wrong type of value, expected a string"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn errors_never_echo_the_file() {
+        for (text, position, description) in [
+            (
+                "[shops.cz]\napi_key = secret123abc\n",
+                "line 2, column 11",
+                "string values must be quoted",
+            ),
+            (
+                "[shops.cz]\napi_key = 12.5e3\n",
+                "line 2",
+                "wrong type of value, expected a string",
+            ),
+            (
+                "[shops.cz]\napi_key = true\n",
+                "line 2",
+                "wrong type of value, expected a string",
+            ),
+            (
+                "[shops.cz]\naudit_trail = \"secret, expected x\"\n",
+                "line 2",
+                "wrong type of value, expected a boolean",
+            ),
+            (
+                "[shops.cz]\nmax_note_length = -987654\n",
+                "line 2",
+                "value not allowed, expected a whole number from 0 to 4294967295",
+            ),
+            (
+                "[shops.cz]\napi_kee = \"secret\"\n",
+                "line 2, column 1",
+                "unknown setting, expected one of `api_url`",
+            ),
+            (
+                "[shops.cz]\napi_key = \"secret\"\napi_key = \"secret\"\n",
+                "line 3",
+                "duplicate key",
+            ),
+            (
+                "[shops.cz]\napi_key = \"secret\" secret\n",
+                "line 2",
+                "expected newline",
+            ),
+        ] {
+            let err = load_error(text);
+            assert!(!err.contains("secret") && !err.contains("987654"), "{err}");
+            assert!(err.contains(position), "{err}");
+            assert!(err.contains(description), "{err}");
+        }
+    }
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let text = "a = 1\nžluťoučký = 2\n";
+        assert_eq!(line_and_column(text, 0), (1, 1));
+        assert_eq!(line_and_column(text, 4), (1, 5));
+        let two = text.find('2').unwrap();
+        assert_eq!(line_and_column(text, two), (2, 13));
+        assert_eq!(line_and_column(text, text.len() + 10), (3, 1));
+    }
 
     #[test]
     fn picks_shops_and_env_overrides() {
