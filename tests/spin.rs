@@ -1189,7 +1189,18 @@ async fn a_call_past_the_deadline_answers_timeout() {
     );
 }
 
-const CHECKS_124: &str = "verify-failures/2025000124";
+/// The app's key for order 124's checks: `verify-failures/<shop>/<order>`, the shop a hash of
+/// its API URL (apps of several shops may share one store).
+fn checks_key(api_url: &str, order: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(api_url.as_bytes());
+    let scope: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("verify-failures/{scope}/{order}")
+}
+
+fn checks_124() -> String {
+    checks_key(API_URL, "2025000124")
+}
 const ORDER_124: &str = "/api/v2/orders/2025000124";
 const JANA: &str = "jana.novakova@example.cz";
 
@@ -1224,7 +1235,7 @@ async fn failed_checks_are_kept_in_the_key_value_store() {
     )
     .await;
     assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
-    assert_eq!(kv.times(CHECKS_124), Vec::<u64>::new());
+    assert_eq!(kv.times(&checks_124()), Vec::<u64>::new());
     for _ in 0..2 {
         let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
         let reply = serve_with(&fake, vars(), &kv, wrong).await;
@@ -1232,25 +1243,68 @@ async fn failed_checks_are_kept_in_the_key_value_store() {
     }
     // The store is opened once per request, the check begun and withdrawn alike.
     assert_eq!(kv.opens(), 3);
-    assert_eq!(kv.keys(), [CHECKS_124], "one key per order number");
-    assert_eq!(kv.times(CHECKS_124), [support::NOW_SECS, support::NOW_SECS]);
+    assert_eq!(kv.keys(), [checks_124()], "one key per order number");
+    assert_eq!(
+        kv.times(&checks_124()),
+        [support::NOW_SECS, support::NOW_SECS]
+    );
     assert_eq!(kv.cas_failures(), 0);
     // At the limit even the right e-mail is not checked, and nothing more is held.
     let right = post(ActionName::VerifyCustomer, &right_email_124());
     let reply = serve_with(&fake, vars(), &kv, right).await;
     assert_not_verified(&reply);
-    assert_eq!(kv.times(CHECKS_124), [support::NOW_SECS, support::NOW_SECS]);
+    assert_eq!(
+        kv.times(&checks_124()),
+        [support::NOW_SECS, support::NOW_SECS]
+    );
     assert_eq!(sent(&fake), vec![Sent::get(ORDER_124); 3]);
 
     // A value something else wrote counts as no checks (and is replaced on the next one).
     let broken = Kv::default();
-    broken.set(CHECKS_124, b"not json");
+    broken.set(&checks_124(), b"not json");
     let fake = sample_shop();
     let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
     let reply = serve_with(&fake, vars(), &broken, wrong).await;
     assert_not_verified(&reply);
-    assert_eq!(broken.times(CHECKS_124), [support::NOW_SECS]);
+    assert_eq!(broken.times(&checks_124()), [support::NOW_SECS]);
     assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
+}
+
+/// Two shops' apps sharing one store (one Redis for several `SpinApp`s): the same order
+/// number at another shop is another key, so one shop's failures do not lock the other's
+/// customer out, and no key names a shop's URL.
+#[tokio::test(flavor = "multi_thread")]
+async fn shops_sharing_a_store_keep_their_own_checks() {
+    const OTHER_URL: &str = "https://other.admin.s1.upgates.com/api/v2";
+    let kv = Kv::default();
+    let fake = sample_shop();
+    let vars = variables_with(&[("verify-attempts", "1")]);
+    let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
+    assert_not_verified(&serve_with(&fake, vars.clone(), &kv, wrong).await);
+    let right = post(ActionName::VerifyCustomer, &right_email_124());
+    assert_not_verified(&serve_with(&fake, vars, &kv, right).await);
+    // The other shop: its own URL (and policy), the same store.
+    let other = sample_shop();
+    let handler = other.clone();
+    let policy = HttpPolicy::for_shop(&support::config(OTHER_URL))
+        .unwrap()
+        .isolated()
+        .with_in_process(Arc::new(move |request| handler.handle(request)));
+    let vars = variables_with(&[("verify-attempts", "1"), ("api-url", OTHER_URL)]);
+    let right = post(ActionName::VerifyCustomer, &right_email_124());
+    let raw = serve_through(policy, vars, &kv, right).await;
+    let answer: Value = serde_json::from_slice(&raw.body).unwrap();
+    assert_eq!(answer, json!({"ok": true, "vars": {}}), "{raw:?}");
+    assert_eq!(sent(&other), vec![Sent::get(ORDER_124)]);
+    assert_eq!(
+        kv.keys(),
+        [checks_124(), checks_key(OTHER_URL, "2025000124")]
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+    );
+    assert!(kv.keys().iter().all(|k| !k.contains("upgates.com")));
 }
 
 /// Another replica writes the order's key between the app's read and its swap: the swap is
@@ -1260,14 +1314,14 @@ async fn a_check_retries_when_another_writer_got_in_between() {
     let fake = sample_shop();
     let kv = Kv::default();
     let other = support::NOW_SECS - 5;
-    kv.interfere(CHECKS_124, 0, 1, move |times| times.push(other));
+    kv.interfere(&checks_124(), 0, 1, move |times| times.push(other));
     let vars = variables_with(&[("verify-attempts", "2")]);
     let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
     let reply = serve_with(&fake, vars, &kv, wrong).await;
     assert_not_verified(&reply);
     assert_eq!(kv.cas_failures(), 1);
     // Neither check is lost: the other writer's, then this one (still held: it failed).
-    assert_eq!(kv.times(CHECKS_124), [other, support::NOW_SECS]);
+    assert_eq!(kv.times(&checks_124()), [other, support::NOW_SECS]);
     assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
 }
 
@@ -1278,16 +1332,16 @@ async fn a_check_that_another_writer_pushed_over_the_limit_is_refused() {
     let fake = sample_shop();
     let kv = Kv::default();
     let earlier = support::NOW_SECS - 20;
-    kv.set(CHECKS_124, format!("[{earlier}]").as_bytes());
+    kv.set(&checks_124(), format!("[{earlier}]").as_bytes());
     let other = support::NOW_SECS - 5;
-    kv.interfere(CHECKS_124, 0, 1, move |times| times.push(other));
+    kv.interfere(&checks_124(), 0, 1, move |times| times.push(other));
     let vars = variables_with(&[("verify-attempts", "2")]);
     let right = post(ActionName::VerifyCustomer, &right_email_124());
     let reply = serve_with(&fake, vars, &kv, right).await;
     assert_not_verified(&reply);
     assert_eq!(kv.cas_failures(), 1);
     assert_eq!(
-        kv.times(CHECKS_124),
+        kv.times(&checks_124()),
         [earlier, other],
         "over the limit: nothing added"
     );
@@ -1303,13 +1357,13 @@ async fn a_withdrawn_check_leaves_another_writers_check_held() {
     let kv = Kv::default();
     let other = support::NOW_SECS - 5;
     // The first swap (the begin) goes through; the second (the withdraw) meets the writer.
-    kv.interfere(CHECKS_124, 1, 1, move |times| times.push(other));
+    kv.interfere(&checks_124(), 1, 1, move |times| times.push(other));
     let vars = variables_with(&[("verify-attempts", "2")]);
     let right = post(ActionName::VerifyCustomer, &right_email_124());
     let reply = serve_with(&fake, vars, &kv, right).await;
     assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
     assert_eq!(kv.cas_failures(), 1);
-    assert_eq!(kv.times(CHECKS_124).len(), 1, "the other writer's check");
+    assert_eq!(kv.times(&checks_124()).len(), 1, "the other writer's check");
     assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
 }
 
@@ -1321,7 +1375,7 @@ async fn a_check_that_never_gets_its_swap_fails_closed() {
     let fake = sample_shop();
     let kv = Kv::default();
     let mut next = support::NOW_SECS - 100;
-    kv.interfere(CHECKS_124, 0, usize::MAX, move |times| {
+    kv.interfere(&checks_124(), 0, usize::MAX, move |times| {
         // Another writer's churn: always one check, a new time each round.
         next += 1;
         *times = vec![next];
@@ -1337,7 +1391,7 @@ async fn a_check_that_never_gets_its_swap_fails_closed() {
         "{reply:?}"
     );
     assert_eq!(kv.cas_failures(), 8);
-    assert_eq!(kv.times(CHECKS_124), [support::NOW_SECS - 100 + 8]);
+    assert_eq!(kv.times(&checks_124()), [support::NOW_SECS - 100 + 8]);
     assert!(fake.requests().is_empty(), "{:?}", sent(&fake));
 }
 

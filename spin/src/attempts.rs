@@ -1,5 +1,6 @@
 //! Failed and unfinished e-mail checks in Spin's key-value store (`default`), so every instance
-//! and replica of the app sees the same counts. One key per order number, its value the JSON
+//! and replica of the app sees the same counts. One key per shop and order number
+//! (`verify-failures/<hash of the API URL>/<order number>`), its value the JSON
 //! list of the checks' times (Unix seconds) within the window, oldest first.
 //!
 //! Every change is a compare-and-swap (`wasi:keyvalue/atomics`): read the list, change it,
@@ -15,9 +16,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 // spin-sdk 7 generates `wasi:keyvalue@0.2.0-draft2` in its (doc-hidden) `experimental` module;
 // its stable `key_value` module (`spin:key-value`) has no atomic update.
+use sha2::{Digest, Sha256};
 use spin_sdk::experimental::wasi::keyvalue::atomics::{self, Cas, CasError};
 use spin_sdk::experimental::wasi::keyvalue::store::{self, Bucket};
-use upgates_core::{AttemptLog, Failure, begin_check_in};
+use upgates_core::{AttemptLog, Failure, ShopConfig, begin_check_in};
 
 const STORE: &str = "default";
 
@@ -27,13 +29,27 @@ const MAX_SWAPS: usize = 8;
 
 /// One request's view of the store: opened on first use, then kept for the request, so a
 /// check (begin, then withdraw) opens it once.
-#[derive(Default)]
 pub struct KvAttempts {
     bucket: OnceCell<Bucket>,
+    /// `verify-failures/<shop>/`: several shops' apps may share one store (one Redis), and
+    /// their order numbers look alike. The shop is a hash of its API URL, which is not
+    /// written to the store.
+    prefix: String,
 }
 
-fn key(order_number: &str) -> String {
-    format!("verify-failures/{order_number}")
+impl KvAttempts {
+    pub fn for_shop(shop: &ShopConfig) -> Self {
+        let digest = Sha256::digest(shop.api_url.as_bytes());
+        let scope: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        Self {
+            bucket: OnceCell::new(),
+            prefix: format!("verify-failures/{scope}/"),
+        }
+    }
+
+    fn key(&self, order_number: &str) -> String {
+        format!("{}{order_number}", self.prefix)
+    }
 }
 
 fn unavailable() -> Failure {
@@ -113,7 +129,7 @@ impl AttemptLog for KvAttempts {
         window: Duration,
     ) -> Result<bool, Failure> {
         let now = now_secs();
-        update(self.bucket()?, &key(order_number), |times| {
+        update(self.bucket()?, &self.key(order_number), |times| {
             if begin_check_in(times, limit, now, |at| in_window(at, window, now)) {
                 Change::Write(true)
             } else {
@@ -125,7 +141,7 @@ impl AttemptLog for KvAttempts {
 
     async fn withdraw_check(&self, order_number: &str, window: Duration) -> Result<(), Failure> {
         let now = now_secs();
-        update(self.bucket()?, &key(order_number), |times| {
+        update(self.bucket()?, &self.key(order_number), |times| {
             times.retain(|at| in_window(*at, window, now));
             // The checks are times only: the newest is the one this request began (or one just
             // as recent), either way one fewer is held.

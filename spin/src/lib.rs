@@ -74,11 +74,9 @@ async fn serve(request: Request) -> Result<Reply, Rejection> {
     }
     let body = request::read_body(request.into_body()).await?;
     let input = request::parse_input(action, &body)?;
-    let shop = Shop::with_attempt_log(
-        config::shop().await?,
-        transport::SpinHttp,
-        KvAttempts::default(),
-    );
+    let config = config::shop().await?;
+    let attempts = KvAttempts::for_shop(&config);
+    let shop = Shop::with_attempt_log(config, transport::SpinHttp, attempts);
     let deadline = transport::wait(deadline::CALL_DEADLINE);
     let result = deadline::within(upgates_core::run(&shop, action, &input), deadline)
         .await
