@@ -145,14 +145,17 @@ fn validate_api_url(raw: &str) -> Result<String, Failure> {
     }
 }
 
-/// What is wrong with `url` as a base address (`http(s)://authority[/path]`, no query,
+/// What is wrong with `url` as a base address (`https://authority[/path]`, no query,
 /// fragment, user info, spaces or control characters); `None` when nothing. Shared by
-/// `api-url` and `invoice-link-base-url`.
+/// `api-url` and `invoice-link-base-url`. Plain `http://` only to this machine (a local
+/// stand-in of the shop): elsewhere it would send the API login and key, or a signed
+/// link's token, in clear text.
 pub(crate) fn url_problem(url: &str) -> Option<&'static str> {
-    let Some(rest) = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-    else {
+    let (plain, rest) = if let Some(rest) = url.strip_prefix("https://") {
+        (false, rest)
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        (true, rest)
+    } else {
         return Some("must start with https://");
     };
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -165,7 +168,30 @@ pub(crate) fn url_problem(url: &str) -> Option<&'static str> {
     if authority.is_empty() || authority.contains('@') {
         return Some("must name a host, without user info");
     }
+    if plain && !is_loopback(host_of(authority)) {
+        return Some("must start with https:// (http:// only for 127.0.0.1, [::1] or localhost)");
+    }
     None
+}
+
+/// The host of `host[:port]` or `[v6]:port`, brackets dropped.
+fn host_of(authority: &str) -> &str {
+    match authority.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').map_or("", |(host, _)| host),
+        None => authority.split(':').next().unwrap_or_default(),
+    }
+}
+
+/// This machine: `localhost`, `::1` or `127.x.y.z` (any case, as hosts compare). Written
+/// out instead of parsing an `IpAddr`, which costs the component kilobytes it does not have.
+pub fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") || host == "::1" {
+        return true;
+    }
+    let mut parts = host.split('.');
+    parts.next() == Some("127")
+        && parts.clone().count() == 3
+        && parts.all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
 }
 
 #[cfg(test)]
@@ -250,5 +276,39 @@ pub(crate) mod tests {
         }
         assert!(ShopConfig::new("https://x", "a:b", "k", "420").is_err());
         assert!(ShopConfig::new("https://x", "a", "k", "42a").is_err());
+    }
+
+    /// Plain http would send the API login and key (or a signed link's token) in clear text:
+    /// only to this machine.
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        for local in [
+            "http://127.0.0.1:8080/api/v2",
+            "http://127.0.0.1/api/v2",
+            "http://127.255.0.9:1/api/v2",
+            "http://localhost:8080/api/v2",
+            "http://LOCALHOST/api/v2",
+            "http://[::1]:8080/api/v2",
+            "https://demo.admin.s1.upgates.com/api/v2",
+            "https://[2001:db8::1]/api/v2",
+        ] {
+            assert_eq!(url_problem(local), None, "{local}");
+        }
+        for remote in [
+            "http://demo.admin.s1.upgates.com/api/v2",
+            "http://127.0.0.1.evil.example/api/v2",
+            "http://localhost.evil.example/api/v2",
+            "http://128.0.0.1/api/v2",
+            "http://127.0.0.256/api/v2",
+            "http://127.0.0/api/v2",
+            "http://[::2]:8080/api/v2",
+            "http://[::1/api/v2",
+        ] {
+            assert!(
+                url_problem(remote).is_some_and(|p| p.contains("https://")),
+                "{remote}"
+            );
+        }
+        assert!(ShopConfig::new("http://shop.example/api/v2", "l", "k", "420").is_err());
     }
 }

@@ -2,7 +2,6 @@
 //! loopback, bounded waits and a bounded response size; of a response's headers it sees only
 //! those the actions read.
 
-use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,7 +41,8 @@ impl Origin {
         let origin = Self::of_uri(&uri).ok_or_else(|| {
             Failure::Misconfigured("`api-url` must be an http(s) URL with a host".into())
         })?;
-        if origin.scheme == "http" && !is_loopback(&origin.host) {
+        // The same rule as the config's (which every packaging applies).
+        if origin.scheme == "http" && !upgates_core::config::is_loopback(&origin.host) {
             return Err(Failure::Misconfigured(
                 "`api-url` must use https:// (http:// is allowed only for 127.0.0.1 / localhost)"
                     .into(),
@@ -72,10 +72,6 @@ impl Origin {
             port: uri.port_u16().unwrap_or(default_port),
         })
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The limits one shop's calls run under.
