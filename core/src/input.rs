@@ -93,9 +93,13 @@ pub fn same_email(a: &str, b: &str) -> bool {
 
 /// A phone number as MSISDN (country code + number, digits only: `420601223344`).
 ///
-/// Spaces, dashes, dots and brackets are dropped; a `+` or `00` prefix carries the country code;
-/// a 9-digit national number (or one with a trunk `0`, as in Slovakia's `0905 123 456`) gets
-/// `default_country_code`. Anything else is `invalid-input`.
+/// Spaces, dashes, dots and brackets are dropped; a `+` or `00` prefix carries the country code
+/// (a trunk `(0)` after it, as in `+421 (0)905 123 456`, is dropped too); 12 digits starting
+/// with 420 or 421 are already an MSISDN; a 9-digit national number gets
+/// `default_country_code`, and so does one with a trunk `0` (Slovakia's `0905 123 456`),
+/// except a `09..` one in a Czech shop: Czech numbers have no trunk 0 and Slovak mobiles are
+/// written `09..`, so that is a Slovak number.
+/// Anything else is `invalid-input`.
 pub fn phone(raw: &str, default_country_code: &str) -> Result<String, Failure> {
     let value = raw.trim();
     if value.is_empty() {
@@ -104,6 +108,14 @@ pub fn phone(raw: &str, default_country_code: &str) -> Result<String, Failure> {
     if value.len() > 40 {
         return Err(Failure::invalid("the phone number is too long"));
     }
+    let trunk_dropped;
+    let value = match trunk_after_country_code(value) {
+        Some(at) => {
+            trunk_dropped = format!("{}{}", &value[..at], &value[at + "(0)".len()..]);
+            trunk_dropped.as_str()
+        }
+        None => value,
+    };
     let compact: String = value
         .chars()
         .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '\u{a0}'))
@@ -119,12 +131,19 @@ pub fn phone(raw: &str, default_country_code: &str) -> Result<String, Failure> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid());
     }
-    let msisdn = if international {
+    let msisdn = if international
+        || (digits.len() == 12 && (digits.starts_with("420") || digits.starts_with("421")))
+    {
         digits.to_owned()
     } else if digits.len() == 9 && !digits.starts_with('0') {
         format!("{default_country_code}{digits}")
     } else if digits.len() == 10 && digits.starts_with('0') && !digits.starts_with("00") {
-        format!("{default_country_code}{}", &digits[1..])
+        // Czech numbers have no trunk 0, Slovak mobiles are written 09xx: a Slovak number.
+        let country = match default_country_code {
+            "420" if digits.starts_with("09") => "421",
+            other => other,
+        };
+        format!("{country}{}", &digits[1..])
     } else {
         return Err(invalid());
     };
@@ -133,6 +152,21 @@ pub fn phone(raw: &str, default_country_code: &str) -> Result<String, Failure> {
         return Err(invalid());
     }
     Ok(msisdn)
+}
+
+/// Where `(0)` stands right after an international prefix and a country code (`+421 (0)905`,
+/// `00421(0)905`): the trunk prefix, written for callers within the country.
+fn trunk_after_country_code(value: &str) -> Option<usize> {
+    let rest = value
+        .strip_prefix('+')
+        .or_else(|| value.strip_prefix("00"))?;
+    let rest = rest.trim_start();
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=3).contains(&digits) {
+        return None;
+    }
+    let after = rest[digits..].trim_start();
+    after.starts_with("(0)").then(|| value.len() - after.len())
 }
 
 /// A target status: a numeric id or a name in any of the shop's languages.
@@ -262,11 +296,22 @@ mod tests {
             ("601-223-344", "420601223344"),
             ("(601) 223.344", "420601223344"),
             ("+421 905 123 456", "421905123456"),
-            ("0905 123 456", "420905123456"),
+            // The MSISDN itself, typed without a `+`.
+            ("420 601 223 344", "420601223344"),
+            ("421905123456", "421905123456"),
+            // A trunk 0 after the country code, as Slovak numbers are often written.
+            ("+421 (0)905 123 456", "421905123456"),
+            ("00421 (0)905 123 456", "421905123456"),
+            // Czech numbers have no trunk 0: a Slovak mobile (09..); other digits stay Czech.
+            ("0905 123 456", "421905123456"),
+            ("0601 223 344", "420601223344"),
         ] {
             assert_eq!(phone(raw, "420").unwrap(), want, "{raw}");
         }
         assert_eq!(phone("905123456", "421").unwrap(), "421905123456");
+        assert_eq!(phone("0905 123 456", "421").unwrap(), "421905123456");
+        assert_eq!(phone("0664 123 456", "43").unwrap(), "43664123456");
+
         for bad in [
             "",
             "abc",

@@ -276,7 +276,10 @@ proptest! {
     ) {
         let digits = if trunk { format!("0{national}") } else { national.clone() };
         let written = formatted("", &digits, &groups, &seps, bracket);
-        let want = format!("{cc}{national}");
+        // Czech numbers have no trunk 0: in a Czech shop a 09.. one is a Slovak mobile.
+        let slovak = trunk && cc == "420" && national.starts_with('9');
+        let country = if slovak { "421" } else { cc.as_str() };
+        let want = format!("{country}{national}");
         prop_assert_eq!(input::phone(&written, &cc), Ok(want.clone()), "{:?}", written);
         prop_assert_eq!(input::phone(&format!("+{want}"), "420"), Ok(want));
     }
