@@ -745,13 +745,24 @@ async fn check_concurrency(report: &mut Report) {
 
     // Several hosts (no shared lock): another host's stale write overwrites our line; the
     // re-read after the PUT notices and appends it again.
-    let (fake, requests) = lost_update_is_repaired();
+    let (fake, requests) = lost_update_is_repaired(false);
     let note = fake.order("2025000124").unwrap()["internal_note"]
         .as_str()
         .unwrap()
         .to_owned();
     assert!(
         note.lines().any(|l| l == "our line") && note.lines().any(|l| l == "other host"),
+        "{note}"
+    );
+    // The same when the note already held that line: the read-back counts it.
+    let (again, _) = lost_update_is_repaired(true);
+    let note = again.order("2025000124").unwrap()["internal_note"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        note.lines().collect::<Vec<_>>(),
+        ["our line", "other host", "our line"],
         "{note}"
     );
     assert_eq!(
@@ -809,8 +820,18 @@ impl upgates_core::Upstream for RacingUpstream {
     }
 }
 
-fn lost_update_is_repaired() -> (FakeShop, Vec<&'static str>) {
+fn lost_update_is_repaired(already_there: bool) -> (FakeShop, Vec<&'static str>) {
     let fake = sample_shop();
+    if already_there {
+        // The note already holds the very line: finding it after our PUT proves nothing.
+        let body = json!({"orders": [{"order_number": "2025000124", "internal_note": "our line"}]});
+        let put = http::Request::put(format!("{}/orders", support::API_URL))
+            .header("authorization", support::basic_auth())
+            .body(bytes::Bytes::from(body.to_string()))
+            .unwrap();
+        assert_eq!(fake.handle(put).status(), 200);
+        fake.clear_requests();
+    }
     let stale_note = fake.order("2025000124").unwrap()["internal_note"]
         .as_str()
         .unwrap()

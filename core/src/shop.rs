@@ -477,7 +477,14 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         let text = input::note_text(text)?;
         self.config.guardrails.check_note(&text)?;
         let mut note = self.order(&order_number, true).await?.internal_note;
+        // Counted, not just looked for: the note may already hold the same text (an "OK"),
+        // and then only one more occurrence shows that our line was kept.
+        let occurrences = |note: &Option<String>| {
+            note.as_deref()
+                .map_or(0, |n| n.matches(text.as_str()).count())
+        };
         for attempt in 0..APPEND_ATTEMPTS {
+            let before = occurrences(&note);
             let appended = match note.as_deref() {
                 Some(old) if !old.is_empty() => format!("{old}\n{text}"),
                 _ => text.clone(),
@@ -493,7 +500,7 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             let kept = if self.config.verify_appends {
                 self.upstream.sleep(APPEND_SETTLE).await;
                 note = self.order(&order_number, true).await?.internal_note;
-                note.as_deref().is_some_and(|n| n.contains(text.as_str()))
+                occurrences(&note) > before
             } else {
                 true
             };
