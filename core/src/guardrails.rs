@@ -445,6 +445,50 @@ impl fmt::Display for StatusName<'_> {
     }
 }
 
+/// Upgates' own words, fit for a message: what looks like an e-mail address (a word with
+/// `@`) or a phone number (7 or more digits, spaces, dashes, dots and brackets allowed between
+/// them) becomes `…`, except `keep` (the order number the words are about). Upgates may quote
+/// a value back, and a note or an address can hold a customer's contact.
+pub fn redact_personal(text: &str, keep: &str) -> String {
+    let mut words = String::with_capacity(text.len());
+    for (n, word) in text.split(' ').enumerate() {
+        if n > 0 {
+            words.push(' ');
+        }
+        words.push_str(if word.contains('@') { "…" } else { word });
+    }
+    // Numbers, over bytes: a span starts and ends on ASCII, so it is cut at char boundaries.
+    let bytes = words.as_bytes();
+    let mut out = String::with_capacity(words.len());
+    let (mut copied, mut i) = (0, 0);
+    while let Some(&b) = bytes.get(i) {
+        let starts_number = b.is_ascii_digit()
+            || (matches!(b, b'+' | b'(') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
+        if !starts_number {
+            i += 1;
+            continue;
+        }
+        let (mut last_digit, mut j) = (i, i);
+        while let Some(&d) = bytes.get(j) {
+            if d.is_ascii_digit() {
+                last_digit = j;
+            } else if !matches!(d, b' ' | b'-' | b'.' | b'(' | b')' | b'+') {
+                break;
+            }
+            j += 1;
+        }
+        let digits = words[i..=last_digit].bytes().filter(u8::is_ascii_digit);
+        if digits.clone().count() >= 7 && !digits.eq(keep.bytes()) {
+            out.push_str(&words[copied..i]);
+            out.push('…');
+            copied = last_digit + 1;
+        }
+        i = last_digit + 1;
+    }
+    out.push_str(&words[copied..]);
+    out
+}
+
 /// `j***@example.cz`: the first character of the local part and the domain.
 pub fn mask_email(email: &str) -> String {
     let email = email.trim();
@@ -511,6 +555,34 @@ fn cut(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn upgates_words_lose_contacts_but_keep_the_order_number() {
+        for (said, want) in [
+            (
+                "Order \"2025000123\" does not exist.",
+                "Order \"2025000123\" does not exist.",
+            ),
+            (
+                "Hodnota jana.novakova@example.cz není platná",
+                "Hodnota … není platná",
+            ),
+            (
+                "Note too long: Zavolat na +420 601 223 344 prosím",
+                "Note too long: Zavolat na … prosím",
+            ),
+            ("telefon (601) 223-344, kus 3", "telefon …, kus 3"),
+            ("status_id 12 not found", "status_id 12 not found"),
+            ("a 2025000123 b 2025000124", "a 2025000123 b …"),
+        ] {
+            assert_eq!(redact_personal(said, "2025000123"), want, "{said}");
+        }
+        // Another order's number is a number like any other.
+        assert_eq!(
+            redact_personal("Order 9999999 does not exist.", "2025000123"),
+            "Order … does not exist."
+        );
+    }
     use crate::config::tests::lookup;
 
     #[test]

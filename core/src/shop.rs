@@ -576,6 +576,7 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
     /// `PUT /orders` for one order. Upgates e-mails and texts the customer on a status change
     /// unless told not to (both flags default to true), so both are always sent explicitly.
     async fn put_order(&self, order: OrderUpdate<'_>, notify: bool) -> Result<(), Failure> {
+        let order_number = order.order_number;
         let body = PutOrders {
             orders: [order],
             send_emails_yn: notify,
@@ -603,6 +604,7 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             .filter(|c| !c.is_control())
             .take(300)
             .collect();
+        let said = guardrails::redact_personal(&said, order_number);
         Err(Failure::Upstream(if said.is_empty() {
             "Upgates did not update the order".into()
         } else {

@@ -821,3 +821,27 @@ fn invoice_number_cannot_walk_out_of_its_path() {
         }
     }
 }
+
+// --- Upgates' words in messages ----------------------------------------------------------
+
+proptest! {
+    /// Whatever Upgates says, the message keeps no `@` and no run of 7 digits, except inside
+    /// the order's own number; and nothing panics on any text.
+    #[test]
+    fn upstream_words_keep_no_contact(
+        text in prop_oneof![
+            any::<String>(),
+            r"[a-z@.0-9 +()\-]{0,60}",
+            r"(Order 2025000123 |\+?[0-9][0-9 \-]{6,16}|[a-z]{1,8}@[a-z]{1,8}\.cz| |ž){0,6}",
+        ],
+    ) {
+        let out = upgates_core::guardrails::redact_personal(&text, "2025000123");
+        prop_assert!(!out.contains('@'), "{text:?} -> {out:?}");
+        let without_order = out.replace("2025000123", "");
+        let mut run = 0;
+        for c in without_order.chars() {
+            run = if c.is_ascii_digit() { run + 1 } else { 0 };
+            prop_assert!(run < 7, "{text:?} -> {out:?}");
+        }
+    }
+}
