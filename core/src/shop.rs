@@ -236,6 +236,11 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
     ) -> Result<(), Failure> {
         let order_number = input::order_number(order_number)?;
         let target = input::status(status)?;
+        // What the PUT names: Upgates matches a name exactly (in any of the shop's languages),
+        // so where the policy gave us the shop's own spelling, that goes instead of the chat's
+        // ("stornovaná" for "Stornovaná"): the id from the shop's list if it was read, else
+        // the name as the policy writes it.
+        let mut sent = target.clone();
         if let Some(policy) = &self.config.guardrails.allowed_statuses {
             let mut statuses = StatusBook::default();
             let Some(rule) = self.rule_for(&mut statuses, policy, &target).await? else {
@@ -246,8 +251,16 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
                 )));
             };
             self.check_from(&mut statuses, &order_number, &rule).await?;
+            if let StatusRef::Name(typed) = &target {
+                let listed = statuses.0.as_ref().and_then(|page| id_named(page, typed));
+                if let Some(id) = listed {
+                    sent = StatusRef::Id(id);
+                } else if matches!(rule.target, StatusRef::Name(_)) {
+                    sent = rule.target.clone();
+                }
+            }
         }
-        let order = match &target {
+        let order = match &sent {
             StatusRef::Id(id) => OrderUpdate {
                 status_id: Some(*id),
                 ..OrderUpdate::new(&order_number)
@@ -264,7 +277,12 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             "Chatbot: změna stavu",
             &format!(
                 "Nový stav: {} (upozornit zákazníka: {told})",
-                StatusName(&target)
+                // The shop's spelling when the PUT used it; an id only as the chat gave it.
+                StatusName(if matches!(sent, StatusRef::Name(_)) {
+                    &sent
+                } else {
+                    &target
+                })
             ),
         )
         .await;
@@ -681,6 +699,20 @@ struct StatusBook(Option<StatusesPage>);
 
 /// Two references to one status: ids and names directly; an id and a name only through the
 /// shop's statuses (`page`), by the name in any language.
+/// The id of the shop's status one of whose names is `name` (as [`guardrails::same_name`]).
+fn id_named(page: &StatusesPage, name: &str) -> Option<u32> {
+    page.order_statuses
+        .iter()
+        .find(|s| {
+            s.descriptions.iter().any(|d| {
+                d.name
+                    .as_deref()
+                    .is_some_and(|n| guardrails::same_name(n, name))
+            })
+        })?
+        .id
+}
+
 fn same_status(a: &StatusRef, b: &StatusRef, page: Option<&StatusesPage>) -> bool {
     match (a, b) {
         (StatusRef::Id(id), StatusRef::Name(name)) | (StatusRef::Name(name), StatusRef::Id(id)) => {

@@ -40,13 +40,11 @@ pub(crate) fn by_id(state: &State, id: i64) -> Option<&Value> {
         .find(|s| s.get("id").and_then(Value::as_i64) == Some(id))
 }
 
-/// The status one of whose names (any language) equals `name`, case-insensitively.
+/// The status one of whose names (any language) is `name`. Exactly: Upgates documents names
+/// in any of the shop's languages, not a case-insensitive match, so the fake does not offer
+/// one the real API may not have.
 pub(crate) fn by_name<'a>(state: &'a State, name: &str) -> Option<&'a Value> {
-    let wanted = name.to_lowercase();
-    state
-        .statuses
-        .iter()
-        .find(|s| names(s).any(|n| n.to_lowercase() == wanted))
+    state.statuses.iter().find(|s| names(s).any(|n| n == name))
 }
 
 /// All names of a status, one per language.

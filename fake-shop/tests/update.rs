@@ -19,7 +19,7 @@ fn status_by_english_name_is_stored_in_the_orders_language_and_notifies_by_defau
     let shop = sample();
     let (status, body) = put(
         &shop,
-        json!({ "orders": [note("2025000123", ("status", json!("cancelled")))] }),
+        json!({ "orders": [note("2025000123", ("status", json!("Cancelled")))] }),
     );
     assert_eq!(status, 200);
     let item = &body["orders"][0];
@@ -130,7 +130,7 @@ fn setting_the_current_status_sends_nothing() {
     let shop = sample();
     let (_, body) = put(
         &shop,
-        json!({ "orders": [note("2025000124", ("status", json!("ODESLANÁ")))] }),
+        json!({ "orders": [note("2025000124", ("status", json!("Odeslaná")))] }),
     );
     assert_eq!(body["orders"][0]["updated_yn"], true);
     assert!(shop.sent_notifications().is_empty());
@@ -258,4 +258,19 @@ fn history_records_are_added_truncated_and_listed() {
             .status(),
         405
     );
+}
+
+/// Upgates documents status names in any of the shop's languages, not a case-insensitive
+/// match: the fake refuses another spelling, so the client is not tested against a leniency
+/// the real API may not have.
+#[test]
+fn a_status_name_must_be_spelled_as_the_shop_has_it() {
+    let shop = sample();
+    let (status, body) = put(
+        &shop,
+        json!({ "orders": [note("2025000123", ("status", json!("stornovaná")))] }),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(body["orders"][0]["updated_yn"], false);
+    assert_eq!(body["orders"][0]["messages"][0]["level"], "error");
 }
