@@ -224,7 +224,7 @@ fn fault_cases() -> Vec<FaultCase> {
             &verify,
             ne(
                 "misconfigured",
-                "shop configuration: the shop's API moved to https://demo.admin.s9.upgates.com/api/v2/orders/2025000123; update `api-url`",
+                "shop configuration: the shop's API moved to https://demo.admin.s9.upgates.com/api/v2; update `api-url`",
             ),
             1,
         ),

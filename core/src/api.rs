@@ -241,10 +241,14 @@ fn moved(response: &ApiResponse) -> Failure {
             .ok()?
             .api_url
     };
-    let target = response
-        .header(LOCATION)
-        .map(str::to_owned)
-        .or_else(from_body);
+    // A Location names the moved resource (`.../api/v2/orders/123`): what `api-url` needs is
+    // its base, up to `/api/v2`; a Location without it is not offered as one.
+    let location = || {
+        let url = response.header(LOCATION)?;
+        let end = url.find("/api/v2")? + "/api/v2".len();
+        Some(url[..end].to_owned())
+    };
+    let target = location().or_else(from_body);
     match target {
         Some(url) if url.len() < 300 && !url.chars().any(char::is_control) => {
             Failure::Misconfigured(format!("the shop's API moved to {url}; update `api-url`"))
@@ -340,6 +344,23 @@ mod tests {
             Err(Failure::Misconfigured(
                 "the shop's API moved to https://x.admin.s2.upgates.com/api/v2; update `api-url`"
                     .into()
+            ))
+        );
+        // A Location names the moved resource: `api-url` is its base.
+        let located = check_status(&r(
+            301,
+            &[(
+                "location",
+                "https://x.admin.s2.upgates.com/api/v2/orders/2025000123",
+            )],
+            "",
+        ));
+        assert_eq!(moved, located);
+        let elsewhere = check_status(&r(301, &[("location", "https://x.example/login")], ""));
+        assert_eq!(
+            elsewhere,
+            Err(Failure::Misconfigured(
+                "the shop's API moved (HTTP 301); update `api-url`".into()
             ))
         );
         let bad =

@@ -527,6 +527,10 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
                     .await;
                 return Ok(());
             }
+            if attempt + 1 == APPEND_ATTEMPTS {
+                // Out of attempts: another wait and read would be paid for and thrown away.
+                break;
+            }
             self.upstream.sleep(self.backoff(attempt)).await;
             note = self.order(&order_number, true).await?.internal_note;
         }
