@@ -1,6 +1,8 @@
 //! The `upgates` binary against the fake shop on a loopback port.
 
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Output;
 
 use serde_json::{Value, json};
 use upgates_fake_shop::{FakeShop, Fault, SAMPLE_KEY, SAMPLE_LOGIN};
@@ -13,17 +15,9 @@ fn state_dir() -> &'static std::path::Path {
 }
 
 fn upgates(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_upgates"));
+    let mut command = support::upgates_command();
     command.args(args);
     command.env("UPGATES_STATE_DIR", state_dir());
-    for var in [
-        "UPGATES_API_URL",
-        "UPGATES_API_LOGIN",
-        "UPGATES_API_KEY",
-        "UPGATES_DEFAULT_COUNTRY_CODE",
-    ] {
-        command.env_remove(var);
-    }
     command.envs(env.iter().copied());
     command.output().expect("the binary runs")
 }

@@ -885,7 +885,7 @@ fn appends_across_processes(report: &mut Report) {
     let locks = std::env::temp_dir().join(format!("upgates-locks-{}", std::process::id()));
     let children: Vec<_> = (0..6)
         .map(|i| {
-            Command::new(env!("CARGO_BIN_EXE_upgates"))
+            support::upgates_command()
                 .args([
                     "append-note",
                     "--order",

@@ -244,3 +244,28 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         std::thread::yield_now();
     }
 }
+
+/// The `upgates` binary, cut off from the developer's own set-up: no `UPGATES_*` from the
+/// shell, and a home of its own (no `~/.config/upgates/shops.toml`, no `~/.cache/upgates`), so
+/// the README's test command gives the same answers on a machine where the CLI is set up.
+/// One home per test binary run, so its tests share the precompiled component.
+pub fn upgates_command() -> std::process::Command {
+    static HOME: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let home = HOME
+        .get_or_init(|| tempfile::tempdir().expect("a temp dir"))
+        .path();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_upgates"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("UPGATES_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("XDG_RUNTIME_DIR");
+    command
+}
