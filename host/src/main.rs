@@ -174,6 +174,22 @@ impl Command {
     }
 }
 
+/// Exit 1: the call could not run (not the user's input or settings).
+fn runtime_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("upgates: {message}");
+    ExitCode::FAILURE
+}
+
+/// The component could not be loaded: a usage error when the user named it (`--component`),
+/// else the binary's own fault.
+fn load_error(named: bool, message: impl std::fmt::Display) -> ExitCode {
+    if named {
+        usage_error(message)
+    } else {
+        runtime_error(message)
+    }
+}
+
 /// Usage and configuration errors: a message on stderr and exit code 2.
 fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("upgates: {message}");
@@ -247,7 +263,7 @@ async fn main() -> ExitCode {
     if matches!(cli.command, Command::Demo) {
         let runtime = match load_runtime(cli.component.as_deref(), cache) {
             Ok(r) => r,
-            Err(e) => return usage_error(e),
+            Err(e) => return load_error(cli.component.is_some(), e),
         };
         return match upgates_host::demo::run(&runtime, &mut std::io::stdout()).await {
             Ok(()) => ExitCode::SUCCESS,
@@ -273,14 +289,14 @@ async fn main() -> ExitCode {
     };
     let runtime = match load_runtime(component.as_deref(), cache) {
         Ok(r) => r,
-        Err(e) => return usage_error(e),
+        Err(e) => return load_error(component.is_some(), e),
     };
     // Other `upgates` processes may append to the same order: take turns across processes.
     let _turn = match (action, &input.order) {
         (ActionName::AppendNote, Some(order)) => {
             match upgates_host::file_lock::lock_order(&shop.config, order) {
                 Ok(lock) => lock,
-                Err(e) => return usage_error(format!("cannot take the order's lock file: {e}")),
+                Err(e) => return runtime_error(format!("cannot take the order's lock file: {e}")),
             }
         }
         _ => None,
