@@ -164,6 +164,25 @@ async fn get_json(
     Ok((json, shop.policy.rate_limits()))
 }
 
+/// What `/status` grants for `service` (`orders`, ...): the entry of that name, or, since
+/// Upgates documents the `url` of each entry but not its names, the entry whose URL is that
+/// endpoint (`.../api/v2/orders`). Not listed at all: no right.
+fn privilege_of(services: &[Value], service: &str) -> Privilege {
+    let endpoint = format!("/api/v2/{service}");
+    let named = |s: &&Value| s.get("service").and_then(Value::as_str) == Some(service);
+    let at_url = |s: &&Value| {
+        s.get("url")
+            .and_then(Value::as_str)
+            .is_some_and(|url| url.trim_end_matches('/').ends_with(&endpoint))
+    };
+    services
+        .iter()
+        .find(named)
+        .or_else(|| services.iter().find(at_url))
+        .and_then(|s| s.get("privilege").and_then(Value::as_str))
+        .map_or(Privilege::Deny, Privilege::parse)
+}
+
 /// One `GET /api/v2/status`: the rights of the API user against what each action needs.
 pub async fn check(shop: &ShopConnection) -> Result<CheckReport, Failure> {
     let (status, rate_limits) = get_json(shop, "/status").await?;
@@ -172,13 +191,7 @@ pub async fn check(shop: &ShopConnection) -> Result<CheckReport, Failure> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let privilege = |service: &str| {
-        services
-            .iter()
-            .find(|s| s.get("service").and_then(Value::as_str) == Some(service))
-            .and_then(|s| s.get("privilege").and_then(Value::as_str))
-            .map_or(Privilege::Deny, Privilege::parse)
-    };
+    let privilege = |service: &str| privilege_of(&services, service);
     let actions = ActionName::ALL
         .into_iter()
         .map(|action| {
@@ -278,5 +291,22 @@ mod tests {
         );
         assert!(url_warning("https://demo.upgates.com/api/v2").is_some());
         assert!(url_warning("https://demo.admin.s1.upgates.com/api").is_some());
+    }
+
+    /// A service found by its URL when its name is not the one we look for.
+    #[test]
+    fn rights_by_name_or_by_endpoint_url() {
+        let services: Vec<Value> = serde_json::from_value(serde_json::json!([
+            {"service": "Objednávky", "url": "https://x.admin.s1.upgates.com/api/v2/orders/",
+             "privilege": "all"},
+            {"service": "invoices", "url": "https://x.admin.s1.upgates.com/api/v2/elsewhere",
+             "privilege": "readonly"},
+            {"service": "Produkty", "url": "https://x.admin.s1.upgates.com/api/v2/products-old",
+             "privilege": "all"},
+        ]))
+        .unwrap();
+        assert_eq!(privilege_of(&services, "orders"), Privilege::All);
+        assert_eq!(privilege_of(&services, "invoices"), Privilege::ReadOnly);
+        assert_eq!(privilege_of(&services, "products"), Privilege::Deny);
     }
 }
