@@ -183,13 +183,8 @@ async fn a_read_slower_than_a_write_is_not_cached() {
             .unwrap(),
     );
     assert_eq!(after["vars"]["status"], json!("Vyřizuje se"), "{after}");
-    let requests: Vec<String> = fake
-        .requests()
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
     assert_eq!(
-        requests,
+        method_and_path(&fake),
         [
             "GET /api/v2/orders/2025000124",
             "PUT /api/v2/orders",
@@ -203,10 +198,9 @@ async fn a_read_slower_than_a_write_is_not_cached() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_history_record_keeps_the_code_lists_cached() {
     let fake = sample_shop();
-    let shop = in_process(&fake);
+    let mut shop = in_process(&fake);
     assert!(shop.config.guardrails.audit_trail);
     // A status by name that the shop's rules give by id needs the shop's statuses.
-    let mut shop = shop;
     shop.config.guardrails.allowed_statuses = Some(StatusPolicy::parse("2").expect("a valid rule"));
     for order in ["2025000124", "2025000125"] {
         let write = input(json!({"order": order, "status": "Vyřizuje se"}));
@@ -216,11 +210,7 @@ async fn a_history_record_keeps_the_code_lists_cached() {
             .unwrap();
         assert!(written.is_ok(), "{written:?}");
     }
-    let requests: Vec<String> = fake
-        .requests()
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
+    let requests = method_and_path(&fake);
     assert_eq!(
         requests
             .iter()
@@ -229,4 +219,12 @@ async fn a_history_record_keeps_the_code_lists_cached() {
         1,
         "{requests:#?}"
     );
+}
+
+/// What reached the fake, as `METHOD /path`.
+fn method_and_path(fake: &upgates_fake_shop::FakeShop) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
 }

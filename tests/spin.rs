@@ -87,6 +87,10 @@ struct KvInner {
     /// Swaps refused because the key had changed since the handle was made.
     cas_failures: usize,
     interference: Option<Interference>,
+    /// Answers swaps as Spin's Redis store does (3.x-4.0): a swap that went through is
+    /// reported as failed, one that was refused as done (its `UNWATCH` with an argument always
+    /// errs; an aborted `EXEC` reads as success).
+    misreports: bool,
 }
 
 struct Versioned {
@@ -94,8 +98,11 @@ struct Versioned {
     version: u64,
 }
 
-/// What the other writer does to the list of check times it finds.
-type OtherWrite = Box<dyn FnMut(&mut Vec<u64>) + Send>;
+/// A check as the app stores it: when it began and its tag.
+type Held = (u64, u64);
+
+/// What the other writer does to the list of checks it finds.
+type OtherWrite = Box<dyn FnMut(&mut Vec<Held>) + Send>;
 
 /// Another writer (another instance or replica of the app) that changes `key` just before
 /// swaps on it: the `skip` first swaps go through untouched, the next `times` each meet its
@@ -136,13 +143,13 @@ impl KvInner {
             return;
         }
         other.times -= 1;
-        let mut times: Vec<u64> = self
+        let mut held: Vec<Held> = self
             .entries
             .get(key)
             .and_then(|e| serde_json::from_slice(&e.value).ok())
             .unwrap_or_default();
-        (other.write)(&mut times);
-        let value = serde_json::to_vec(&times).unwrap();
+        (other.write)(&mut held);
+        let value = serde_json::to_vec(&held).unwrap();
         self.write(key, value);
     }
 }
@@ -167,13 +174,21 @@ impl Kv {
         keys
     }
 
-    /// The check times held under `key` (it must hold a JSON list).
+    /// When the checks held under `key` began (it must hold the app's JSON list).
     fn times(&self, key: &str) -> Vec<u64> {
         let value = self
             .lock()
             .value_of(key)
             .unwrap_or_else(|| panic!("no {key}"));
-        serde_json::from_slice(&value).unwrap()
+        let held: Vec<Held> = serde_json::from_slice(&value).unwrap();
+        held.into_iter().map(|(at, _)| at).collect()
+    }
+
+    /// A store that answers swaps as Spin's Redis store does: see [`KvInner::misreports`].
+    fn misreporting() -> Self {
+        let kv = Kv::default();
+        kv.lock().misreports = true;
+        kv
     }
 
     fn cas_failures(&self) -> usize {
@@ -186,7 +201,7 @@ impl Kv {
         key: &str,
         skip: usize,
         times: usize,
-        write: impl FnMut(&mut Vec<u64>) + Send + 'static,
+        write: impl FnMut(&mut Vec<Held>) + Send + 'static,
     ) {
         self.lock().interference = Some(Interference {
             key: key.to_owned(),
@@ -391,11 +406,15 @@ impl kv_atomics::Host for &mut State {
         {
             let mut kv = self.kv.lock();
             kv.interfere(&cas.key);
-            if kv.version_of(&cas.key) == cas.version {
+            let unchanged = kv.version_of(&cas.key) == cas.version;
+            if unchanged {
                 kv.write(&cas.key, value);
+            } else {
+                kv.cas_failures += 1;
+            }
+            if unchanged != kv.misreports {
                 return Ok(());
             }
-            kv.cas_failures += 1;
         }
         // As the WIT asks: a handle at the latest version, for the retry.
         let fresh = self
@@ -1321,7 +1340,7 @@ async fn a_check_retries_when_another_writer_got_in_between() {
     let fake = sample_shop();
     let kv = Kv::default();
     let other = support::NOW_SECS - 5;
-    kv.interfere(&checks_124(), 0, 1, move |times| times.push(other));
+    kv.interfere(&checks_124(), 0, 1, move |held| held.push((other, 7)));
     let vars = variables_with(&[("verify-attempts", "2")]);
     let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
     let reply = serve_with(&fake, vars, &kv, wrong).await;
@@ -1339,9 +1358,9 @@ async fn a_check_that_another_writer_pushed_over_the_limit_is_refused() {
     let fake = sample_shop();
     let kv = Kv::default();
     let earlier = support::NOW_SECS - 20;
-    kv.set(&checks_124(), format!("[{earlier}]").as_bytes());
+    kv.set(&checks_124(), format!("[[{earlier},1]]").as_bytes());
     let other = support::NOW_SECS - 5;
-    kv.interfere(&checks_124(), 0, 1, move |times| times.push(other));
+    kv.interfere(&checks_124(), 0, 1, move |held| held.push((other, 7)));
     let vars = variables_with(&[("verify-attempts", "2")]);
     let right = post(ActionName::VerifyCustomer, &right_email_124());
     let reply = serve_with(&fake, vars, &kv, right).await;
@@ -1364,13 +1383,54 @@ async fn a_withdrawn_check_leaves_another_writers_check_held() {
     let kv = Kv::default();
     let other = support::NOW_SECS - 5;
     // The first swap (the begin) goes through; the second (the withdraw) meets the writer.
-    kv.interfere(&checks_124(), 1, 1, move |times| times.push(other));
+    kv.interfere(&checks_124(), 1, 1, move |held| held.push((other, 7)));
     let vars = variables_with(&[("verify-attempts", "2")]);
     let right = post(ActionName::VerifyCustomer, &right_email_124());
     let reply = serve_with(&fake, vars, &kv, right).await;
     assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
     assert_eq!(kv.cas_failures(), 1);
     assert_eq!(kv.times(&checks_124()).len(), 1, "the other writer's check");
+    assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
+}
+
+/// Spin's Redis store reports every swap that went through as failed: the app reads the
+/// list back and finds its check there, so a check is held once, not once per retry, and a
+/// passed one is withdrawn once. (Trusting the answer, the first check of an order held
+/// `verify-attempts` entries and answered not-verified.)
+#[tokio::test(flavor = "multi_thread")]
+async fn checks_hold_once_on_a_store_that_misreports_its_swaps() {
+    let fake = sample_shop();
+    let kv = Kv::misreporting();
+    let vars = || variables_with(&[("verify-attempts", "2")]);
+    let right = || post(ActionName::VerifyCustomer, &right_email_124());
+    let reply = serve_with(&fake, vars(), &kv, right()).await;
+    assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
+    assert_eq!(kv.times(&checks_124()), Vec::<u64>::new());
+    for _ in 0..2 {
+        let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
+        assert_not_verified(&serve_with(&fake, vars(), &kv, wrong).await);
+    }
+    assert_eq!(
+        kv.times(&checks_124()),
+        [support::NOW_SECS, support::NOW_SECS]
+    );
+    assert_not_verified(&serve_with(&fake, vars(), &kv, right()).await);
+    assert_eq!(sent(&fake), vec![Sent::get(ORDER_124); 3]);
+}
+
+/// ... and a swap the store refused (another writer got in) as done: the read-back does not
+/// find the check, so the app counts again from the other writer's list.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_swap_reported_as_done_is_tried_again() {
+    let fake = sample_shop();
+    let kv = Kv::misreporting();
+    let other = support::NOW_SECS - 5;
+    kv.interfere(&checks_124(), 0, 1, move |held| held.push((other, 7)));
+    let vars = variables_with(&[("verify-attempts", "2")]);
+    let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
+    assert_not_verified(&serve_with(&fake, vars, &kv, wrong).await);
+    assert_eq!(kv.cas_failures(), 1);
+    assert_eq!(kv.times(&checks_124()), [other, support::NOW_SECS]);
     assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
 }
 
@@ -1382,10 +1442,10 @@ async fn a_check_that_never_gets_its_swap_fails_closed() {
     let fake = sample_shop();
     let kv = Kv::default();
     let mut next = support::NOW_SECS - 100;
-    kv.interfere(&checks_124(), 0, usize::MAX, move |times| {
+    kv.interfere(&checks_124(), 0, usize::MAX, move |held| {
         // Another writer's churn: always one check, a new time each round.
         next += 1;
-        *times = vec![next];
+        *held = vec![(next, 7)];
     });
     let vars = variables_with(&[("verify-attempts", "5")]);
     let right = post(ActionName::VerifyCustomer, &right_email_124());
