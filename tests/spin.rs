@@ -953,6 +953,13 @@ async fn invalid_variables_are_named_too() {
             "short",
             "shop configuration: `bot_token` must be at least 16 printable characters without spaces",
         ),
+        // deploy/secret.example.yaml's placeholder passes the length check; deployed as it
+        // is, anyone could call the bot.
+        (
+            "bot_token",
+            "REPLACE-WITH-openssl-rand-hex-32",
+            "shop configuration: `bot_token` is still the example's placeholder: set a secret of your own",
+        ),
     ];
     for (name, value, message) in invalid {
         let fake = sample_shop();
@@ -1616,5 +1623,21 @@ async fn invoice_links_are_upgates_by_default() {
         500,
         "misconfigured",
         "shop configuration: `invoice_link_secret` must be at least 32 characters when `invoice_links` is signed",
+    );
+    // The example's placeholder is long enough, and public.
+    let placeholder = variables_with(&[
+        ("invoice-links", "signed"),
+        (
+            "invoice-link-secret",
+            "REPLACE-WITH-ANOTHER-openssl-rand-hex-32",
+        ),
+        ("invoice-link-base-url", "https://bot.example.cz"),
+    ]);
+    let reply = serve(&fake, placeholder, get(&format!("/v1/invoice/{token}"))).await;
+    assert_error(
+        &reply,
+        500,
+        "misconfigured",
+        "shop configuration: `invoice_link_secret` is still the example's placeholder: set a secret of your own",
     );
 }

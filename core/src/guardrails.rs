@@ -191,6 +191,13 @@ impl Guardrails {
             }
             Some("signed") => {
                 let secret = value(KEY_INVOICE_LINK_SECRET).unwrap_or_default();
+                // The examples' placeholder is public: links signed with it could be forged.
+                if is_placeholder(&secret) {
+                    return Err(misconfigured(
+                        KEY_INVOICE_LINK_SECRET,
+                        "is still the example's placeholder: set a secret of your own",
+                    ));
+                }
                 if secret.chars().count() < MIN_LINK_SECRET {
                     return Err(misconfigured(
                         KEY_INVOICE_LINK_SECRET,
@@ -443,6 +450,11 @@ impl fmt::Display for StatusName<'_> {
             StatusRef::Name(name) => f.write_str(name),
         }
     }
+}
+
+/// A secret still as the deploy examples write it (`REPLACE-WITH-...`).
+pub fn is_placeholder(secret: &str) -> bool {
+    secret.to_ascii_uppercase().contains("REPLACE-WITH")
 }
 
 /// Upgates' own words, fit for a message: what looks like an e-mail address (a word with

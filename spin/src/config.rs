@@ -43,6 +43,12 @@ pub async fn bot_token() -> Result<String, Rejection> {
             "`{BOT_TOKEN}` must be at least {MIN_TOKEN_LEN} printable characters without spaces"
         )));
     }
+    // The examples' placeholder is public: deployed as it is, anyone could call the bot.
+    if guardrails::is_placeholder(&token) {
+        return Err(Rejection::Misconfigured(format!(
+            "`{BOT_TOKEN}` is still the example's placeholder: set a secret of your own"
+        )));
+    }
     Ok(token)
 }
 
