@@ -976,3 +976,59 @@ async fn reliability_report() {
         "docs/reliability.md is out of date; run with UPDATE_DOCS=1. Expected:\n{doc}"
     );
 }
+
+/// An append waiting for another append's turn on the same order is bounded by the call's
+/// time too: it answers `timeout` when `call_timeout` runs out, not after the first append.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_for_an_orders_turn_counts_against_the_call_timeout() {
+    let fake = sample_shop();
+    let mut shop = in_process(&fake);
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let arrived = Arc::new(AtomicUsize::new(0));
+    let (handler, held, count) = (fake.clone(), gate.clone(), arrived.clone());
+    shop.policy = shop.policy.with_in_process_async(Arc::new(move |request| {
+        let (handler, held, count) = (handler.clone(), held.clone(), count.clone());
+        Box::pin(async move {
+            // The first append's read never gets its answer: Upgates hangs.
+            if count.fetch_add(1, Ordering::SeqCst) == 0 {
+                let _ = held.acquire().await;
+            }
+            handler.handle(request)
+        })
+    }));
+    let append = |text: &str| input(json!({"order": "2025000124", "text": text}));
+    // The first append may take long; the second may wait 300 ms in all.
+    let first = {
+        let (mut shop, append) = (shop.clone(), append("první"));
+        shop.policy.call_timeout = Duration::from_secs(20);
+        tokio::spawn(async move { runtime().call(&shop, ActionName::AppendNote, &append).await })
+    };
+    while arrived.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    shop.policy.call_timeout = Duration::from_millis(300);
+    let started = Instant::now();
+    // Bounded here too, so a regression fails instead of hanging on the held first append.
+    let second = tokio::time::timeout(
+        Duration::from_secs(10),
+        runtime().call(&shop, ActionName::AppendNote, &append("druhý")),
+    )
+    .await
+    .expect("answered within its call timeout")
+    .unwrap();
+    let waited = started.elapsed();
+    assert_eq!(second, Err(Failure::Timeout));
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+    // The second never reached Upgates: it timed out waiting for its turn.
+    assert_eq!(arrived.load(Ordering::SeqCst), 1);
+    gate.close();
+    assert_eq!(
+        first.await.unwrap().unwrap(),
+        Ok(upgates_core::Answer::Done)
+    );
+    assert_eq!(
+        arrived.load(Ordering::SeqCst),
+        3,
+        "the first's GET, PUT and history"
+    );
+}

@@ -426,21 +426,21 @@ impl PluginRuntime {
         if let Err(missing) = input.check(action) {
             return Ok(Err(missing));
         }
-        // The API has no compare-and-swap: appends to one order in this process take turns,
-        // so no read-modify-write overwrites another's line.
-        let _turn = match (action, &input.order) {
-            (ActionName::AppendNote, Some(order)) => {
-                Some(shop.policy.order_lock(order.trim()).lock_owned().await)
-            }
-            _ => None,
-        };
         let started = std::time::Instant::now();
-        let result = match tokio::time::timeout(
-            shop.policy.call_timeout,
-            self.call_inner(shop, action, input),
-        )
-        .await
-        {
+        // The wait for the order's turn counts against the call's time too: the caller was
+        // promised an answer within `call_timeout`.
+        let turn_then_call = async {
+            // The API has no compare-and-swap: appends to one order in this process take
+            // turns, so no read-modify-write overwrites another's line.
+            let _turn = match (action, &input.order) {
+                (ActionName::AppendNote, Some(order)) => {
+                    Some(shop.policy.order_lock(order.trim()).lock_owned().await)
+                }
+                _ => None,
+            };
+            self.call_inner(shop, action, input).await
+        };
+        let result = match tokio::time::timeout(shop.policy.call_timeout, turn_then_call).await {
             Ok(result) => result.map_err(CallError),
             Err(_elapsed) => Ok(Err(Failure::Timeout)),
         };
