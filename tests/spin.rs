@@ -1517,7 +1517,8 @@ async fn signed_invoice_links() {
         .strip_prefix("https://bot.example.cz/v1/invoice/")
         .unwrap_or_else(|| panic!("our link, not Upgates': {url}"));
     // What the token grants, and until when: 15 minutes from now by default.
-    let grant = upgates_core::invoice_link::verify(LINK_SECRET, token, support::now()).unwrap();
+    let grant =
+        upgates_core::invoice_link::verify(LINK_SECRET, API_URL, token, support::now()).unwrap();
     assert_eq!(
         (grant.order_number.as_str(), grant.invoice_number.as_str()),
         ("2025000124", "FV2025001")
@@ -1550,6 +1551,7 @@ async fn signed_invoice_links() {
 
     let expired = upgates_core::invoice_link::sign(
         LINK_SECRET,
+        API_URL,
         "2025000124",
         "FV2025001",
         support::now() - Duration::from_secs(1),
@@ -1561,6 +1563,7 @@ async fn signed_invoice_links() {
     let altered = format!("{}.{tag}", String::from_utf8(altered).unwrap());
     let foreign = upgates_core::invoice_link::sign(
         "another-shops-secret-0123456789abcdef",
+        API_URL,
         "2025000124",
         "FV2025001",
         support::now() + Duration::from_secs(600),
@@ -1587,6 +1590,7 @@ async fn signed_invoice_links() {
     fake.clear_requests();
     let gone = upgates_core::invoice_link::sign(
         LINK_SECRET,
+        API_URL,
         "2025000124",
         "FV2099999",
         support::now() + Duration::from_secs(600),
@@ -1605,6 +1609,7 @@ async fn invoice_links_are_upgates_by_default() {
     let fake = sample_shop();
     let token = upgates_core::invoice_link::sign(
         LINK_SECRET,
+        API_URL,
         "2025000124",
         "FV2025001",
         support::now() + Duration::from_secs(600),

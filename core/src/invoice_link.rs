@@ -3,7 +3,9 @@
 //! PDF URL needs the API login; this link needs nothing but itself, and only until it expires.
 //!
 //! Token: `base64url(payload) "." base64url(mac)`, the payload the JSON `[order, invoice,
-//! expiry unix seconds]`, the MAC over `"upgates-invoice-v1." + base64url(payload)`.
+//! expiry unix seconds]`, the MAC over `"upgates-invoice-v2." + api_url + "\n" +
+//! base64url(payload)`: the shop's API URL is in it, so a link of one shop does not open
+//! another shop's invoice of the same number even if the two share a secret.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -20,7 +22,7 @@ type HmacSha256 = Hmac<Sha256>;
 /// Tokens longer than this are refused unread.
 pub const MAX_TOKEN: usize = 1024;
 /// The MAC's context: a token for anything else never verifies here.
-const CONTEXT: &[u8] = b"upgates-invoice-v1.";
+const CONTEXT: &[u8] = b"upgates-invoice-v2.";
 
 /// What a valid token grants.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,24 +51,32 @@ impl LinkError {
     }
 }
 
-fn mac(secret: &str, encoded_payload: &str) -> HmacSha256 {
+fn mac(secret: &str, api_url: &str, encoded_payload: &str) -> HmacSha256 {
     // HMAC takes keys of any length.
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
     mac.update(CONTEXT);
+    mac.update(api_url.as_bytes());
+    mac.update(b"\n");
     mac.update(encoded_payload.as_bytes());
     mac
 }
 
-/// The token for `order`'s `invoice`, valid until `expires`.
-pub fn sign(secret: &str, order_number: &str, invoice_number: &str, expires: SystemTime) -> String {
+/// The token for `order`'s `invoice` at the shop whose API is `api_url`, valid until `expires`.
+pub fn sign(
+    secret: &str,
+    api_url: &str,
+    order_number: &str,
+    invoice_number: &str,
+    expires: SystemTime,
+) -> String {
     let expiry = expires
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let payload = serde_json::json!([order_number, invoice_number, expiry]).to_string();
     let encoded = URL_SAFE_NO_PAD.encode(payload);
-    let tag = URL_SAFE_NO_PAD.encode(mac(secret, &encoded).finalize().into_bytes());
+    let tag = URL_SAFE_NO_PAD.encode(mac(secret, api_url, &encoded).finalize().into_bytes());
     format!("{encoded}.{tag}")
 }
 
@@ -74,18 +84,24 @@ pub fn sign(secret: &str, order_number: &str, invoice_number: &str, expires: Sys
 pub fn link(
     base_url: &str,
     secret: &str,
+    api_url: &str,
     order_number: &str,
     invoice_number: &str,
     expires: SystemTime,
 ) -> String {
     format!(
         "{base_url}/v1/invoice/{}",
-        sign(secret, order_number, invoice_number, expires)
+        sign(secret, api_url, order_number, invoice_number, expires)
     )
 }
 
 /// Checks the signature (in constant time) before reading anything, then the expiry.
-pub fn verify(secret: &str, token: &str, now: SystemTime) -> Result<InvoiceGrant, LinkError> {
+pub fn verify(
+    secret: &str,
+    api_url: &str,
+    token: &str,
+    now: SystemTime,
+) -> Result<InvoiceGrant, LinkError> {
     if token.len() > MAX_TOKEN {
         return Err(LinkError::Malformed);
     }
@@ -93,7 +109,7 @@ pub fn verify(secret: &str, token: &str, now: SystemTime) -> Result<InvoiceGrant
     let tag = URL_SAFE_NO_PAD
         .decode(tag)
         .map_err(|_| LinkError::Malformed)?;
-    mac(secret, encoded)
+    mac(secret, api_url, encoded)
         .verify_slice(&tag)
         .map_err(|_| LinkError::BadSignature)?;
     let payload = URL_SAFE_NO_PAD
@@ -128,18 +144,19 @@ mod tests {
     use super::*;
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    const SHOP: &str = "https://demo.admin.s1.upgates.com/api/v2";
 
     #[test]
     fn signs_and_verifies() {
         let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
         let expires = now + Duration::from_secs(900);
-        let token = sign(SECRET, "2025000123", "FA-2025/0042", expires);
+        let token = sign(SECRET, SHOP, "2025000123", "FA-2025/0042", expires);
         assert!(
             token
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
         );
-        let grant = verify(SECRET, &token, now).unwrap();
+        let grant = verify(SECRET, SHOP, &token, now).unwrap();
         assert_eq!(
             grant,
             InvoiceGrant {
@@ -148,37 +165,55 @@ mod tests {
                 expires,
             }
         );
-        assert_eq!(verify(SECRET, &token, expires), Err(LinkError::Expired));
+        assert_eq!(
+            verify(SECRET, SHOP, &token, expires),
+            Err(LinkError::Expired)
+        );
         let other = "fedcba9876543210fedcba9876543210";
-        assert_eq!(verify(other, &token, now), Err(LinkError::BadSignature));
+        assert_eq!(
+            verify(other, SHOP, &token, now),
+            Err(LinkError::BadSignature)
+        );
+        // Another shop sharing the secret (a copied Secret): its app does not open this link.
+        let another_shop = "https://other.admin.s1.upgates.com/api/v2";
+        assert_eq!(
+            verify(SECRET, another_shop, &token, now),
+            Err(LinkError::BadSignature)
+        );
     }
 
     #[test]
     fn refuses_altered_tokens() {
         let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        let token = sign(SECRET, "2025000123", "FA1", now + Duration::from_secs(900));
+        let token = sign(
+            SECRET,
+            SHOP,
+            "2025000123",
+            "FA1",
+            now + Duration::from_secs(900),
+        );
         let (payload, tag) = token.split_once('.').unwrap();
         // Another order under the same tag.
         let forged = URL_SAFE_NO_PAD.encode(r#"["2025000999","FA1",1800000900]"#);
         assert_eq!(
-            verify(SECRET, &format!("{forged}.{tag}"), now),
+            verify(SECRET, SHOP, &format!("{forged}.{tag}"), now),
             Err(LinkError::BadSignature)
         );
         // A later expiry under the same tag.
         let later = URL_SAFE_NO_PAD.encode(r#"["2025000123","FA1",1900000000]"#);
         assert_eq!(
-            verify(SECRET, &format!("{later}.{tag}"), now),
+            verify(SECRET, SHOP, &format!("{later}.{tag}"), now),
             Err(LinkError::BadSignature)
         );
         let mut flipped = tag.to_owned().into_bytes();
         flipped[0] = if flipped[0] == b'A' { b'B' } else { b'A' };
         let flipped = String::from_utf8(flipped).unwrap();
         assert_eq!(
-            verify(SECRET, &format!("{payload}.{flipped}"), now),
+            verify(SECRET, SHOP, &format!("{payload}.{flipped}"), now),
             Err(LinkError::BadSignature)
         );
         for junk in ["", ".", "abc", "a.b.c", "!!.??", &"a".repeat(2000)] {
-            assert!(verify(SECRET, junk, now).is_err(), "{junk}");
+            assert!(verify(SECRET, SHOP, junk, now).is_err(), "{junk}");
         }
     }
 }

@@ -570,6 +570,7 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             } => crate::invoice_link::link(
                 base_url,
                 secret,
+                &self.config.api_url,
                 order_number,
                 invoice_number,
                 self.upstream.now() + *lifetime,

@@ -26,11 +26,13 @@ pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
         // Links are off: the route does not exist.
         return Err(Rejection::NoRoute);
     };
-    let grant = invoice_link::verify(secret, token, SystemTime::now()).map_err(|refused| {
-        // Why, for the operator; never the token (it is a credential until it expires).
-        eprintln!("upgates-bot: invoice link refused: {}", refused.reason());
-        Rejection::LinkRefused
-    })?;
+    let grant = invoice_link::verify(secret, &shop.api_url, token, SystemTime::now()).map_err(
+        |refused| {
+            // Why, for the operator; never the token (it is a credential until it expires).
+            eprintln!("upgates-bot: invoice link refused: {}", refused.reason());
+            Rejection::LinkRefused
+        },
+    )?;
     let request = invoice_link::pdf_request(&shop, &grant.invoice_number);
     let upstream = transport::open(request)
         .await
