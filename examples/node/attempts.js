@@ -3,7 +3,7 @@
 // memory across calls, per shop (API URL and login). A check is held before Upgates is asked
 // and withdrawn when it passes, so what stays are the failures.
 //
-// `jco transpile --map 'upgates:bot/attempts=../attempts.js'` makes the transpiled component
+// `jco transpile --map 'upgates:bot/attempts@0.1.0=../attempts.js'` makes the transpiled component
 // import `beginCheck` and `withdrawCheck` from this module. Node runs one call at a time on its
 // thread, so counting and holding are one step here; a server with several processes keeps
 // the checks in a shared store instead (Redis, a database) and must make `beginCheck` atomic
