@@ -57,7 +57,16 @@ pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
     let headers = reply.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    if let Some(length) = length {
+    // Passed on only when the whole body will follow: past the cap the stream is cut, and a
+    // length it does not reach would make the client wait, then fail, on a broken file.
+    let whole = |length: &HeaderValue| {
+        length
+            .to_str()
+            .ok()
+            .and_then(|l| l.trim().parse::<usize>().ok())
+            .is_some_and(|l| l <= MAX_PDF_BYTES)
+    };
+    if let Some(length) = length.filter(whole) {
         headers.insert(CONTENT_LENGTH, length);
     }
     if let Ok(value) = HeaderValue::from_str(&format!(
