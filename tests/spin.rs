@@ -1646,3 +1646,36 @@ async fn invoice_links_are_upgates_by_default() {
         "shop configuration: `invoice_link_secret` is still the example's placeholder: set a secret of your own",
     );
 }
+
+/// The invoice route's answer from Upgates is bounded by the actions' 30 s deadline too: a
+/// stalled Upgates gives `502 timeout`, not a request hanging until the per-read timeouts.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invoice_upgates_never_answers_is_a_timeout() {
+    let mut policy = shop_policy().with_in_process_async(Arc::new(|_request| {
+        Box::pin(std::future::pending::<http::Response<Bytes>>())
+    }));
+    policy.first_byte_timeout = Duration::from_secs(300);
+    let token = upgates_core::invoice_link::sign(
+        LINK_SECRET,
+        API_URL,
+        "2025000124",
+        "FV2025001",
+        support::now() + Duration::from_secs(600),
+    );
+    let started = std::time::Instant::now();
+    let raw = serve_through(
+        policy,
+        signed_links(),
+        &Kv::default(),
+        get(&format!("/v1/invoice/{token}")),
+    )
+    .await;
+    let elapsed = started.elapsed();
+    assert_eq!(raw.status, StatusCode::BAD_GATEWAY);
+    let json: Value = serde_json::from_slice(&raw.body).unwrap();
+    assert_eq!(json["reason"], json!("timeout"), "{json}");
+    assert!(
+        (Duration::from_secs(30)..Duration::from_secs(60)).contains(&elapsed),
+        "{elapsed:?}"
+    );
+}

@@ -10,7 +10,7 @@ use http::{HeaderValue, StatusCode};
 use http_body_util::Limited;
 use spin_sdk::wasip3::http_compat::IncomingResponseBody;
 use upgates_core::guardrails::InvoiceLinks;
-use upgates_core::{ApiResponse, Failure, invoice_link};
+use upgates_core::{ApiResponse, Failure, TransportError, invoice_link};
 
 use crate::reply::Rejection;
 use crate::{config, transport};
@@ -34,8 +34,12 @@ pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
         },
     )?;
     let request = invoice_link::pdf_request(&shop, &grant.invoice_number);
-    let upstream = transport::open(request)
+    // Upgates' answer to start within the actions' whole-call deadline; the body then streams
+    // under the per-read timeouts.
+    let deadline = transport::wait(crate::deadline::CALL_DEADLINE);
+    let upstream = crate::deadline::within(transport::open(request), deadline)
         .await
+        .unwrap_or(Err(TransportError::Timeout))
         .map_err(|e| Rejection::Upstream(Failure::from(e)))?;
     let status = upstream.status().as_u16();
     if status != 200 {
