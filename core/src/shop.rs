@@ -236,10 +236,10 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
     ) -> Result<(), Failure> {
         let order_number = input::order_number(order_number)?;
         let target = input::status(status)?;
-        // What the PUT names: Upgates matches a name exactly (in any of the shop's languages),
-        // so where the policy gave us the shop's own spelling, that goes instead of the chat's
-        // ("stornovaná" for "Stornovaná"): the id from the shop's list if it was read, else
-        // the name as the policy writes it.
+        // What the PUT names: Upgates documents no looser match than the name as the shop has
+        // it (in any of its languages), so where the policy gave us the shop's own spelling,
+        // that goes instead of the chat's ("stornovaná" for "Stornovaná"): the id from the
+        // shop's list if it was read, else the name as the policy writes it.
         let mut sent = target.clone();
         if let Some(policy) = &self.config.guardrails.allowed_statuses {
             let mut statuses = StatusBook::default();
