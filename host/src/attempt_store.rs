@@ -82,8 +82,7 @@ impl FileAttempts {
     /// `<first 16 bytes of SHA-256("{api_url}\n{login}\n{key}"), hex>.json`.
     fn path(&self, key: &str) -> PathBuf {
         let digest = self.shop.clone().chain_update(key.as_bytes()).finalize();
-        let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        self.dir.join(format!("{name}.json"))
+        self.dir.join(format!("{}.json", crate::hex(&digest[..16])))
     }
 
     /// Opens and locks the key's file and reads its times; `update` changes them, and they

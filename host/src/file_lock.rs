@@ -34,8 +34,7 @@ fn lock_order_in(dir: &Path, shop: &ShopConfig, order: &str) -> io::Result<Optio
     // Per shop (its API URL: a shop's API users share its orders), named by a hash, so no
     // login or order number sits in a file name.
     let digest = Sha256::digest(format!("{}\n{order}", shop.api_url).as_bytes());
-    let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    let name = format!("{name}.lock");
+    let name = format!("{}.lock", crate::hex(&digest[..16]));
     std::fs::create_dir_all(dir)?;
     let file = OpenOptions::new()
         .create(true)

@@ -15,7 +15,6 @@
 //! then a compile). An entry must pass the same test (a regular file, the user's own, not
 //! writable by others), or it is compiled over and replaced; entries are written 0600.
 
-use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -76,8 +75,8 @@ impl PrecompiledCache {
         let wasm_hash = Sha256::digest(wasm);
         let name = format!(
             "{}-{}.cwasm",
-            hex(&engine_hash[..8]),
-            hex(wasm_hash.as_slice())
+            crate::hex(&engine_hash[..8]),
+            crate::hex(wasm_hash.as_slice())
         );
         self.dir.join(name)
     }
@@ -298,13 +297,6 @@ fn trust(path: &Path, kind: Kind) -> Trust {
 #[cfg(unix)]
 fn effective_uid() -> u32 {
     rustix::process::geteuid().as_raw()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// Feeds `Hash` output into SHA-256: a stable digest of the engine's compatibility hash
