@@ -3,12 +3,11 @@
 
 mod support;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{in_process, input, runtime, sample_shop};
+use support::{GatedShop, gated, in_process, input, runtime, sample_shop};
 use upgates_core::guardrails::StatusPolicy;
 use upgates_core::{ActionName, Answer, render};
 
@@ -137,22 +136,16 @@ async fn a_read_slower_than_a_write_is_not_cached() {
     let fake = sample_shop();
     let mut shop = in_process(&fake);
     shop.config.guardrails.audit_trail = false;
-    let gate = Arc::new(tokio::sync::Semaphore::new(0));
-    let held = Arc::new(AtomicUsize::new(0));
-    let (handler, gate_in, held_in) = (fake.clone(), gate.clone(), held.clone());
-    shop.policy = shop.policy.with_in_process_async(Arc::new(move |request| {
-        let (handler, gate, held) = (handler.clone(), gate_in.clone(), held_in.clone());
-        Box::pin(async move {
-            // The first GET waits (a slow Upgates); the fake answers it as the order is when
-            // it gets the request, before the write below.
-            if request.method() == http::Method::GET && held.fetch_add(1, Ordering::SeqCst) == 0 {
-                let response = handler.handle(request);
-                let _ = gate.acquire().await;
-                return response;
-            }
-            handler.handle(request)
-        })
-    }));
+    // The first GET waits (a slow Upgates); the fake answers it as the order is when it gets
+    // the request, before the write below.
+    let GatedShop {
+        handler,
+        gate,
+        arrived: held,
+    } = gated(&fake, |before, request| {
+        before == 0 && request.method() == http::Method::GET
+    });
+    shop.policy = shop.policy.with_in_process_async(handler);
     let order = json!({"order": "2025000124"});
     let slow = {
         let shop = shop.clone();

@@ -4,7 +4,7 @@
 mod support;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -125,19 +125,13 @@ async fn failed_checks_outlive_the_instance_and_stay_with_the_shop() {
 async fn a_burst_of_checks_cannot_slip_under_the_limit() {
     const BURST: usize = 10;
     let fake = sample_shop();
-    let gate = Arc::new(tokio::sync::Semaphore::new(0));
-    let arrived = Arc::new(AtomicUsize::new(0));
     let mut shop = connection(&fake, &[("verify-attempts", "2")]);
-    let (handler, held, count) = (fake.clone(), gate.clone(), arrived.clone());
-    shop.policy = shop.policy.with_in_process_async(Arc::new(move |request| {
-        let (handler, held, count) = (handler.clone(), held.clone(), count.clone());
-        Box::pin(async move {
-            count.fetch_add(1, Ordering::SeqCst);
-            // Closed to release everyone at once.
-            let _ = held.acquire().await;
-            handler.handle(request)
-        })
-    }));
+    let support::GatedShop {
+        handler,
+        gate,
+        arrived,
+    } = support::gated(&fake, |_, _| true);
+    shop.policy = shop.policy.with_in_process_async(handler);
     let wrong = json!({"order": "2025000124", "email": "x@example.cz"});
     let calls: Vec<_> = (0..BURST)
         .map(|_| {

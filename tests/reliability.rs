@@ -983,19 +983,13 @@ async fn reliability_report() {
 async fn waiting_for_an_orders_turn_counts_against_the_call_timeout() {
     let fake = sample_shop();
     let mut shop = in_process(&fake);
-    let gate = Arc::new(tokio::sync::Semaphore::new(0));
-    let arrived = Arc::new(AtomicUsize::new(0));
-    let (handler, held, count) = (fake.clone(), gate.clone(), arrived.clone());
-    shop.policy = shop.policy.with_in_process_async(Arc::new(move |request| {
-        let (handler, held, count) = (handler.clone(), held.clone(), count.clone());
-        Box::pin(async move {
-            // The first append's read never gets its answer: Upgates hangs.
-            if count.fetch_add(1, Ordering::SeqCst) == 0 {
-                let _ = held.acquire().await;
-            }
-            handler.handle(request)
-        })
-    }));
+    // The first append's read does not get its answer: Upgates hangs.
+    let support::GatedShop {
+        handler,
+        gate,
+        arrived,
+    } = support::gated(&fake, |before, _| before == 0);
+    shop.policy = shop.policy.with_in_process_async(handler);
     let append = |text: &str| input(json!({"order": "2025000124", "text": text}));
     // The first append may take long; the second may wait 300 ms in all.
     let first = {

@@ -269,3 +269,41 @@ pub fn upgates_command() -> std::process::Command {
         .env_remove("XDG_RUNTIME_DIR");
     command
 }
+
+/// The fake behind a gate, for requests in flight at once: every request is counted in
+/// `arrived`; those `hold` picks (given how many came before, and the request) are answered
+/// by the fake on arrival, as the shop was then, and handed back only once `gate` is closed.
+pub struct GatedShop {
+    pub handler: upgates_host::InProcessAsync,
+    pub gate: Arc<tokio::sync::Semaphore>,
+    pub arrived: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+pub fn gated(
+    fake: &FakeShop,
+    hold: impl Fn(usize, &http::Request<Bytes>) -> bool + Send + Sync + 'static,
+) -> GatedShop {
+    use std::sync::atomic::Ordering;
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let arrived = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let hold = Arc::new(hold);
+    let (fake, gate_in, count) = (fake.clone(), gate.clone(), arrived.clone());
+    let handler: upgates_host::InProcessAsync = Arc::new(move |request| {
+        let before = count.fetch_add(1, Ordering::SeqCst);
+        let held = hold(before, &request);
+        let response = fake.handle(request);
+        let gate = gate_in.clone();
+        Box::pin(async move {
+            if held {
+                // Closed to release everyone at once.
+                let _ = gate.acquire().await;
+            }
+            response
+        })
+    });
+    GatedShop {
+        handler,
+        gate,
+        arrived,
+    }
+}
