@@ -1,9 +1,12 @@
 //! A lock file per shop and order, so separate `upgates` processes on one machine take turns
 //! on an order's read-modify-write (the API has no compare-and-swap).
 
-use std::fs::{File, OpenOptions};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use sha2::{Digest, Sha256};
 use upgates_core::ShopConfig;
@@ -21,13 +24,29 @@ fn lock_dir() -> PathBuf {
         .join("locks")
 }
 
-/// Blocks until this process holds the lock for `order` at `shop`; released when the returned
-/// file is dropped. `None` when the order number is not valid (the action will refuse it).
-pub fn lock_order(shop: &ShopConfig, order: &str) -> io::Result<Option<File>> {
-    lock_order_in(&lock_dir(), shop, order)
+/// How often a held lock is tried again: from the first to the longest pause, doubling.
+const FIRST_RETRY: Duration = Duration::from_millis(2);
+const LONGEST_RETRY: Duration = Duration::from_millis(50);
+
+/// Waits until this process holds the lock for `order` at `shop`, released when the returned
+/// file is dropped; `None` when the order number is not valid (the action will refuse it).
+/// Another process may hold the lock for as long as it likes (a hung one, forever), so the
+/// wait ends at `deadline` with an [`io::ErrorKind::TimedOut`] error: the caller was promised
+/// an answer within its call timeout.
+pub async fn lock_order(
+    shop: &ShopConfig,
+    order: &str,
+    deadline: Instant,
+) -> io::Result<Option<File>> {
+    lock_order_in(&lock_dir(), shop, order, deadline).await
 }
 
-fn lock_order_in(dir: &Path, shop: &ShopConfig, order: &str) -> io::Result<Option<File>> {
+async fn lock_order_in(
+    dir: &Path,
+    shop: &ShopConfig,
+    order: &str,
+    deadline: Instant,
+) -> io::Result<Option<File>> {
     let Ok(order) = upgates_core::input::order_number(order) else {
         return Ok(None);
     };
@@ -41,8 +60,24 @@ fn lock_order_in(dir: &Path, shop: &ShopConfig, order: &str) -> io::Result<Optio
         .truncate(false)
         .write(true)
         .open(dir.join(name))?;
-    file.lock()?;
-    Ok(Some(file))
+    // Polled, not a blocking `flock`: that could not be given up at the deadline.
+    let mut pause = FIRST_RETRY;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(file)),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) => return Err(e),
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "another process held the order's lock file until the call's deadline",
+            ));
+        }
+        tokio::time::sleep_until(deadline.min(now + pause)).await;
+        pause = (pause * 2).min(LONGEST_RETRY);
+    }
 }
 
 #[cfg(test)]
@@ -51,10 +86,18 @@ mod tests {
 
     /// The lock is per shop and order (a shop's API users take turns too) and its file name
     /// holds neither the login nor the order number.
+    fn lock_now(dir: &Path, shop: &ShopConfig, order: &str) -> io::Result<Option<File>> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        rt.block_on(lock_order_in(dir, shop, order, Instant::now()))
+    }
+
     #[test]
     fn one_lock_per_shop_and_order_named_by_a_hash() {
         let dir = tempfile::tempdir().unwrap();
-        let lock_order = |shop: &ShopConfig, order: &str| lock_order_in(dir.path(), shop, order);
+        let lock_order = |shop: &ShopConfig, order: &str| lock_now(dir.path(), shop, order);
         let url = "https://demo.admin.s1.upgates.com/api/v2";
         let bot = ShopConfig::new(url, "secret-bot", "k", "420").unwrap();
         let other = ShopConfig::new(url, "other-user", "k2", "420").unwrap();
@@ -74,5 +117,37 @@ mod tests {
             );
         }
         assert!(lock_order(&bot, "1/../x").unwrap().is_none());
+    }
+
+    /// A lock another process holds is waited for until it is released, but never past the
+    /// deadline: then `TimedOut`, without the lock.
+    #[tokio::test]
+    async fn waits_for_a_held_lock_until_the_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let shop =
+            ShopConfig::new("https://demo.admin.s1.upgates.com/api/v2", "l", "k", "420").unwrap();
+        let held = lock_order_in(dir.path(), &shop, "2025000123", Instant::now())
+            .await
+            .unwrap()
+            .unwrap();
+        // flock locks belong to the open file, so a second open in this process is refused
+        // like another process would be.
+        let started = Instant::now();
+        let budget = Duration::from_millis(150);
+        let refused = lock_order_in(dir.path(), &shop, "2025000123", started + budget).await;
+        let waited = started.elapsed();
+        assert_eq!(refused.unwrap_err().kind(), io::ErrorKind::TimedOut);
+        assert!(waited >= budget, "{waited:?}");
+        assert!(waited < budget + Duration::from_secs(1), "{waited:?}");
+
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            drop(held);
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let taken = lock_order_in(dir.path(), &shop, "2025000123", deadline).await;
+        assert!(taken.unwrap().is_some());
+        assert!(Instant::now() < deadline);
+        release.join().unwrap();
     }
 }

@@ -9,7 +9,7 @@ use upgates_host::attempt_store::FileAttempts;
 use upgates_host::logging::LogFormat;
 use upgates_host::shops_file::{self, ShopsFile};
 use upgates_host::{
-    ActionInput, ActionName, Allocator, PLUGIN_WASM, PluginRuntime, PrecompiledCache,
+    ActionInput, ActionName, Allocator, Failure, PLUGIN_WASM, PluginRuntime, PrecompiledCache,
     RuntimeOptions, ShopConnection, render,
 };
 
@@ -273,7 +273,7 @@ async fn main() -> ExitCode {
             }
         };
     }
-    let shop = match shop_from(&cli) {
+    let mut shop = match shop_from(&cli) {
         Ok(shop) => shop,
         Err(e) => return usage_error(e),
     };
@@ -292,15 +292,23 @@ async fn main() -> ExitCode {
         Err(e) => return load_error(component.is_some(), e),
     };
     // Other `upgates` processes may append to the same order: take turns across processes.
+    // The wait counts against the call's time, as the in-process turn does.
+    let started = tokio::time::Instant::now();
     let _turn = match (action, &input.order) {
         (ActionName::AppendNote, Some(order)) => {
-            match upgates_host::file_lock::lock_order(&shop.config, order) {
+            let deadline = started + shop.policy.call_timeout;
+            match upgates_host::file_lock::lock_order(&shop.config, order, deadline).await {
                 Ok(lock) => lock,
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    println!("{}", render(&Err(Failure::Timeout)));
+                    return ExitCode::SUCCESS;
+                }
                 Err(e) => return runtime_error(format!("cannot take the order's lock file: {e}")),
             }
         }
         _ => None,
     };
+    shop.policy.call_timeout = shop.policy.call_timeout.saturating_sub(started.elapsed());
     let result = runtime.call(&shop, action, &input).await;
     if verbose {
         print_quota(&shop);
