@@ -221,3 +221,49 @@ fn method_and_path(fake: &upgates_fake_shop::FakeShop) -> Vec<String> {
         .map(|r| format!("{} {}", r.method, r.path))
         .collect()
 }
+
+/// Identical concurrent reads share one request, its failure too: a body over the host's cap
+/// is one request, however many callers were waiting for it (each waiter used to send it
+/// again in turn, paying for it).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_shared_read_is_not_sent_again() {
+    let fake = sample_shop();
+    let mut shop = in_process(&fake);
+    let GatedShop {
+        handler,
+        gate,
+        arrived,
+    } = gated(&fake, |_, _| true);
+    shop.policy = shop.policy.with_in_process_async(handler);
+    // The sample order is about 4 KB.
+    shop.policy.max_response_bytes = 100;
+    let calls: Vec<_> = (0..5)
+        .map(|_| {
+            let shop = shop.clone();
+            tokio::spawn(async move {
+                runtime()
+                    .call(
+                        &shop,
+                        ActionName::VerifyOrder,
+                        &input(json!({"order": "2025000123"})),
+                    )
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    // The first GET is held at the shop; the others join it meanwhile.
+    while arrived.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    gate.close();
+    for call in calls {
+        assert_eq!(
+            render(&call.await.unwrap()),
+            json!({"ok": false, "reason": "upstream", "message": "unexpected answer from Upgates: the response is too large"})
+        );
+    }
+    assert_eq!(arrived.load(Ordering::SeqCst), 1);
+    assert_eq!(method_and_path(&fake), ["GET /api/v2/orders/2025000123"]);
+}

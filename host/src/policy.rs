@@ -321,10 +321,13 @@ impl HttpPolicy {
             return Ok(hit);
         }
         let cell = self.shop.flight(key);
-        let result = cell
-            .get_or_try_init(|| fetch(request, options))
+        let result = match cell
+            .get_or_init(|| async { fetch(request, options).await.map_err(Arc::new) })
             .await
-            .cloned();
+        {
+            Ok(stored) => Ok(stored.clone()),
+            Err(failed) => Err(replicate(failed)),
+        };
         self.shop.land(key, &cell);
         result
     }
@@ -378,6 +381,56 @@ impl HttpPolicy {
                         || api_path.starts_with(&format!("/orders/{encoded}"))
                 })
         });
+    }
+}
+
+/// The same failure again, for each caller of a shared GET (wasmtime-wasi-http's error is
+/// not `Clone`). Each reads to the guest as the original would: a hyper error as the error
+/// code inside it, else a protocol error (wasmtime-wasi-http's default); I/O errors keep
+/// their kind and text.
+fn replicate(e: &HttpError) -> HttpError {
+    use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
+    match e {
+        HttpError::Hyper(err) => std::error::Error::source(err)
+            .and_then(|cause| cause.downcast_ref::<ErrorCode>())
+            .map_or(HttpError::HttpProtocolError, |code| code.clone().into()),
+        HttpError::Connect(err) => {
+            HttpError::Connect(std::io::Error::new(err.kind(), err.to_string()))
+        }
+        HttpError::Tls(err) => HttpError::Tls(std::io::Error::new(err.kind(), err.to_string())),
+        HttpError::DnsTimeout => HttpError::DnsTimeout,
+        HttpError::DnsError { rcode, info_code } => HttpError::DnsError {
+            rcode: rcode.clone(),
+            info_code: *info_code,
+        },
+        HttpError::DestinationNotFound => HttpError::DestinationNotFound,
+        HttpError::DestinationUnavailable => HttpError::DestinationUnavailable,
+        HttpError::DestinationIpProhibited => HttpError::DestinationIpProhibited,
+        HttpError::DestinationIpUnroutable => HttpError::DestinationIpUnroutable,
+        HttpError::ConnectionRefused => HttpError::ConnectionRefused,
+        HttpError::ConnectionTerminated => HttpError::ConnectionTerminated,
+        HttpError::ConnectionTimeout => HttpError::ConnectionTimeout,
+        HttpError::ConnectionReadTimeout => HttpError::ConnectionReadTimeout,
+        HttpError::ConnectionWriteTimeout => HttpError::ConnectionWriteTimeout,
+        HttpError::ConnectionLimitReached => HttpError::ConnectionLimitReached,
+        HttpError::TlsProtocolError => HttpError::TlsProtocolError,
+        HttpError::TlsCertificateError => HttpError::TlsCertificateError,
+        HttpError::TlsAlertReceived {
+            alert_id,
+            alert_message,
+        } => HttpError::TlsAlertReceived {
+            alert_id: *alert_id,
+            alert_message: alert_message.clone(),
+        },
+        HttpError::HttpRequestDenied => HttpError::HttpRequestDenied,
+        HttpError::HttpResponseIncomplete => HttpError::HttpResponseIncomplete,
+        HttpError::HttpResponseBodySize(size) => HttpError::HttpResponseBodySize(*size),
+        HttpError::HttpResponseTimeout => HttpError::HttpResponseTimeout,
+        HttpError::HttpProtocolError => HttpError::HttpProtocolError,
+        HttpError::InternalError(message) => HttpError::InternalError(message.clone()),
+        // The rest concern the request, which a GET the host builds does not get wrong, or
+        // are rarer than worth naming: the guest reads them as one.
+        other => HttpError::InternalError(Some(format!("the shared request failed: {other}"))),
     }
 }
 
@@ -485,6 +538,26 @@ impl WasiHttpHooks for HttpPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every waiter of a failed shared GET gets the failure the first caller got.
+    #[test]
+    fn a_shared_failure_is_replicated_as_it_was() {
+        let same = |e: HttpError| format!("{:?}", replicate(&e)) == format!("{e:?}");
+        assert!(same(HttpError::HttpResponseBodySize(Some(9))));
+        assert!(same(HttpError::ConnectionReadTimeout));
+        assert!(same(HttpError::DnsError {
+            rcode: Some("x".into()),
+            info_code: Some(3)
+        }));
+        assert!(same(HttpError::Connect(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "refused"
+        ))));
+        assert!(matches!(
+            replicate(&HttpError::LoopDetected),
+            HttpError::InternalError(Some(_))
+        ));
+    }
 
     /// The component stops reading at the announced length, so the hook announces the exact
     /// length of the body it hands over, whatever the upstream said; of the other headers,

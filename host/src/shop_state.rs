@@ -12,6 +12,10 @@ use tokio::sync::{OnceCell, Semaphore};
 /// Upgates answers 429 to a 4th concurrent request of one API group.
 pub const MAX_IN_FLIGHT: usize = 3;
 
+/// One shared GET: its answer or its failure, which every caller waiting on it gets (a
+/// failure left out would have the next waiter send the request again, and the next).
+pub type Flight = OnceCell<Result<Stored, Arc<wasmtime_wasi_http::Error>>>;
+
 /// A response as the cache keeps it.
 #[derive(Clone, Debug)]
 pub struct Stored {
@@ -71,7 +75,7 @@ pub struct ShopState {
     /// The cache and the count of writes that made entries stale, under one lock: a GET
     /// stores its answer only if no write happened since it was sent.
     cache: Mutex<Cache>,
-    in_flight: Mutex<HashMap<String, Arc<OnceCell<Stored>>>>,
+    in_flight: Mutex<HashMap<String, Arc<Flight>>>,
     rate_limits: Mutex<Option<RateLimits>>,
     upstream_requests: std::sync::atomic::AtomicU64,
     order_locks: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
@@ -177,14 +181,14 @@ impl ShopState {
     }
 
     /// The single-flight cell for `url`: the first caller fetches, the others wait for it.
-    pub fn flight(&self, url: &str) -> Arc<OnceCell<Stored>> {
+    pub fn flight(&self, url: &str) -> Arc<Flight> {
         lock(&self.in_flight)
             .entry(url.to_owned())
             .or_default()
             .clone()
     }
 
-    pub fn land(&self, url: &str, cell: &Arc<OnceCell<Stored>>) {
+    pub fn land(&self, url: &str, cell: &Arc<Flight>) {
         let mut in_flight = lock(&self.in_flight);
         if in_flight.get(url).is_some_and(|c| Arc::ptr_eq(c, cell)) {
             in_flight.remove(url);
