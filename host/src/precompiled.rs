@@ -168,9 +168,9 @@ impl PrecompiledCache {
         for entry in entries.flatten() {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
-            let max_age = if name.starts_with('.') && name.ends_with(".tmp") {
+            let max_age = if is_temp_name(&name) {
                 STALE_TEMP
-            } else if name.ends_with(".cwasm") && path != keep {
+            } else if is_entry_name(&name) && path != keep {
                 STALE_ENTRY
             } else {
                 continue;
@@ -314,6 +314,28 @@ impl Hasher for Sha256Hasher {
     fn write(&mut self, bytes: &[u8]) {
         self.0.update(bytes);
     }
+}
+
+/// `<16 hex>-<64 hex>.cwasm`, the name [`PrecompiledCache::path_for`] gives an entry: the
+/// cache directory may be one the user keeps other files in (`--cache-dir .`), and pruning
+/// must not take their `app.cwasm`.
+fn is_entry_name(name: &str) -> bool {
+    let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
+    name.strip_suffix(".cwasm")
+        .and_then(|stem| stem.split_once('-'))
+        .is_some_and(|(engine, wasm)| hex(engine, 16) && hex(wasm, 64))
+}
+
+/// `.<entry name>.<pid>.<counter>.tmp`, the name `store` writes a new entry under.
+fn is_temp_name(name: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    name.strip_prefix('.')
+        .and_then(|rest| rest.strip_suffix(".tmp"))
+        .and_then(|rest| rest.rsplit_once('.'))
+        .and_then(|(rest, counter)| Some((rest.rsplit_once('.')?, counter)))
+        .is_some_and(|((entry, pid), counter)| {
+            is_entry_name(entry) && digits(pid) && digits(counter)
+        })
 }
 
 #[cfg(test)]
@@ -531,23 +553,44 @@ mod tests {
             path
         };
         let day = 24 * 3600;
-        let old_entry = aged("0000000000000000-old.cwasm", 40 * day);
-        let recent_entry = aged("0000000000000000-recent.cwasm", 2 * day);
-        let dead_temp = aged(".x.cwasm.1.0.tmp", 2 * 3600);
-        let live_temp = aged(".y.cwasm.2.0.tmp", 60);
+        let entry = |engine: char, wasm: char| {
+            format!(
+                "{}-{}.cwasm",
+                engine.to_string().repeat(16),
+                wasm.to_string().repeat(64)
+            )
+        };
+        let old_entry = aged(&entry('0', 'a'), 40 * day);
+        let recent_entry = aged(&entry('0', 'b'), 2 * day);
+        let dead_temp = aged(&format!(".{}.1.0.tmp", entry('0', 'c')), 2 * 3600);
+        let live_temp = aged(&format!(".{}.2.0.tmp", entry('0', 'd')), 60);
         let not_ours = aged("notes.txt", 400 * day);
+        // In a directory the user keeps other files in, like-named files are not ours.
+        let users_cwasm = aged("my-app.cwasm", 400 * day);
+        let users_temp = aged(".notes.tmp", 400 * day);
+        let near_miss = aged(&format!("{}.cwasm", "0".repeat(81)), 400 * day);
 
         let (_, outcome) = cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
         assert_eq!(outcome, CacheOutcome::Miss { stored: true });
-        assert!(cache.path_for(&engine, EMPTY_COMPONENT).is_file());
+        let written = cache.path_for(&engine, EMPTY_COMPONENT);
+        assert!(written.is_file());
+        let written = written.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(is_entry_name(&written), "{written}");
         assert!(!old_entry.exists());
         assert!(!dead_temp.exists());
-        for kept in [&recent_entry, &live_temp, &not_ours] {
+        for kept in [
+            &recent_entry,
+            &live_temp,
+            &not_ours,
+            &users_cwasm,
+            &users_temp,
+            &near_miss,
+        ] {
             assert!(kept.exists(), "{kept:?}");
         }
 
         // A hit prunes nothing, however old the rest is.
-        let older = aged("1111111111111111-older.cwasm", 90 * day);
+        let older = aged(&entry('1', 'e'), 90 * day);
         let (_, outcome) = cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
         assert_eq!(outcome, CacheOutcome::Hit);
         assert!(older.exists());
