@@ -45,6 +45,10 @@ pub struct FileAttempts {
     /// SHA-256 fed with `"{api_url}\n{login}\n"`: each file's name continues it with the
     /// order number, so the login is not kept in the clear.
     shop: Sha256,
+    /// How long a file another process holds locked is waited for (inside the component's
+    /// call, which cannot be cut off while the host works for it): then the store counts as
+    /// unusable for this check.
+    lock_wait: Duration,
 }
 
 impl Debug for FileAttempts {
@@ -65,8 +69,13 @@ impl FileAttempts {
         Self {
             dir: dir.into(),
             shop: scope,
+            lock_wait: Self::LOCK_WAIT,
         }
     }
+
+    /// Another process holds a file only while it reads and rewrites a few bytes; one that
+    /// holds it longer is stopped or hung.
+    pub const LOCK_WAIT: Duration = Duration::from_secs(2);
 
     /// `upgates/attempts` in the user's state dir (`~/.local/state`), else the local data
     /// dir, else the temp dir.
@@ -99,7 +108,7 @@ impl FileAttempts {
             .read(true)
             .write(true)
             .open(self.path(key))?;
-        file.lock()?;
+        crate::file_lock::lock_until(&file, Instant::now() + self.lock_wait)?;
         let mut text = String::new();
         file.read_to_string(&mut text)?;
         // Not ours (or cut off by a full disk): counts as none.
@@ -250,6 +259,28 @@ mod tests {
                 .sum()
         });
         assert_eq!(begun, 5);
+    }
+
+    /// A file another process keeps locked (stopped, hung) is waited for only so long: the
+    /// check then goes ahead, like one the store cannot read, instead of hanging the call.
+    #[test]
+    fn a_file_locked_for_good_is_given_up_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let hour = Duration::from_secs(3600);
+        let mut store = FileAttempts::new(dir.path(), &shop("bot"));
+        store.lock_wait = Duration::from_millis(100);
+        assert!(store.begin_check("2025000123", 1, hour));
+        // flock locks belong to the open file: this one is refused like another process.
+        let other = std::fs::File::open(store.path("2025000123")).unwrap();
+        other.lock().unwrap();
+        let started = Instant::now();
+        assert!(store.begin_check("2025000123", 1, hour));
+        let waited = started.elapsed();
+        assert!(waited >= store.lock_wait, "{waited:?}");
+        assert!(waited < Duration::from_secs(2), "{waited:?}");
+        drop(other);
+        // Released, the file counts again: the first check is still held, the limit is 1.
+        assert!(!store.begin_check("2025000123", 1, hour));
     }
 
     #[test]

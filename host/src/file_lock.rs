@@ -4,9 +4,7 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-use tokio::time::Instant;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use upgates_core::ShopConfig;
@@ -30,9 +28,8 @@ const LONGEST_RETRY: Duration = Duration::from_millis(50);
 
 /// Waits until this process holds the lock for `order` at `shop`, released when the returned
 /// file is dropped; `None` when the order number is not valid (the action will refuse it).
-/// Another process may hold the lock for as long as it likes (a hung one, forever), so the
-/// wait ends at `deadline` with an [`io::ErrorKind::TimedOut`] error: the caller was promised
-/// an answer within its call timeout.
+/// The wait ends at `deadline` as in [`lock_until`]: the caller was promised an answer within
+/// its call timeout.
 pub async fn lock_order(
     shop: &ShopConfig,
     order: &str,
@@ -60,11 +57,21 @@ async fn lock_order_in(
         .truncate(false)
         .write(true)
         .open(dir.join(name))?;
-    // Polled, not a blocking `flock`: that could not be given up at the deadline.
+    tokio::task::spawn_blocking(move || lock_until(&file, deadline).map(|()| file))
+        .await
+        .map_err(io::Error::other)?
+        .map(Some)
+}
+
+/// Takes `file`'s exclusive lock. Another process may hold it for as long as it likes (a
+/// stopped or hung one, forever), and a blocking `flock` could not be given up: so it is
+/// tried again with growing pauses, and at `deadline` the answer is an
+/// [`io::ErrorKind::TimedOut`] error, without the lock. Blocks the thread meanwhile.
+pub(crate) fn lock_until(file: &File, deadline: Instant) -> io::Result<()> {
     let mut pause = FIRST_RETRY;
     loop {
         match file.try_lock() {
-            Ok(()) => return Ok(Some(file)),
+            Ok(()) => return Ok(()),
             Err(TryLockError::WouldBlock) => {}
             Err(TryLockError::Error(e)) => return Err(e),
         }
@@ -72,10 +79,10 @@ async fn lock_order_in(
         if now >= deadline {
             return Err(io::Error::new(
                 io::ErrorKind::TimedOut,
-                "another process held the order's lock file until the call's deadline",
+                "another process held the lock file until the deadline",
             ));
         }
-        tokio::time::sleep_until(deadline.min(now + pause)).await;
+        std::thread::sleep(pause.min(deadline - now));
         pause = (pause * 2).min(LONGEST_RETRY);
     }
 }

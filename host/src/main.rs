@@ -293,7 +293,7 @@ async fn main() -> ExitCode {
     };
     // Other `upgates` processes may append to the same order: take turns across processes.
     // The wait counts against the call's time, as the in-process turn does.
-    let started = tokio::time::Instant::now();
+    let started = std::time::Instant::now();
     let _turn = match (action, &input.order) {
         (ActionName::AppendNote, Some(order)) => {
             let deadline = started + shop.policy.call_timeout;
