@@ -5,9 +5,10 @@
 //
 // `jco transpile --map 'upgates:bot/attempts@0.1.0=../attempts.js'` makes the transpiled component
 // import `beginCheck` and `withdrawCheck` from this module. Node runs one call at a time on its
-// thread, so counting and holding are one step here; a server with several processes keeps
-// the checks in a shared store instead (Redis, a database) and must make `beginCheck` atomic
-// there (a transaction, compare-and-swap).
+// thread, so counting and holding are one step here; but each worker thread and process has
+// its own copy of this module, so a server with several of them keeps the checks in a shared
+// store instead (Redis, a database) and must make `beginCheck` atomic there (a transaction,
+// compare-and-swap).
 
 import { shopKey } from './config.js';
 

@@ -37,8 +37,8 @@ struct Cli {
     /// directory, e.g. ~/.cache/upgates].
     #[arg(long, global = true, value_name = "DIR", env = "UPGATES_CACHE_DIR")]
     cache_dir: Option<std::path::PathBuf>,
-    /// Where failed e-mail checks per order are counted between runs (`verify-attempts`)
-    /// [default: upgates/attempts in the user's state or local data directory].
+    /// The CLI's state between runs: failed e-mail checks per order (`verify-attempts`) are
+    /// counted in DIR/attempts [default: upgates in the user's state or local data directory].
     #[arg(long, global = true, value_name = "DIR", env = "UPGATES_STATE_DIR")]
     state_dir: Option<std::path::PathBuf>,
     /// The shops file [default: upgates/shops.toml in the user's config directory].
