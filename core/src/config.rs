@@ -139,7 +139,14 @@ impl ShopConfig {
 
 fn validate_api_url(raw: &str) -> Result<String, Failure> {
     let url = raw.trim().trim_end_matches('/');
-    match url_problem(url) {
+    let why = url_problem(url).or_else(|| {
+        // Upgates' API is at `/api/v2` on the shop's admin host. Any other path answers 404
+        // to everything, which reads as "no such order": every customer's e-mail check would
+        // fail and count against them.
+        (!url.ends_with("/api/v2"))
+            .then_some("must end in /api/v2 (like https://myshop.admin.s1.upgates.com/api/v2)")
+    });
+    match why {
         Some(why) => Err(Failure::Misconfigured(format!("`{KEY_API_URL}` {why}"))),
         None => Ok(url.to_owned()),
     }
@@ -274,8 +281,36 @@ pub(crate) mod tests {
             let err = ShopConfig::new(url, "l", "k", "420").unwrap_err();
             assert_eq!(err.reason(), "misconfigured", "{url}");
         }
-        assert!(ShopConfig::new("https://x", "a:b", "k", "420").is_err());
-        assert!(ShopConfig::new("https://x", "a", "k", "42a").is_err());
+        assert!(ShopConfig::new("https://x/api/v2", "a:b", "k", "420").is_err());
+        assert!(ShopConfig::new("https://x/api/v2", "a", "k", "42a").is_err());
+    }
+
+    /// Another path than Upgates' `/api/v2` answers 404 to every request, which the actions
+    /// would read as "no such order" (and count as a customer's failed e-mail check).
+    #[test]
+    fn the_api_url_ends_in_api_v2() {
+        for url in [
+            "https://demo.admin.s1.upgates.com",
+            "https://demo.admin.s1.upgates.com/api",
+            "https://demo.admin.s1.upgates.com/api/v1",
+            "https://demo.admin.s1.upgates.com/api/v2/orders",
+        ] {
+            let err = ShopConfig::new(url, "l", "k", "420").unwrap_err();
+            assert_eq!(
+                err,
+                Failure::Misconfigured(
+                    "`api-url` must end in /api/v2 (like https://myshop.admin.s1.upgates.com/api/v2)"
+                        .into()
+                ),
+                "{url}"
+            );
+        }
+        for url in [
+            "https://demo.admin.s1.upgates.com/api/v2/",
+            "https://proxy.example/upgates/api/v2",
+        ] {
+            assert!(ShopConfig::new(url, "l", "k", "420").is_ok(), "{url}");
+        }
     }
 
     /// Plain http would send the API login and key (or a signed link's token) in clear text:
