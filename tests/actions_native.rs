@@ -2,7 +2,15 @@
 
 mod support;
 
-use support::{cases, run_native, sample_shop};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Value, json};
+use support::{API_URL, FakeUpstream, Sent, cases, config, input, run_native, sample_shop, sent};
+use upgates_core::{
+    ActionName, ApiRequest, ApiResponse, Method, Shop, TransportError, Upstream, render,
+};
+use upgates_fake_shop::{FakeShop, Fault};
 
 #[tokio::test]
 async fn every_case_natively() {
@@ -12,4 +20,187 @@ async fn every_case_natively() {
         let answer = run_native(&shop, case.action, &case.input()).await;
         support::check(&case, &shop, &answer);
     }
+}
+
+const ORDER_124: &str = "/api/v2/orders/2025000124";
+/// Order 124's note in the sample shop.
+const NOTE_124: &str = "Zákazník volal kvůli dopravě.";
+
+/// What goes wrong with the read that checks an append, once the PUT has landed.
+#[derive(Clone)]
+enum CheckTrouble {
+    /// The fake answers it so (429, 5xx, a cut-off body).
+    Fault(Fault),
+    /// The shop gets the read, its answer comes too late.
+    Timeout,
+}
+
+/// The fake shop as seen through a network and a shop that may differ from the fake: `trouble`
+/// hits the first read after our PUT; `reformat_notes` shows notes as a shop that normalises
+/// line endings and trailing space would. Waits are instant (only their order matters here).
+struct Shaped {
+    fake: FakeShop,
+    trouble: Mutex<Option<CheckTrouble>>,
+    reformat_notes: bool,
+}
+
+impl Shaped {
+    fn new(fake: &FakeShop, trouble: Option<CheckTrouble>, reformat_notes: bool) -> Self {
+        Self {
+            fake: fake.clone(),
+            trouble: Mutex::new(trouble),
+            reformat_notes,
+        }
+    }
+}
+
+/// A note as a shop that normalises it would keep it: LF only, no trailing space on a line.
+fn reformatted(note: &str) -> String {
+    let note = note.replace("\r\n", "\n");
+    let lines: Vec<&str> = note.split('\n').map(str::trim_end).collect();
+    lines.join("\n")
+}
+
+impl Upstream for Shaped {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+        let is_get = request.method == Method::Get;
+        let trouble = if is_get && self.fake.requests().iter().any(|r| r.method == "PUT") {
+            self.trouble.lock().expect("not poisoned").take()
+        } else {
+            None
+        };
+        if let Some(CheckTrouble::Fault(fault)) = &trouble {
+            self.fake.push_fault(fault.clone());
+        }
+        let mut response = FakeUpstream(self.fake.clone()).send(request).await?;
+        if let Some(CheckTrouble::Timeout) = trouble {
+            return Err(TransportError::Timeout);
+        }
+        if self.reformat_notes && is_get && response.status == 200 {
+            let mut page: Value = serde_json::from_slice(&response.body).expect("JSON");
+            for order in page["orders"].as_array_mut().into_iter().flatten() {
+                if let Some(note) = order["internal_note"].as_str() {
+                    order["internal_note"] = json!(reformatted(note));
+                }
+            }
+            response.body = serde_json::to_vec(&page).expect("serialisable");
+        }
+        Ok(response)
+    }
+
+    fn now(&self) -> SystemTime {
+        FakeUpstream(self.fake.clone()).now()
+    }
+
+    async fn sleep(&self, _: Duration) -> bool {
+        true
+    }
+}
+
+/// `append-note` to order 124 with `verify-appends`, through `upstream`; the bot's JSON.
+async fn verified_append(upstream: Shaped, text: &str) -> Value {
+    let mut config = config(API_URL);
+    config.verify_appends = true;
+    let shop = Shop::new(config, upstream);
+    let input = input(json!({"order": "2025000124", "text": text}));
+    render(&upgates_core::run(&shop, ActionName::AppendNote, &input).await)
+}
+
+fn put_note(note: &str) -> Sent {
+    Sent::put(
+        "/api/v2/orders",
+        json!({"send_emails_yn": false, "send_sms_yn": false,
+               "orders": [{"order_number": "2025000124", "internal_note": note}]}),
+    )
+}
+
+fn appended(text: &str) -> Sent {
+    Sent::post(
+        "/api/v2/orders/2025000124/history",
+        json!({"data": [{"name": "Chatbot: doplnění poznámky", "value": text}]}),
+    )
+}
+
+/// Once Upgates confirmed the PUT, a check read that fails is "Ano", not a "Ne" the bot would
+/// retry (adding the line twice), and the line is not appended again blind.
+#[tokio::test]
+async fn append_with_a_failed_check_read_is_ano_and_writes_once() {
+    let troubles = [
+        ("429", CheckTrouble::Fault(Fault::status(429))),
+        ("503", CheckTrouble::Fault(Fault::status(503))),
+        (
+            "cut-off body",
+            CheckTrouble::Fault(
+                Fault::raw(200, br#"{"orders": [{"order_number": "2025"#)
+                    .header("content-type", "application/json"),
+            ),
+        ),
+        ("timeout", CheckTrouble::Timeout),
+    ];
+    for (name, trouble) in troubles {
+        let fake = sample_shop();
+        let answer =
+            verified_append(Shaped::new(&fake, Some(trouble), false), "Volat po 17:00").await;
+        assert_eq!(answer, json!({"ok": true, "vars": {}}), "{name}");
+        let note = format!("{NOTE_124}\nVolat po 17:00");
+        assert_eq!(
+            sent(&fake),
+            [
+                Sent::get(ORDER_124),
+                put_note(&note),
+                Sent::get(ORDER_124),
+                appended("Volat po 17:00"),
+            ],
+            "{name}: requests"
+        );
+        assert_eq!(
+            fake.order("2025000124").expect("order 124")["internal_note"],
+            json!(note),
+            "{name}: the line once"
+        );
+    }
+}
+
+/// The text is sent trimmed, and the check compares lines: a shop that keeps CRLF as LF or
+/// drops trailing space still shows the line kept, so it is written once, not 5 times.
+#[tokio::test]
+async fn append_check_survives_trailing_newlines_and_crlf() {
+    // A trailing line break (as a chat widget may send) is not sent.
+    let fake = sample_shop();
+    let answer = verified_append(Shaped::new(&fake, None, false), "Volat po 17:00\r\n").await;
+    assert_eq!(answer, json!({"ok": true, "vars": {}}));
+    let note = format!("{NOTE_124}\nVolat po 17:00");
+    assert_eq!(
+        sent(&fake),
+        [
+            Sent::get(ORDER_124),
+            put_note(&note),
+            Sent::get(ORDER_124),
+            appended("Volat po 17:00"),
+        ]
+    );
+    assert_eq!(
+        fake.order("2025000124").expect("order 124")["internal_note"],
+        json!(note)
+    );
+
+    // CRLF and trailing space inside the text, read back normalised by the shop.
+    let fake = sample_shop();
+    let text = "Řádek 1  \r\nŘádek 2";
+    let answer = verified_append(Shaped::new(&fake, None, true), &format!("{text}\r\n")).await;
+    assert_eq!(answer, json!({"ok": true, "vars": {}}));
+    let note = format!("{NOTE_124}\n{text}");
+    assert_eq!(
+        sent(&fake),
+        [
+            Sent::get(ORDER_124),
+            put_note(&note),
+            Sent::get(ORDER_124),
+            appended(text),
+        ]
+    );
+    assert_eq!(
+        fake.order("2025000124").expect("order 124")["internal_note"],
+        json!(note)
+    );
 }

@@ -199,3 +199,32 @@ async fn signed_links_are_the_spin_apps() {
     );
     assert!(sent(&fake).is_empty());
 }
+
+/// The status input takes any 100 characters, so a refused status may be a customer's e-mail
+/// or phone: the message (logs, the CLI's JSON) names it redacted. Nothing is written.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_status_is_named_without_contacts() {
+    let refused = |typed: &str, named: &str| {
+        (
+            ActionName::SetOrderStatus,
+            json!({"order": "2025000123", "status": typed}),
+            json!({"ok": false, "reason": "not-allowed",
+                   "message": format!("not allowed by the shop's bot policy: `allowed-statuses` does not list the status `{named}`")}),
+        )
+    };
+    run(&Scenario {
+        name: "a refused status with contacts in it",
+        settings: &[("allowed-statuses", "Odeslaná; Stornovaná: Přijatá|Nová")],
+        calls: vec![
+            refused("jana@example.cz 601223344", "… …"),
+            refused("Volejte +420 601 223 344", "Volejte …"),
+            // All digits: an id (matched against the policy's names through the shop's
+            // statuses, 1 GET), and a phone number all the same.
+            refused("601223344", "…"),
+            refused("Zaplaceno", "Zaplaceno"),
+        ],
+        sent: vec![Sent::get("/api/v2/order-statuses")],
+        after: |shop| assert!(shop.history("2025000123").is_empty()),
+    })
+    .await;
+}

@@ -198,17 +198,21 @@ pub fn status(raw: &str) -> Result<StatusRef, Failure> {
     Ok(StatusRef::Name(value.to_owned()))
 }
 
-/// Note text: sent intact (emoji, quotes, markup included), but not empty, not longer than
-/// [`MAX_NOTE`] characters, and without control characters other than line breaks and tabs.
+/// Note text: sent intact (emoji, quotes, markup included) but trimmed, not empty, not longer
+/// than [`MAX_NOTE`] characters, and without control characters other than line breaks and
+/// tabs. Trimmed because a shop may drop surrounding space and line breaks, and
+/// `verify-appends` looks for the text as it was sent.
 pub fn note_text(raw: &str) -> Result<String, Failure> {
-    if raw.trim().is_empty() {
+    let value = raw.trim();
+    if value.is_empty() {
         return Err(Failure::invalid("the note text is empty"));
     }
-    if raw.chars().count() > MAX_NOTE {
+    if value.chars().count() > MAX_NOTE {
         return Err(Failure::invalid(format!(
             "the note text is longer than {MAX_NOTE} characters"
         )));
     }
+    // Over all that was typed: a control character is refused even where it would be trimmed.
     if raw
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
@@ -217,7 +221,7 @@ pub fn note_text(raw: &str) -> Result<String, Failure> {
             "the note text contains control characters",
         ));
     }
-    Ok(raw.to_owned())
+    Ok(value.to_owned())
 }
 
 pub fn days(days: u32) -> Result<u32, Failure> {
@@ -344,8 +348,20 @@ mod tests {
             "Díky 👍\n\"x\" & <b>"
         );
         assert!(note_text(" \n").is_err());
+        assert!(note_text("\r\n\t \u{a0}").is_err());
         assert!(note_text("a\u{0}b").is_err());
         assert!(note_text(&"a".repeat(MAX_NOTE + 1)).is_err());
         assert!(days(0).is_err() && days(3651).is_err() && days(30).is_ok());
+    }
+
+    #[test]
+    fn note_text_is_trimmed_around_only() {
+        assert_eq!(note_text("  Volat po 17:00\r\n").unwrap(), "Volat po 17:00");
+        assert_eq!(note_text("\n\tA  \r\n  B\n\n").unwrap(), "A  \r\n  B");
+        // The limit is on what is sent: surrounding space does not count.
+        let longest = "a".repeat(MAX_NOTE);
+        assert_eq!(note_text(&format!(" {longest}\n")).unwrap(), longest);
+        // A control character that trimming would drop is still refused, as before.
+        assert_eq!(note_text("a\u{b}").unwrap_err().reason(), "invalid-input");
     }
 }

@@ -244,10 +244,12 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         if let Some(policy) = &self.config.guardrails.allowed_statuses {
             let mut statuses = StatusBook::default();
             let Some(rule) = self.rule_for(&mut statuses, policy, &target).await? else {
+                // Any 100 characters pass as a status, so what was typed may be a customer's
+                // e-mail or phone: redacted, as the message goes to logs and the CLI's JSON.
+                let typed = guardrails::redact_personal(&StatusName(&target).to_string(), "");
                 return Err(Failure::NotAllowed(format!(
-                    "`{}` does not list the status `{}`",
+                    "`{}` does not list the status `{typed}`",
                     guardrails::KEY_ALLOWED_STATUSES,
-                    StatusName(&target)
                 )));
             };
             self.check_from(&mut statuses, &order_number, &rule).await?;
@@ -490,16 +492,21 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
     /// `verify-appends` on (several hosts writing one shop), the note is read again once
     /// concurrent writers have had time to land ([`APPEND_SETTLE`]), and the text appended
     /// again, after a jittered back-off, when it went missing: up to [`APPEND_ATTEMPTS`] times.
+    /// Once Upgates has confirmed a write, a check read that fails answers "Ano": the line is
+    /// in, and a "Ne" would have the bot send it again.
     pub async fn append_note(&self, order_number: &str, text: &str) -> Result<(), Failure> {
         let order_number = input::order_number(order_number)?;
         let text = input::note_text(text)?;
         self.config.guardrails.check_note(&text)?;
         let mut note = self.order(&order_number, true).await?.internal_note;
         // Counted, not just looked for: the note may already hold the same text (an "OK"),
-        // and then only one more occurrence shows that our line was kept.
+        // and then only one more occurrence shows that our line was kept. Compared as lines
+        // (see `same_lines`): a text Upgates stored reformatted would never be found, and
+        // every attempt would append it again.
+        let wanted = same_lines(&text);
         let occurrences = |note: &Option<String>| {
             note.as_deref()
-                .map_or(0, |n| n.matches(text.as_str()).count())
+                .map_or(0, |n| same_lines(n).matches(wanted.as_str()).count())
         };
         for attempt in 0..APPEND_ATTEMPTS {
             let before = occurrences(&note);
@@ -517,8 +524,16 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             .await?;
             let kept = if self.config.verify_appends {
                 self.upstream.sleep(APPEND_SETTLE).await;
-                note = self.order(&order_number, true).await?.internal_note;
-                occurrences(&note) > before
+                match self.order(&order_number, true).await {
+                    Ok(order) => {
+                        note = order.internal_note;
+                        occurrences(&note) > before
+                    }
+                    // Upgates said `updated_yn` (else `put_order` failed): the line was
+                    // written. Unchecked is no reason for a "Ne" the bot would retry, nor for
+                    // appending again blind: either could leave the line in twice.
+                    Err(_) => true,
+                }
             } else {
                 true
             };
@@ -696,6 +711,20 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             },
         })
     }
+}
+
+/// `text` as `append-note` compares it: CRLF and lone CR as LF, and each line without its
+/// trailing whitespace. Upgates does not document that it stores a note byte for byte.
+fn same_lines(text: &str) -> String {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(line.trim_end());
+    }
+    out
 }
 
 /// The shop's statuses, read at most once per call and only when needed.

@@ -100,9 +100,9 @@ fn status_sent(name: &str) -> Expect {
     put(json!({"order_number": ORDER, "status": name.trim()}))
 }
 
-/// A note sent byte for byte.
+/// A note sent trimmed, otherwise byte for byte.
 fn note_sent(text: &str) -> Expect {
-    put(json!({"order_number": ORDER, "internal_note": text}))
+    put(json!({"order_number": ORDER, "internal_note": text.trim()}))
 }
 
 const GET_ORDER: &str = "GET /orders/2025000123";
@@ -268,7 +268,7 @@ fn rows() -> Vec<Row> {
         row(Status, sql, status_sent(sql)),
         row(Status, json_like, status_sent(json_like)),
         row(Status, "Odesláno 📦", status_sent("Odesláno 📦")),
-        // --- note texts: legal text, sent byte for byte in one PUT ------------------------
+        // --- note texts: legal text, sent trimmed, otherwise byte for byte, in one PUT ------
         row(Note, "", Invalid(NOTE_EMPTY)),
         row(Note, " \n\t ", Invalid(NOTE_EMPTY)),
         row(Note, "a".repeat(BIG), Invalid(NOTE_LONG)),
@@ -489,6 +489,8 @@ fn answer_cell(row: &Row, observed: &Observed) -> String {
                     .unwrap_or("order");
                 if matches!(row.kind, Kind::Status) && field == "status" {
                     format!("Ano; sent as `{field}`, trimmed, otherwise intact")
+                } else if field == "internal_note" && row.value.trim() != row.value {
+                    format!("Ano; sent as `{field}`, trimmed, otherwise byte for byte")
                 } else if field == "status_id" {
                     format!("Ano; sent as `{field}` {}", order[field])
                 } else {
@@ -540,9 +542,9 @@ fn markdown(rows: &[Row]) -> String {
          A domain must be a plain host name, so homoglyph and junk domains are refused.\n\
          - Status names and note texts are legal free text: sent in exactly one `PUT /orders`, \
          JSON-encoded by serde_json (the test checks the decoded body and the escaped string \
-         in the raw bytes). A status name is trimmed; a note is sent byte for byte. Only empty \
-         text, text over the limit (100 characters for a status, 5000 for a note) and control \
-         characters (other than line breaks and tabs in a note) are refused.\n\
+         in the raw bytes). A status name is trimmed; a note is trimmed and otherwise sent byte \
+         for byte. Only empty text, text over the limit (100 characters for a status, 5000 for \
+         a note) and control characters (other than line breaks and tabs in a note) are refused.\n\
          \n\
          Values are Rust string literals; long ones are cut, with their length in bytes.\n\
          \n\
