@@ -3,7 +3,7 @@
 //! A valid one streams `GET /api/v2/invoices/{n}/pdf` through, as `application/pdf`, never
 //! holding the whole PDF in memory.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
@@ -12,13 +12,19 @@ use spin_sdk::wasip3::http_compat::IncomingResponseBody;
 use upgates_core::guardrails::InvoiceLinks;
 use upgates_core::{ApiResponse, Failure, TransportError, invoice_link};
 
+use crate::deadline::BodyWithin;
 use crate::reply::Rejection;
 use crate::{config, transport};
 
 /// The largest PDF passed on; beyond it the stream is cut (an invoice is far smaller).
 pub const MAX_PDF_BYTES: usize = 32 << 20;
 
-pub type PdfReply = http::Response<Limited<IncomingResponseBody>>;
+/// The whole PDF must have arrived this long after the link was opened: a trickling Upgates
+/// would otherwise hold the request open (each read has its own 15 s).
+pub const PDF_DEADLINE: Duration = Duration::from_secs(120);
+
+pub type PdfReply = http::Response<Limited<BodyWithin<IncomingResponseBody, PdfDeadline>>>;
+type PdfDeadline = std::pin::Pin<Box<dyn Future<Output = ()>>>;
 
 pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
     let shop = config::shop().await?;
@@ -34,6 +40,8 @@ pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
         },
     )?;
     let request = invoice_link::pdf_request(&shop, &grant.invoice_number);
+    // From now: the time to the first byte counts against the whole transfer too.
+    let pdf_deadline = transport::deadline_from_now(PDF_DEADLINE);
     // Upgates' answer to start within the actions' whole-call deadline; the body then streams
     // under the per-read timeouts.
     let deadline = transport::wait(crate::deadline::CALL_DEADLINE);
@@ -56,7 +64,8 @@ pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
         return Err(Rejection::Upstream(failure));
     }
     let length = upstream.headers().get(CONTENT_LENGTH).cloned();
-    let mut reply = http::Response::new(Limited::new(upstream.into_body(), MAX_PDF_BYTES));
+    let body = BodyWithin::new(upstream.into_body(), Box::pin(pdf_deadline) as PdfDeadline);
+    let mut reply = http::Response::new(Limited::new(body, MAX_PDF_BYTES));
     *reply.status_mut() = StatusCode::OK;
     let headers = reply.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/pdf"));

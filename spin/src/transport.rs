@@ -112,6 +112,14 @@ pub(crate) async fn wait(duration: Duration) {
     spin_sdk::wasip3::clocks::monotonic_clock::wait_for(nanos(duration)).await;
 }
 
+/// Completes `duration` after this call, however late it is first polled (`wait` counts
+/// from its first poll).
+pub(crate) fn deadline_from_now(duration: Duration) -> impl Future<Output = ()> {
+    use spin_sdk::wasip3::clocks::monotonic_clock;
+    let when = monotonic_clock::now().saturating_add(nanos(duration));
+    monotonic_clock::wait_until(when)
+}
+
 fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
