@@ -204,3 +204,31 @@ async fn append_check_survives_trailing_newlines_and_crlf() {
         json!(note)
     );
 }
+
+/// A phone with more orders than one page (the shop's own number, a B2B buyer): one paid
+/// request however many there are; the 100 newest listed, `count` Upgates' total.
+#[tokio::test]
+async fn orders_by_phone_reads_one_page_however_many_orders() {
+    let shop = sample_shop();
+    let template = shop.order("2025000123").expect("a sample order");
+    for i in 0..150 {
+        let mut order = template.clone();
+        order["order_number"] = json!(format!("2026{i:06}"));
+        order["creation_time"] = json!(format!("2026-11-20T{:02}:{:02}:00+01:00", i / 60, i % 60));
+        shop.add_order(order);
+    }
+    shop.clear_requests();
+    let input = input(json!({"phone": "+420 601 223 344", "days": 30}));
+    let answer = run_native(&shop, ActionName::OrdersByPhone, &input).await;
+    assert_eq!(answer["ok"], json!(true), "{answer}");
+    assert_eq!(answer["vars"]["count"], json!(152));
+    let listed = answer["vars"]["orders"].as_array().expect("a list");
+    assert_eq!(listed.len(), 100);
+    assert_eq!(listed[0]["orderid"], json!("2025000123"));
+    assert_eq!(
+        sent(&shop),
+        [Sent::get("/api/v2/orders").query(
+            "phone=420601223344&creation_time_from=2026-10-29T16%3A40%3A00%2B00%3A00&order_by=creation_time&order_dir=desc&page=1"
+        )]
+    );
+}

@@ -27,8 +27,11 @@ pub const APPEND_ATTEMPTS: u32 = 5;
 /// the window in which another host's stale write can still land.
 pub const APPEND_SETTLE: Duration = Duration::from_millis(300);
 
-/// At most this many pages (of 100 orders) are read for one phone number.
-pub const MAX_PHONE_PAGES: u32 = 10;
+/// The most orders `orders-by-phone` lists: Upgates' first page, newest first. One request,
+/// however many orders the phone has: anyone can type a phone (the shop's own, a B2B
+/// buyer's with thousands of orders), and every further page would be one more paid request
+/// for a list no one picks from in a chat. `count` is still Upgates' total.
+pub const MAX_PHONE_ORDERS: usize = 100;
 /// At most this many products go into one brand lookup (Upgates pages products by 50).
 pub const MAX_BRAND_PRODUCTS: usize = 50;
 
@@ -448,35 +451,30 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             .checked_sub(Duration::from_secs(u64::from(days) * 86_400))
             .unwrap_or(UNIX_EPOCH);
         let since = iso8601(start_of_minute(since));
-        let mut orders = Vec::new();
-        let mut total = None;
-        for page_number in 1..=MAX_PHONE_PAGES {
-            let page_text = page_number.to_string();
-            let request = self.requests().get(
-                &["orders"],
-                &[
-                    ("phone", &phone),
-                    ("creation_time_from", &since),
-                    ("order_by", "creation_time"),
-                    ("order_dir", "desc"),
-                    ("page", &page_text),
-                ],
-            );
-            let page: OrdersPage = parse_json(&self.call(request).await?)?;
-            total = total.or(page.number_of_items);
-            let got = page.orders.len();
-            orders.extend(page.orders.into_iter().filter_map(|o| {
+        let request = self.requests().get(
+            &["orders"],
+            &[
+                ("phone", &phone),
+                ("creation_time_from", &since),
+                ("order_by", "creation_time"),
+                ("order_dir", "desc"),
+                ("page", "1"),
+            ],
+        );
+        let page: OrdersPage = parse_json(&self.call(request).await?)?;
+        let total = page.number_of_items;
+        let orders: Vec<OrderRef> = page
+            .orders
+            .into_iter()
+            .filter_map(|o| {
                 Some(OrderRef {
                     orderid: o.order_number?,
                     date: o.creation_time,
                     price: o.order_total,
                 })
-            }));
-            let last = page.number_of_pages.unwrap_or(1);
-            if got == 0 || page.current_page.unwrap_or(page_number) >= last {
-                break;
-            }
-        }
+            })
+            .take(MAX_PHONE_ORDERS)
+            .collect();
         if orders.is_empty() {
             return Err(Failure::NotFound);
         }

@@ -726,7 +726,7 @@ fn check_any_answer(action: ActionName, result: &Result<Answer, Failure>, sent: 
     assert!(rendered["ok"].is_boolean());
     // Bounded requests, no repeated write, every URL where it belongs.
     let limit = match action {
-        ActionName::OrdersByPhone => 10,
+        ActionName::OrdersByPhone => 1,
         // The write and its history record.
         ActionName::SetOrderStatus | ActionName::ReplaceNote => 2,
         ActionName::AppendNote => 3,
