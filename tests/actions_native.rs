@@ -232,3 +232,63 @@ async fn orders_by_phone_reads_one_page_however_many_orders() {
         )]
     );
 }
+
+/// Another host that writes the note back as it was right after each of our PUTs.
+struct Clobbering(FakeShop);
+
+impl Upstream for Clobbering {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+        let ours_a_put = request.method == Method::Put;
+        let response = FakeUpstream(self.0.clone()).send(request).await;
+        if ours_a_put {
+            let body = json!({"send_emails_yn": false, "send_sms_yn": false,
+                              "orders": [{"order_number": "2025000124", "internal_note": NOTE_124}]});
+            let put = http::Request::put(format!("{API_URL}/orders"))
+                .header("authorization", support::basic_auth())
+                .body(bytes::Bytes::from(body.to_string()))
+                .expect("a request");
+            assert_eq!(self.0.handle(put).status(), 200);
+        }
+        response
+    }
+
+    fn now(&self) -> SystemTime {
+        FakeUpstream(self.0.clone()).now()
+    }
+
+    async fn sleep(&self, _: Duration) -> bool {
+        true
+    }
+}
+
+/// `verify-appends` against a note another host keeps overwriting: 5 writes, each checked,
+/// then `upstream` (no history record: nothing was kept), and never more than the 16 requests
+/// the docs promise (15 here: the last failed check is not followed by another read).
+#[tokio::test]
+async fn verified_append_gives_up_after_five_writes() {
+    let fake = sample_shop();
+    let mut config = config(API_URL);
+    config.verify_appends = true;
+    let shop = Shop::new(config, Clobbering(fake.clone()));
+    let input = input(json!({"order": "2025000124", "text": "Volat po 17:00"}));
+    let answer = render(&upgates_core::run(&shop, ActionName::AppendNote, &input).await);
+    assert_eq!(
+        answer,
+        json!({"ok": false, "reason": "upstream",
+               "message": "unexpected answer from Upgates: the note kept changing under concurrent writers; the text was not kept"})
+    );
+    let ours = put_note(&format!("{NOTE_124}\nVolat po 17:00"));
+    let theirs = put_note(NOTE_124);
+    let mut expected = vec![Sent::get(ORDER_124)];
+    for attempt in 0..5 {
+        expected.extend([ours.clone(), theirs.clone(), Sent::get(ORDER_124)]);
+        if attempt < 4 {
+            expected.push(Sent::get(ORDER_124));
+        }
+    }
+    assert_eq!(sent(&fake), expected);
+    assert_eq!(
+        fake.order("2025000124").expect("order 124")["internal_note"],
+        json!(NOTE_124)
+    );
+}

@@ -267,3 +267,57 @@ async fn a_failed_shared_read_is_not_sent_again() {
     assert_eq!(arrived.load(Ordering::SeqCst), 1);
     assert_eq!(method_and_path(&fake), ["GET /api/v2/orders/2025000123"]);
 }
+
+/// A write the call's timeout cuts off may have been applied all the same: the order's cached
+/// reads are dropped anyway, so the next read asks Upgates instead of answering the old state.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_cut_off_by_the_timeout_drops_the_orders_cached_reads() {
+    let fake = sample_shop();
+    let mut shop = in_process(&fake);
+    shop.config.guardrails.audit_trail = false;
+    // The fake applies the PUT when it arrives; its answer is held past the call's timeout.
+    let GatedShop { handler, gate, .. } =
+        gated(&fake, |_, request| request.method() == http::Method::PUT);
+    shop.policy = shop.policy.with_in_process_async(handler);
+    shop.policy.call_timeout = Duration::from_millis(300);
+    let order = json!({"order": "2025000124"});
+    let status = |answer: &Value| answer["vars"]["status"].clone();
+    let before = render(
+        &runtime()
+            .call(&shop, ActionName::VerifyOrder, &input(order.clone()))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(status(&before), json!("Odeslaná"), "{before}");
+    let write = input(json!({"order": "2025000124", "status": "Vyřizuje se"}));
+    let cut = runtime()
+        .call(&shop, ActionName::SetOrderStatus, &write)
+        .await
+        .unwrap();
+    assert_eq!(cut, Err(upgates_core::Failure::Timeout));
+    // The cut-off request's task is dropped by the runtime just after the call ends, and the
+    // entries with it: until then a read may still be served from the cache (no request).
+    let mut after = Value::Null;
+    for _ in 0..200 {
+        after = render(
+            &runtime()
+                .call(&shop, ActionName::VerifyOrder, &input(order.clone()))
+                .await
+                .unwrap(),
+        );
+        if status(&after) != status(&before) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(status(&after), json!("Vyřizuje se"), "{after}");
+    gate.close();
+    assert_eq!(
+        method_and_path(&fake),
+        [
+            "GET /api/v2/orders/2025000124",
+            "PUT /api/v2/orders",
+            "GET /api/v2/orders/2025000124",
+        ]
+    );
+}

@@ -780,13 +780,16 @@ async fn check_concurrency(report: &mut Report) {
     );
     report.concurrency.push("| `append-note` with `verify-appends` whose line another host overwrites right after the PUT | both lines kept: GET, PUT, (other host's PUT), GET finds the line missing, back-off, GET, PUT again, GET confirms, then the one history record |".into());
 
-    // The same under real contention: measured, printed, not a fixed figure.
+    // The same under real contention. How many lines are lost is measured and printed, not
+    // asserted (the API has no compare-and-swap, so no figure is guaranteed); what is
+    // asserted holds whatever the timing: every answer is "Ano" or, after the last of its
+    // 5 writes, `upstream`, and no writer spends more than its 16 requests.
     let (lost_plain, _) = appends_across_hosts(false, 20);
     let (lost_verified, requests) = appends_across_hosts(true, 20);
     eprintln!(
         "appends from 20 hosts at once: {lost_plain}/20 lost without verify-appends, {lost_verified}/20 with ({requests} requests)"
     );
-    assert!(lost_verified <= 20);
+    assert!(requests <= 20 * 16, "{requests} requests");
 }
 
 /// An upstream where, right after our first PUT, another host writes the note it computed
@@ -865,7 +868,17 @@ fn appends_across_hosts(verify: bool, writers: usize) -> (usize, usize) {
             })
         })
         .collect();
-    let texts: Vec<String> = threads.into_iter().map(|t| t.join().unwrap().0).collect();
+    let answers: Vec<(String, Result<(), Failure>)> =
+        threads.into_iter().map(|t| t.join().unwrap()).collect();
+    for (text, result) in &answers {
+        match result {
+            Ok(()) => {}
+            // Only the verified appends give up, and only as `upstream`.
+            Err(Failure::Upstream(_)) if verify => {}
+            Err(other) => panic!("{text}: {other:?}"),
+        }
+    }
+    let texts: Vec<String> = answers.into_iter().map(|(text, _)| text).collect();
     let note = fake.order("2025000124").unwrap()["internal_note"]
         .as_str()
         .unwrap()

@@ -194,6 +194,12 @@ pub fn all() -> Vec<Case> {
             json!({"order": "2025000123", "status": "Ztracená"}), ne("upstream", ANY),
             vec![put(json!({"send_emails_yn": false, "send_sms_yn": false,
                             "orders": [{"order_number": "2025000123", "status": "Ztracená"}]}))]) },
+        // Upgates' answer for an order that does not exist is not documented (the fake's:
+        // `updated_yn: false` and a message): one PUT, no history record, "Ne".
+        case("set-order-status: no such order", SetOrderStatus, json!({"order": "9999999", "status": "Stornovaná"}),
+            ne("upstream", ANY),
+            vec![put(json!({"send_emails_yn": false, "send_sms_yn": false,
+                            "orders": [{"order_number": "9999999", "status": "Stornovaná"}]}))]),
         case("set-order-status: empty status", SetOrderStatus, json!({"order": "2025000123", "status": ""}),
             ne("invalid-input", "invalid input: the status is empty"), vec![]),
         // --- verify-customer ----------------------------------------------------------
@@ -253,6 +259,10 @@ pub fn all() -> Vec<Case> {
             vec![put(json!({"send_emails_yn": false, "send_sms_yn": false, "orders": [
                 {"order_number": "2025000124", "internal_note": "Nová poznámka"}]})),
                  history("2025000124", "Chatbot: přepsání poznámky", "Nová poznámka")]) },
+        case("replace-note: no such order", ReplaceNote, json!({"order": "9999999", "text": "Nová poznámka"}),
+            ne("upstream", ANY),
+            vec![put(json!({"send_emails_yn": false, "send_sms_yn": false,
+                            "orders": [{"order_number": "9999999", "internal_note": "Nová poznámka"}]}))]),
         case("replace-note: empty text", ReplaceNote, json!({"order": "2025000124", "text": " "}),
             ne("invalid-input", "invalid input: the note text is empty"), vec![]),
         // --- order-documents ----------------------------------------------------------
