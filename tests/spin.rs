@@ -1589,6 +1589,42 @@ async fn signed_invoice_links() {
     );
 }
 
+/// On the invoice route Upgates' refusal keeps what tells it apart (a 429's `Retry-After`), and
+/// a 200 that is not a PDF (an error page, JSON) is not passed on under the PDF's name.
+#[tokio::test(flavor = "multi_thread")]
+async fn invoice_route_refusals_and_answers_that_are_not_a_pdf() {
+    let fake = sample_shop();
+    let token = upgates_core::invoice_link::sign(
+        LINK_SECRET,
+        API_URL,
+        "2025000124",
+        "FV2025001",
+        support::now() + Duration::from_secs(600),
+    );
+    let link = format!("/v1/invoice/{token}");
+    fake.push_fault(Fault::status(429).header("retry-after", "Sun, 29 Nov 2026 17:00:00 GMT"));
+    let reply = serve(&fake, signed_links(), get(&link)).await;
+    assert_error(
+        &reply,
+        502,
+        "rate-limited",
+        "Upgates' request limit was hit (HTTP 429); retry after Sun, 29 Nov 2026 17:00:00 GMT",
+    );
+    fake.push_fault(Fault::json(
+        200,
+        json!({"messages": [{"message": "Chyba"}]}),
+    ));
+    let reply = serve(&fake, signed_links(), get(&link)).await;
+    assert_error(
+        &reply,
+        502,
+        "upstream",
+        "unexpected answer from Upgates: Upgates did not send a PDF",
+    );
+    let pdf = Sent::get("/api/v2/invoices/FV2025001/pdf");
+    assert_eq!(sent(&fake), vec![pdf.clone(), pdf]);
+}
+
 /// Without `invoice_links = signed` the route does not exist, and the answer is Upgates' URL.
 #[tokio::test(flavor = "multi_thread")]
 async fn invoice_links_are_upgates_by_default() {

@@ -9,10 +9,12 @@ use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_T
 use http::{HeaderValue, StatusCode};
 use http_body_util::Limited;
 use spin_sdk::wasip3::http_compat::IncomingResponseBody;
+use upgates_core::api::RESPONSE_HEADERS_READ;
 use upgates_core::guardrails::InvoiceLinks;
 use upgates_core::{ApiResponse, Failure, TransportError, invoice_link};
 
 use crate::deadline::BodyWithin;
+use crate::pdf_body::{self, Peeked};
 use crate::reply::Rejection;
 use crate::{config, transport};
 
@@ -23,7 +25,7 @@ pub const MAX_PDF_BYTES: usize = 32 << 20;
 /// would otherwise hold the request open (each read has its own 15 s).
 pub const PDF_DEADLINE: Duration = Duration::from_secs(120);
 
-pub type PdfReply = http::Response<Limited<BodyWithin<IncomingResponseBody, PdfDeadline>>>;
+pub type PdfReply = http::Response<Limited<Peeked<BodyWithin<IncomingResponseBody, PdfDeadline>>>>;
 type PdfDeadline = std::pin::Pin<Box<dyn Future<Output = ()>>>;
 
 pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
@@ -42,18 +44,26 @@ pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
     let request = invoice_link::pdf_request(&shop, &grant.invoice_number);
     // From now: the time to the first byte counts against the whole transfer too.
     let pdf_deadline = transport::deadline_from_now(PDF_DEADLINE);
-    // Upgates' answer to start within the actions' whole-call deadline; the body then streams
-    // under the per-read timeouts.
-    let deadline = transport::wait(crate::deadline::CALL_DEADLINE);
-    let upstream = crate::deadline::within(transport::open(request), deadline)
+    // Upgates' answer, and the PDF's first bytes, within the actions' whole-call deadline; the
+    // rest then streams under the per-read timeouts and `PDF_DEADLINE`.
+    let mut deadline = Box::pin(transport::deadline_from_now(crate::deadline::CALL_DEADLINE));
+    let upstream = crate::deadline::within(transport::open(request), deadline.as_mut())
         .await
         .unwrap_or(Err(TransportError::Timeout))
         .map_err(|e| Rejection::Upstream(Failure::from(e)))?;
     let status = upstream.status().as_u16();
     if status != 200 {
+        // The headers the failure is told from: a 429's `Retry-After`, a 301's `Location`.
+        let headers = RESPONSE_HEADERS_READ
+            .iter()
+            .filter_map(|name| {
+                let value = upstream.headers().get(*name)?.to_str().ok()?;
+                Some(((*name).to_owned(), value.to_owned()))
+            })
+            .collect();
         let answer = ApiResponse {
             status,
-            headers: Vec::new(),
+            headers,
             body: Vec::new(),
         };
         let failure = match upgates_core::api::check_status(&answer) {
@@ -65,6 +75,25 @@ pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
     }
     let length = upstream.headers().get(CONTENT_LENGTH).cloned();
     let body = BodyWithin::new(upstream.into_body(), Box::pin(pdf_deadline) as PdfDeadline);
+    // Upgates documents `application/pdf` here; an error page or JSON sent with status 200
+    // must not reach the customer under the PDF's name. Told by the file's first bytes (a
+    // header may be missing or wrong), read within the call's deadline.
+    let peeked = crate::deadline::within(pdf_body::starts_as_pdf(body), deadline.as_mut())
+        .await
+        .ok_or(Rejection::Upstream(Failure::Timeout))?;
+    let body = match peeked {
+        Ok((true, body)) => body,
+        Ok((false, _)) => {
+            let failure = Failure::Upstream("Upgates did not send a PDF".into());
+            eprintln!("upgates-bot: invoice pdf: {}", failure.reason());
+            return Err(Rejection::Upstream(failure));
+        }
+        Err(_) => {
+            return Err(Rejection::Upstream(Failure::Upstream(
+                "the invoice PDF was cut off".into(),
+            )));
+        }
+    };
     let mut reply = http::Response::new(Limited::new(body, MAX_PDF_BYTES));
     *reply.status_mut() = StatusCode::OK;
     let headers = reply.headers_mut();

@@ -21,6 +21,7 @@ mod auth;
 mod config;
 mod deadline;
 mod invoice;
+mod pdf_body;
 mod reply;
 mod request;
 mod routing;
