@@ -83,6 +83,14 @@ async fn order_detail_masks_the_phone() {
     assert_eq!(answer["ok"], json!(true), "{answer}");
     assert_eq!(answer["vars"]["phone"], json!(MASKED_PHONE));
     assert!(!answer.to_string().contains("601223344"));
+    // Masking costs no request: the order's read and its products' brands, as unmasked.
+    assert_eq!(
+        sent(&fake)
+            .iter()
+            .map(|s| s.path.as_str())
+            .collect::<Vec<_>>(),
+        ["/api/v2/orders/2025000123", "/api/v2/products/simple"]
+    );
 }
 
 /// The counts live in the host's shop state: new instances and new connections to the same
@@ -99,6 +107,9 @@ async fn failed_checks_outlive_the_instance_and_stay_with_the_shop() {
             json!("not-verified")
         );
     }
+    // Both wrong e-mails were checked against the order (this connection has no cache).
+    let order_124 = Sent::get("/api/v2/orders/2025000124");
+    assert_eq!(sent(&fake), [order_124.clone(), order_124]);
     // A second connection sharing the shop state (a clone of the policy) is limited too.
     let mut second = first.clone();
     second.config.guardrails.verify_attempts = 2;

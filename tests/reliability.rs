@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{ANY, config, in_process, input, matches, runtime, sample_shop};
+use support::{ANY, Sent, config, in_process, input, matches, runtime, sample_shop};
 use upgates_core::{ActionInput, ActionName, Failure, Shop, render};
 use upgates_fake_shop::{FakeShop, Fault, MissingOrder, SAMPLE_KEY, SAMPLE_LOGIN};
 use upgates_host::{PluginRuntime, ShopConnection};
@@ -361,6 +361,24 @@ async fn check_faults(report: &mut Report) {
             "{}: requests",
             case.fault
         );
+        // What was sent, not only how much: `verify-order` sends one GET, and a retry (after
+        // a short 429) is that same GET again; a write is never sent twice.
+        let sent = support::sent(&fake);
+        if case.action == ActionName::VerifyOrder {
+            let order = case.input["order"].as_str().unwrap_or_default();
+            let wanted = Sent::get(&format!("/api/v2/orders/{order}"));
+            assert!(
+                sent.iter().all(|s| *s == wanted),
+                "{}: {sent:?}",
+                case.fault
+            );
+        } else {
+            assert!(
+                sent.iter().filter(|s| s.method != "GET").count() <= 1,
+                "{}: {sent:?}",
+                case.fault
+            );
+        }
         next_call_works(&fake).await;
         report.faults.push(format!(
             "| {} | {} | {} | {} |",
