@@ -117,6 +117,43 @@ fn the_attempt_limit_holds_across_cli_runs() {
     }
 }
 
+/// An order's lock file another process keeps (a stopped `upgates`): `append-note` waits for
+/// it only until its `--timeout`, answers `Ne` `timeout` (exit 0) and asks Upgates nothing;
+/// released, the next run appends.
+#[test]
+fn append_note_waits_for_a_held_lock_only_until_its_timeout() {
+    let fake = FakeShop::sample(std::time::SystemTime::now());
+    let server = fake.serve_in_thread().unwrap();
+    let url = server.api_url();
+    let locks = tempfile::tempdir().unwrap();
+    let shop = upgates_core::ShopConfig::new(&url, SAMPLE_LOGIN, SAMPLE_KEY, "420").unwrap();
+    let path = upgates_host::file_lock::lock_path_in(locks.path(), &shop, "2025000124").unwrap();
+    let held = std::fs::File::create(&path).unwrap();
+    held.lock().unwrap();
+    let mut env = sample_env(&url);
+    env.push(("UPGATES_LOCK_DIR", locks.path().to_str().unwrap()));
+    let append = [
+        "append-note",
+        "--order",
+        "2025000124",
+        "--text",
+        "Volat po 17:00",
+    ];
+    let started = std::time::Instant::now();
+    let out = upgates(&[&append[..], &["--timeout", "1"]].concat(), &env);
+    let waited = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        stdout_json(&out),
+        json!({"ok": false, "reason": "timeout", "message": "Upgates did not answer in time"})
+    );
+    assert!(waited >= std::time::Duration::from_secs(1), "{waited:?}");
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+    drop(held);
+    let out = upgates(&append, &env);
+    assert_eq!(stdout_json(&out), json!({"ok": true, "vars": {}}));
+}
+
 #[test]
 fn usage_and_configuration_errors_exit_two() {
     let missing_env = upgates(&["verify-order", "--order", "1"], &[]);
@@ -127,6 +164,12 @@ fn usage_and_configuration_errors_exit_two() {
     let missing_flag = upgates(&["order-detail", "--order", "1"], &[]);
     assert_eq!(missing_flag.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing_flag.stderr).contains("--email"));
+
+    for seconds in ["0", "601", "soon"] {
+        let bad = upgates(&["verify-order", "--order", "1", "--timeout", seconds], &[]);
+        assert_eq!(bad.status.code(), Some(2), "--timeout {seconds}");
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("--timeout"));
+    }
 
     let plain_http = upgates(
         &["verify-order", "--order", "1"],

@@ -44,23 +44,34 @@ async fn lock_order_in(
     order: &str,
     deadline: Instant,
 ) -> io::Result<Option<File>> {
-    let Ok(order) = upgates_core::input::order_number(order) else {
+    let Some(path) = lock_path_in(dir, shop, order) else {
         return Ok(None);
     };
-    // Per shop (its API URL: a shop's API users share its orders), named by a hash, so no
-    // login or order number sits in a file name.
-    let digest = Sha256::digest(format!("{}\n{order}", shop.api_url).as_bytes());
-    let name = format!("{}.lock", crate::hex(&digest[..16]));
     std::fs::create_dir_all(dir)?;
     let file = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(dir.join(name))?;
+        .open(path)?;
     tokio::task::spawn_blocking(move || lock_until(&file, deadline).map(|()| file))
         .await
         .map_err(io::Error::other)?
         .map(Some)
+}
+
+/// The lock file for `order` at `shop` (for tools and tests that take it from outside);
+/// `None` when the order number is not valid.
+pub fn lock_path(shop: &ShopConfig, order: &str) -> Option<PathBuf> {
+    lock_path_in(&lock_dir(), shop, order)
+}
+
+/// [`lock_path`] under `dir` instead of the user's lock directory.
+pub fn lock_path_in(dir: &Path, shop: &ShopConfig, order: &str) -> Option<PathBuf> {
+    let order = upgates_core::input::order_number(order).ok()?;
+    // Per shop (its API URL: a shop's API users share its orders), named by a hash, so no
+    // login or order number sits in a file name.
+    let digest = Sha256::digest(format!("{}\n{order}", shop.api_url).as_bytes());
+    Some(dir.join(format!("{}.lock", crate::hex(&digest[..16]))))
 }
 
 /// Takes `file`'s exclusive lock. Another process may hold it for as long as it likes (a

@@ -44,6 +44,17 @@ struct Cli {
     /// The shops file [default: upgates/shops.toml in the user's config directory].
     #[arg(long, global = true, value_name = "FILE", env = "UPGATES_CONFIG")]
     config: Option<std::path::PathBuf>,
+    /// The most seconds an action may take, all its requests and waits included; past it the
+    /// answer is `Ne` `timeout`.
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        env = "UPGATES_TIMEOUT",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=600)
+    )]
+    timeout: u64,
     /// Which shop of the shops file (its `default` otherwise).
     #[arg(long, global = true, value_name = "NAME", env = "UPGATES_SHOP")]
     shop: Option<String>,
@@ -209,6 +220,7 @@ fn shop_from(cli: &Cli) -> Result<ShopConnection, String> {
     };
     let config = file.resolve(cli.shop.as_deref(), |var| std::env::var(var).ok())?;
     let mut shop = ShopConnection::new(config).map_err(|f| f.message())?;
+    shop.policy.call_timeout = std::time::Duration::from_secs(cli.timeout);
     // Each run is one call: failed e-mail checks must outlive the process to be limited.
     let attempts = match &cli.state_dir {
         Some(dir) => FileAttempts::new(dir.join("attempts"), &shop.config),
