@@ -148,10 +148,49 @@ fn append_note_waits_for_a_held_lock_only_until_its_timeout() {
         json!({"ok": false, "reason": "timeout", "message": "Upgates did not answer in time"})
     );
     assert!(waited >= std::time::Duration::from_secs(1), "{waited:?}");
+    // The 1 s limit, not the default 30 s.
+    assert!(waited < std::time::Duration::from_secs(10), "{waited:?}");
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
     drop(held);
     let out = upgates(&append, &env);
     assert_eq!(stdout_json(&out), json!({"ok": true, "vars": {}}));
+}
+
+/// The e-mail-check file is waited for inside the component's call, which the timeout cannot
+/// cut off: with a short `--timeout` and the file held by a stopped process, the wait gives up
+/// in time and the check goes ahead (an answer, exit 0), instead of the call being stopped
+/// mid-run (exit 1).
+#[test]
+fn a_held_checks_file_is_given_up_on_within_a_short_timeout() {
+    let fake = FakeShop::sample(std::time::SystemTime::now());
+    let server = fake.serve_in_thread().unwrap();
+    let url = server.api_url();
+    let state = tempfile::tempdir().unwrap();
+    let shop = upgates_core::ShopConfig::new(&url, SAMPLE_LOGIN, SAMPLE_KEY, "420").unwrap();
+    let store =
+        upgates_host::attempt_store::FileAttempts::new(state.path().join("attempts"), &shop);
+    let path = store.path("2025000124");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let held = std::fs::File::create(&path).unwrap();
+    held.lock().unwrap();
+    let mut env = sample_env(&url);
+    env.push(("UPGATES_STATE_DIR", state.path().to_str().unwrap()));
+    let out = upgates(
+        &[
+            "verify-customer",
+            "--order",
+            "2025000124",
+            "--email",
+            "jana.novakova@example.cz",
+            "--timeout",
+            "1",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(stdout_json(&out), json!({"ok": true, "vars": {}}));
+    assert_eq!(fake.requests().len(), 1);
+    drop(held);
 }
 
 #[test]

@@ -77,6 +77,13 @@ impl FileAttempts {
     /// holds it longer is stopped or hung.
     pub const LOCK_WAIT: Duration = Duration::from_secs(2);
 
+    /// Waits at most `wait` for a file another process holds ([`Self::LOCK_WAIT`] by
+    /// default): a caller with a short call timeout needs less.
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
+    }
+
     /// `upgates/attempts` in the user's state dir (`~/.local/state`), else the local data
     /// dir, else the temp dir.
     pub fn user_default(shop: &ShopConfig) -> Self {
@@ -89,7 +96,7 @@ impl FileAttempts {
     }
 
     /// `<first 16 bytes of SHA-256("{api_url}\n{login}\n{key}"), hex>.json`.
-    fn path(&self, key: &str) -> PathBuf {
+    pub fn path(&self, key: &str) -> PathBuf {
         let digest = self.shop.clone().chain_update(key.as_bytes()).finalize();
         self.dir.join(format!("{}.json", crate::hex(&digest[..16])))
     }
@@ -267,8 +274,8 @@ mod tests {
     fn a_file_locked_for_good_is_given_up_on() {
         let dir = tempfile::tempdir().unwrap();
         let hour = Duration::from_secs(3600);
-        let mut store = FileAttempts::new(dir.path(), &shop("bot"));
-        store.lock_wait = Duration::from_millis(100);
+        let store =
+            FileAttempts::new(dir.path(), &shop("bot")).with_lock_wait(Duration::from_millis(100));
         assert!(store.begin_check("2025000123", 1, hour));
         // flock locks belong to the open file: this one is refused like another process.
         let other = std::fs::File::open(store.path("2025000123")).unwrap();

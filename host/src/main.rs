@@ -186,6 +186,10 @@ impl Command {
 }
 
 /// Exit 1: the call could not run (not the user's input or settings).
+/// Less than this left of a call after waiting for its order's lock file is `Ne timeout`
+/// without starting the component (it could be stopped mid-instruction, a trap, not an answer).
+const MIN_CALL_TIME: std::time::Duration = std::time::Duration::from_millis(100);
+
 fn runtime_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("upgates: {message}");
     ExitCode::FAILURE
@@ -226,6 +230,10 @@ fn shop_from(cli: &Cli) -> Result<ShopConnection, String> {
         Some(dir) => FileAttempts::new(dir.join("attempts"), &shop.config),
         None => FileAttempts::user_default(&shop.config),
     };
+    // The checks file is waited for inside the component's call, which the call's timeout
+    // cannot cut off: a short `--timeout` must not be outlasted by it.
+    let attempts =
+        attempts.with_lock_wait(FileAttempts::LOCK_WAIT.min(shop.policy.call_timeout / 4));
     shop.attempts = Some(Arc::new(attempts));
     Ok(shop)
 }
@@ -321,6 +329,11 @@ async fn main() -> ExitCode {
         _ => None,
     };
     shop.policy.call_timeout = shop.policy.call_timeout.saturating_sub(started.elapsed());
+    // Too little left to run the component at all: the answer it would reach anyway.
+    if shop.policy.call_timeout < MIN_CALL_TIME {
+        println!("{}", render(&Err(Failure::Timeout)));
+        return ExitCode::SUCCESS;
+    }
     let result = runtime.call(&shop, action, &input).await;
     if verbose {
         print_quota(&shop);
