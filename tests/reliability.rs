@@ -801,7 +801,7 @@ async fn check_concurrency(report: &mut Report) {
     // The same under real contention. How many lines are lost is measured and printed, not
     // asserted (the API has no compare-and-swap, so no figure is guaranteed); what is
     // asserted holds whatever the timing: every answer is "Ano" or, after the last of its
-    // 5 writes, `upstream`, and no writer spends more than its 16 requests.
+    // 5 writes, `upstream`, and all writers together spend no more than 16 requests each.
     let (lost_plain, _) = appends_across_hosts(false, 20);
     let (lost_verified, requests) = appends_across_hosts(true, 20);
     eprintln!(

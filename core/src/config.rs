@@ -143,7 +143,11 @@ fn validate_api_url(raw: &str) -> Result<String, Failure> {
         // Upgates' API is at `/api/v2` on the shop's admin host. Any other path answers 404
         // to everything, which reads as "no such order": every customer's e-mail check would
         // fail and count against them.
-        (!url.ends_with("/api/v2"))
+        let path = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
+            .unwrap_or_default();
+        (!path.ends_with("/api/v2"))
             .then_some("must end in /api/v2 (like https://myshop.admin.s1.upgates.com/api/v2)")
     });
     match why {
@@ -294,6 +298,8 @@ pub(crate) mod tests {
             "https://demo.admin.s1.upgates.com/api",
             "https://demo.admin.s1.upgates.com/api/v1",
             "https://demo.admin.s1.upgates.com/api/v2/orders",
+            // The host `api`, the path `/v2`.
+            "https://api/v2",
         ] {
             let err = ShopConfig::new(url, "l", "k", "420").unwrap_err();
             assert_eq!(

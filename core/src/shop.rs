@@ -504,7 +504,7 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         let wanted = same_lines(&text);
         let occurrences = |note: &Option<String>| {
             note.as_deref()
-                .map_or(0, |n| same_lines(n).matches(wanted.as_str()).count())
+                .map_or(0, |n| count_as_lines(&same_lines(n), &wanted))
         };
         for attempt in 0..APPEND_ATTEMPTS {
             let before = occurrences(&note);
@@ -725,6 +725,18 @@ fn same_lines(text: &str) -> String {
     out
 }
 
+/// How often `block` (one or more whole lines) stands in `text` as whole lines, not inside a
+/// longer one: a concurrent writer's "OK, díky" is not our "OK", nor "host 10" our "host 1".
+fn count_as_lines(text: &str, block: &str) -> usize {
+    let bytes = text.as_bytes();
+    text.match_indices(block)
+        .filter(|(at, _)| {
+            let end = at + block.len();
+            (*at == 0 || bytes[at - 1] == b'\n') && (end == bytes.len() || bytes[end] == b'\n')
+        })
+        .count()
+}
+
 /// The shop's statuses, read at most once per call and only when needed.
 #[derive(Default)]
 struct StatusBook(Option<StatusesPage>);
@@ -839,6 +851,21 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An append is found as whole lines, not inside another writer's longer line.
+    #[test]
+    fn appended_text_counts_as_whole_lines() {
+        assert_eq!(count_as_lines("OK", "OK"), 1);
+        assert_eq!(count_as_lines("Poznámka\nOK\nOK", "OK"), 2);
+        assert_eq!(count_as_lines("OK, díky\nNOK", "OK"), 0);
+        assert_eq!(count_as_lines("host 10\nhost 11", "host 1"), 0);
+        assert_eq!(
+            count_as_lines("a\nŘádek 1\nŘádek 2\nb", "Řádek 1\nŘádek 2"),
+            1
+        );
+        assert_eq!(count_as_lines("Řádek 1\nŘádek 2x", "Řádek 1\nŘádek 2"), 0);
+        assert_eq!(count_as_lines("", "OK"), 0);
+    }
 
     #[test]
     fn phone_periods_start_on_the_minute() {

@@ -59,13 +59,9 @@ async fn lock_order_in(
         .map(Some)
 }
 
-/// The lock file for `order` at `shop` (for tools and tests that take it from outside);
-/// `None` when the order number is not valid.
-pub fn lock_path(shop: &ShopConfig, order: &str) -> Option<PathBuf> {
-    lock_path_in(&lock_dir(), shop, order)
-}
-
-/// [`lock_path`] under `dir` instead of the user's lock directory.
+/// The lock file for `order` at `shop` under `dir` (the user's lock directory, or
+/// `UPGATES_LOCK_DIR`), for tools and tests that take it from outside; `None` when the order
+/// number is not valid.
 pub fn lock_path_in(dir: &Path, shop: &ShopConfig, order: &str) -> Option<PathBuf> {
     let order = upgates_core::input::order_number(order).ok()?;
     // Per shop (its API URL: a shop's API users share its orders), named by a hash, so no
@@ -102,8 +98,6 @@ pub(crate) fn lock_until(file: &File, deadline: Instant) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    /// The lock is per shop and order (a shop's API users take turns too) and its file name
-    /// holds neither the login nor the order number.
     fn lock_now(dir: &Path, shop: &ShopConfig, order: &str) -> io::Result<Option<File>> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
@@ -112,6 +106,8 @@ mod tests {
         rt.block_on(lock_order_in(dir, shop, order, Instant::now()))
     }
 
+    /// The lock is per shop and order (a shop's API users take turns too) and its file name
+    /// holds neither the login nor the order number.
     #[test]
     fn one_lock_per_shop_and_order_named_by_a_hash() {
         let dir = tempfile::tempdir().unwrap();

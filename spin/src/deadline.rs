@@ -37,14 +37,15 @@ pub async fn within<T>(
 /// long as it liked; past `deadline` the stream ends in an error instead.
 pub struct BodyWithin<B, D> {
     body: Pin<Box<B>>,
-    deadline: Pin<Box<D>>,
+    /// `None` once it has fired: a finished future must not be polled again.
+    deadline: Option<Pin<Box<D>>>,
 }
 
 impl<B, D> BodyWithin<B, D> {
     pub fn new(body: B, deadline: D) -> Self {
         Self {
             body: Box::pin(body),
-            deadline: Box::pin(deadline),
+            deadline: Some(Box::pin(deadline)),
         }
     }
 }
@@ -77,17 +78,22 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let this = self.get_mut();
+        let Some(deadline) = this.deadline.as_mut() else {
+            // Cut off: the error was given, the stream is over.
+            return Poll::Ready(None);
+        };
         if let Poll::Ready(frame) = this.body.as_mut().poll_frame(cx) {
             return Poll::Ready(frame.map(|frame| frame.map_err(Into::into)));
         }
-        if this.deadline.as_mut().poll(cx).is_ready() {
+        if deadline.as_mut().poll(cx).is_ready() {
+            this.deadline = None;
             return Poll::Ready(Some(Err(TooSlow.into())));
         }
         Poll::Pending
     }
 
     fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
+        self.deadline.is_none() || self.body.is_end_stream()
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -133,6 +139,12 @@ mod tests {
             Poll::Ready(Some(Err(e))) => assert!(e.is::<TooSlow>(), "{e}"),
             _ => panic!("a stalled body past its deadline is an error"),
         }
+        // Then the stream is over, without polling the finished deadline again.
+        assert!(matches!(
+            Pin::new(&mut late).poll_frame(&mut cx),
+            Poll::Ready(None)
+        ));
+        assert!(late.is_end_stream());
         let whole = BodyWithin::new(Full::new(bytes::Bytes::from_static(b"%PDF")), ready(()));
         match pin!(whole.collect()).poll(&mut cx) {
             Poll::Ready(Ok(body)) => assert_eq!(body.to_bytes(), "%PDF"),
