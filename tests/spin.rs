@@ -608,6 +608,17 @@ fn assert_error(reply: &Reply, status: u16, reason: &str, message: &str) {
     assert_eq!(reply.headers["content-type"], "application/json");
 }
 
+/// A valid signed link's token to this invoice of order 124, for ten more minutes.
+fn link_token(invoice: &str) -> String {
+    upgates_core::invoice_link::sign(
+        LINK_SECRET,
+        API_URL,
+        "2025000124",
+        invoice,
+        support::now() + Duration::from_secs(600),
+    )
+}
+
 // --- the nine routes ----------------------------------------------------------------------
 
 /// Every case of the action table (each action's "Ano" and "Ne" paths, the exact requests
@@ -1574,13 +1585,7 @@ async fn signed_invoice_links() {
 
     // A valid link to an invoice Upgates no longer has: 404, one request.
     fake.clear_requests();
-    let gone = upgates_core::invoice_link::sign(
-        LINK_SECRET,
-        API_URL,
-        "2025000124",
-        "FV2099999",
-        support::now() + Duration::from_secs(600),
-    );
+    let gone = link_token("FV2099999");
     let reply = serve(&fake, signed_links(), get(&format!("/v1/invoice/{gone}"))).await;
     assert_error(&reply, 404, "not-found", "no such order");
     assert_eq!(
@@ -1594,13 +1599,7 @@ async fn signed_invoice_links() {
 #[tokio::test(flavor = "multi_thread")]
 async fn invoice_route_refusals_and_answers_that_are_not_a_pdf() {
     let fake = sample_shop();
-    let token = upgates_core::invoice_link::sign(
-        LINK_SECRET,
-        API_URL,
-        "2025000124",
-        "FV2025001",
-        support::now() + Duration::from_secs(600),
-    );
+    let token = link_token("FV2025001");
     let link = format!("/v1/invoice/{token}");
     fake.push_fault(Fault::status(429).header("retry-after", "Sun, 29 Nov 2026 17:00:00 GMT"));
     let reply = serve(&fake, signed_links(), get(&link)).await;
@@ -1629,13 +1628,7 @@ async fn invoice_route_refusals_and_answers_that_are_not_a_pdf() {
 #[tokio::test(flavor = "multi_thread")]
 async fn invoice_links_are_upgates_by_default() {
     let fake = sample_shop();
-    let token = upgates_core::invoice_link::sign(
-        LINK_SECRET,
-        API_URL,
-        "2025000124",
-        "FV2025001",
-        support::now() + Duration::from_secs(600),
-    );
+    let token = link_token("FV2025001");
     let reply = serve(&fake, variables(), get(&format!("/v1/invoice/{token}"))).await;
     assert_eq!(reply.status.as_u16(), 404);
     assert!(fake.requests().is_empty());
@@ -1677,13 +1670,7 @@ async fn an_invoice_upgates_never_answers_is_a_timeout() {
         Box::pin(std::future::pending::<http::Response<Bytes>>())
     }));
     policy.first_byte_timeout = Duration::from_secs(300);
-    let token = upgates_core::invoice_link::sign(
-        LINK_SECRET,
-        API_URL,
-        "2025000124",
-        "FV2025001",
-        support::now() + Duration::from_secs(600),
-    );
+    let token = link_token("FV2025001");
     let started = std::time::Instant::now();
     let raw = serve_through(
         policy,
