@@ -185,11 +185,11 @@ impl Command {
     }
 }
 
-/// Exit 1: the call could not run (not the user's input or settings).
 /// Less than this left of a call after waiting for its order's lock file is `Ne timeout`
 /// without starting the component (it could be stopped mid-instruction, a trap, not an answer).
 const MIN_CALL_TIME: std::time::Duration = std::time::Duration::from_millis(100);
 
+/// Exit 1: the call could not run (not the user's input or settings).
 fn runtime_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("upgates: {message}");
     ExitCode::FAILURE
