@@ -37,15 +37,16 @@ pub async fn within<T>(
 /// long as it liked; past `deadline` the stream ends in an error instead.
 pub struct BodyWithin<B, D> {
     body: Pin<Box<B>>,
-    /// `None` once it has fired: a finished future must not be polled again.
-    deadline: Option<Pin<Box<D>>>,
+    /// `None` once it has fired: a finished future must not be polled again. `Unpin` (a boxed
+    /// future is), so it is not boxed again here.
+    deadline: Option<D>,
 }
 
 impl<B, D> BodyWithin<B, D> {
     pub fn new(body: B, deadline: D) -> Self {
         Self {
             body: Box::pin(body),
-            deadline: Some(Box::pin(deadline)),
+            deadline: Some(deadline),
         }
     }
 }
@@ -68,7 +69,7 @@ impl<B, D> Body for BodyWithin<B, D>
 where
     B: Body,
     B::Error: Into<BoxError>,
-    D: Future<Output = ()>,
+    D: Future<Output = ()> + Unpin,
 {
     type Data = B::Data;
     type Error = BoxError;
@@ -85,7 +86,7 @@ where
         if let Poll::Ready(frame) = this.body.as_mut().poll_frame(cx) {
             return Poll::Ready(frame.map(|frame| frame.map_err(Into::into)));
         }
-        if deadline.as_mut().poll(cx).is_ready() {
+        if Pin::new(deadline).poll(cx).is_ready() {
             this.deadline = None;
             return Poll::Ready(Some(Err(TooSlow.into())));
         }

@@ -9,7 +9,6 @@ use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_T
 use http::{HeaderValue, StatusCode};
 use http_body_util::Limited;
 use spin_sdk::wasip3::http_compat::IncomingResponseBody;
-use upgates_core::api::RESPONSE_HEADERS_READ;
 use upgates_core::guardrails::InvoiceLinks;
 use upgates_core::{ApiResponse, Failure, TransportError, invoice_link};
 
@@ -53,17 +52,10 @@ pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
         .map_err(|e| Rejection::Upstream(Failure::from(e)))?;
     let status = upstream.status().as_u16();
     if status != 200 {
-        // The headers the failure is told from: a 429's `Retry-After`, a 301's `Location`.
-        let headers = RESPONSE_HEADERS_READ
-            .iter()
-            .filter_map(|name| {
-                let value = upstream.headers().get(*name)?.to_str().ok()?;
-                Some(((*name).to_owned(), value.to_owned()))
-            })
-            .collect();
+        // With its headers: a 429's `Retry-After`, a 301's `Location` tell the failure.
         let answer = ApiResponse {
             status,
-            headers,
+            headers: transport::headers_of(upstream.headers()),
             body: Vec::new(),
         };
         let failure = match upgates_core::api::check_status(&answer) {

@@ -20,6 +20,16 @@ const BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub struct SpinHttp;
 
+/// A response's headers as [`ApiResponse`] holds them (those that are text).
+pub(crate) fn headers_of(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
+        .collect()
+}
+
 /// Sends `request` and returns the response with its body unread (the invoice route streams
 /// it on; [`SpinHttp::send`] reads it whole).
 pub async fn open(request: ApiRequest) -> Result<Response, TransportError> {
@@ -70,13 +80,7 @@ impl Upstream for SpinHttp {
                 method.as_str()
             );
         }
-        let headers = response
-            .headers()
-            .iter()
-            .filter_map(|(name, value)| {
-                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
-            })
-            .collect();
+        let headers = headers_of(response.headers());
         let body = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
             .collect()
             .await
