@@ -189,6 +189,13 @@ impl Command {
 /// without starting the component (it could be stopped mid-instruction, a trap, not an answer).
 const MIN_CALL_TIME: std::time::Duration = std::time::Duration::from_millis(100);
 
+/// The call's time ran out before the component could answer: `Ne timeout`, as the runtime
+/// answers one that runs out while it works (exit 0, an answer).
+fn timed_out() -> ExitCode {
+    println!("{}", render(&Err(Failure::Timeout)));
+    ExitCode::SUCCESS
+}
+
 /// Exit 1: the call could not run (not the user's input or settings).
 fn runtime_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("upgates: {message}");
@@ -319,10 +326,7 @@ async fn main() -> ExitCode {
             let deadline = started + shop.policy.call_timeout;
             match upgates_host::file_lock::lock_order(&shop.config, order, deadline).await {
                 Ok(lock) => lock,
-                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                    println!("{}", render(&Err(Failure::Timeout)));
-                    return ExitCode::SUCCESS;
-                }
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => return timed_out(),
                 Err(e) => return runtime_error(format!("cannot take the order's lock file: {e}")),
             }
         }
@@ -331,8 +335,7 @@ async fn main() -> ExitCode {
     shop.policy.call_timeout = shop.policy.call_timeout.saturating_sub(started.elapsed());
     // Too little left to run the component at all: the answer it would reach anyway.
     if shop.policy.call_timeout < MIN_CALL_TIME {
-        println!("{}", render(&Err(Failure::Timeout)));
-        return ExitCode::SUCCESS;
+        return timed_out();
     }
     let result = runtime.call(&shop, action, &input).await;
     if verbose {
