@@ -121,6 +121,27 @@ fn appended(text: &str) -> Sent {
     )
 }
 
+/// One verified append of `text` to order 124, as it must look: its read, the PUT of the
+/// note plus the line, the check read, the history record; the line in the note once.
+fn assert_appended_once(fake: &FakeShop, text: &str, case: &str) {
+    let note = format!("{NOTE_124}\n{text}");
+    assert_eq!(
+        sent(fake),
+        [
+            Sent::get(ORDER_124),
+            put_note(&note),
+            Sent::get(ORDER_124),
+            appended(text),
+        ],
+        "{case}: requests"
+    );
+    assert_eq!(
+        fake.order("2025000124").expect("order 124")["internal_note"],
+        json!(note),
+        "{case}: the line once"
+    );
+}
+
 /// Once Upgates confirmed the PUT, a check read that fails is "Ano", not a "Ne" the bot would
 /// retry (adding the line twice), and the line is not appended again blind.
 #[tokio::test]
@@ -142,22 +163,7 @@ async fn append_with_a_failed_check_read_is_ano_and_writes_once() {
         let answer =
             verified_append(Shaped::new(&fake, Some(trouble), false), "Volat po 17:00").await;
         assert_eq!(answer, json!({"ok": true, "vars": {}}), "{name}");
-        let note = format!("{NOTE_124}\nVolat po 17:00");
-        assert_eq!(
-            sent(&fake),
-            [
-                Sent::get(ORDER_124),
-                put_note(&note),
-                Sent::get(ORDER_124),
-                appended("Volat po 17:00"),
-            ],
-            "{name}: requests"
-        );
-        assert_eq!(
-            fake.order("2025000124").expect("order 124")["internal_note"],
-            json!(note),
-            "{name}: the line once"
-        );
+        assert_appended_once(&fake, "Volat po 17:00", name);
     }
 }
 
@@ -169,39 +175,17 @@ async fn append_check_survives_trailing_newlines_and_crlf() {
     let fake = sample_shop();
     let answer = verified_append(Shaped::new(&fake, None, false), "Volat po 17:00\r\n").await;
     assert_eq!(answer, json!({"ok": true, "vars": {}}));
-    let note = format!("{NOTE_124}\nVolat po 17:00");
-    assert_eq!(
-        sent(&fake),
-        [
-            Sent::get(ORDER_124),
-            put_note(&note),
-            Sent::get(ORDER_124),
-            appended("Volat po 17:00"),
-        ]
-    );
-    assert_eq!(
-        fake.order("2025000124").expect("order 124")["internal_note"],
-        json!(note)
-    );
+    assert_appended_once(&fake, "Volat po 17:00", "a trailing line break");
 
     // CRLF and trailing space inside the text, read back normalised by the shop.
     let fake = sample_shop();
     let text = "Řádek 1  \r\nŘádek 2";
     let answer = verified_append(Shaped::new(&fake, None, true), &format!("{text}\r\n")).await;
     assert_eq!(answer, json!({"ok": true, "vars": {}}));
-    let note = format!("{NOTE_124}\n{text}");
-    assert_eq!(
-        sent(&fake),
-        [
-            Sent::get(ORDER_124),
-            put_note(&note),
-            Sent::get(ORDER_124),
-            appended(text),
-        ]
-    );
-    assert_eq!(
-        fake.order("2025000124").expect("order 124")["internal_note"],
-        json!(note)
+    assert_appended_once(
+        &fake,
+        text,
+        "CRLF and trailing space, normalised by the shop",
     );
 }
 
