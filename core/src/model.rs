@@ -254,14 +254,11 @@ where
     d.deserialize_any(ListVisitor(PhantomData))
 }
 
-/// The paged envelope around `orders`.
+/// The paged envelope around `orders`: only the total is read (`orders-by-phone` reads one
+/// page, and no action pages further).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct OrdersPage {
-    #[serde(deserialize_with = "count")]
-    pub current_page: Option<u32>,
-    #[serde(deserialize_with = "count")]
-    pub number_of_pages: Option<u32>,
     #[serde(deserialize_with = "count")]
     pub number_of_items: Option<u32>,
     #[serde(deserialize_with = "lenient_list")]
@@ -489,7 +486,7 @@ mod tests {
     #[test]
     fn tolerates_nulls_missing_and_odd_types() {
         let page: OrdersPage = serde_json::from_str(
-            r#"{"current_page":"1","number_of_pages":1,"orders":[
+            r#"{"current_page":"1","number_of_pages":1,"number_of_items":"1","orders":[
                 {"order_number":2025,"status":null,"order_total":"1230,50","customer":[],
                  "paid_date":{"date":"2025-03-01 14:24:49.000000","timezone_type":3,"timezone":"Europe/Prague"},
                  "products":[{"title":"A","code":null},"junk",{"type":"discount","title":"Sleva"}],
@@ -497,7 +494,7 @@ mod tests {
         )
         .unwrap();
         let order = &page.orders[0];
-        assert_eq!(page.current_page, Some(1));
+        assert_eq!(page.number_of_items, Some(1));
         assert_eq!(order.order_number.as_deref(), Some("2025"));
         assert_eq!(order.order_total, Some(1230.5));
         assert!(order.is_paid());
