@@ -59,6 +59,7 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={}", root.join(input).display());
     }
+    ensure_wasm_target();
     // Our own target dir: the outer build holds the lock on target/.
     let target_dir = root.join("target").join("plugin-build");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -88,4 +89,49 @@ fn main() {
             .join(file);
         println!("cargo:rustc-env={path_var}={}", wasm.display());
     }
+}
+
+const WASM_TARGET: &str = "wasm32-wasip2";
+
+/// rustup installs `rust-toolchain.toml`'s targets only when it installs the toolchain: with
+/// rustc 1.95.0 already on the machine, the nested build would fail with "can't find crate
+/// for `core`". Adds the target the way rustup would (the README promises a fresh clone needs
+/// only rustup and cargo), or says plainly what to run.
+fn ensure_wasm_target() {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+    let installed = |sysroot: &PathBuf| {
+        sysroot
+            .join("lib")
+            .join("rustlib")
+            .join(WASM_TARGET)
+            .join("lib")
+            .is_dir()
+    };
+    let Some(sysroot) = sysroot else {
+        return; // no answer from rustc: let the nested build report what is wrong
+    };
+    if installed(&sysroot) {
+        return;
+    }
+    println!(
+        "cargo:warning=the {WASM_TARGET} target is missing; running `rustup target add {WASM_TARGET}`"
+    );
+    // Under rustup, RUSTUP_TOOLCHAIN names the toolchain cargo runs (rust-toolchain.toml's).
+    let mut rustup = Command::new("rustup");
+    rustup.args(["target", "add", WASM_TARGET]);
+    if let Ok(toolchain) = std::env::var("RUSTUP_TOOLCHAIN") {
+        rustup.args(["--toolchain", &toolchain]);
+    }
+    let added = rustup.status().is_ok_and(|status| status.success());
+    assert!(
+        added && installed(&sysroot),
+        "the {WASM_TARGET} target is not installed for {rustc} and `rustup target add \
+         {WASM_TARGET}` did not install it: install it, then build again"
+    );
 }
