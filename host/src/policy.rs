@@ -523,8 +523,9 @@ impl WasiHttpHooks for HttpPolicy {
                     .into_iter()
                     .filter(|(name, _)| RESPONSE_HEADERS_READ.contains(&name.as_str())),
             );
-            // The body is whole in memory: announce its exact length, so the component can
-            // stop reading once it has it instead of reading once more to see the end.
+            // The body is whole in memory: announce its exact length, so a component that
+            // reads the headers (ours does for a refusal or redirect) can stop reading once it
+            // has it instead of reading once more to see the end.
             response.headers_mut().insert(
                 http::header::CONTENT_LENGTH,
                 http::HeaderValue::from(body_len),
