@@ -5,7 +5,9 @@
 //!   `Store`, `InstancePre::instantiate_async`) plus one `verify-order` call through wasi:http
 //!   to the in-process fake shop, pinned clock, host GET cache off;
 //! - `verify_order/native`: the same action compiled natively (`upgates_core::Shop`) against the
-//!   same fake;
+//!   same fake, straight (`FakeUpstream`: no cache, limiter, single flight or origin check);
+//! - `verify_order/native_through_policy`: the same, through the host's HTTP layer (the
+//!   `HttpPolicy` the component's requests take, GET cache off as for the component);
 //! - `verify_order/wasm_pooling_no_request` (an invalid order number: instance + call, the
 //!   guest answers without a request) and `verify_order/fake_shop_only` (the fake answering the
 //!   GET, no client at all): where the time goes;
@@ -31,6 +33,7 @@ mod support;
 use std::future::Future;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -38,11 +41,17 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::{Criterion, SamplingMode, Throughput};
-use upgates_core::{ActionInput, ActionName, Answer, Failure, Shop};
+use http_body_util::{BodyExt, Full};
+use upgates_core::{
+    ActionInput, ActionName, Answer, ApiRequest, ApiResponse, Failure, Shop, TransportError,
+    Upstream,
+};
 use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
 use upgates_host::{
-    Allocator, PLUGIN_WASM, PluginRuntime, PrecompiledCache, RuntimeOptions, ShopConnection,
+    Allocator, HttpPolicy, PLUGIN_WASM, PluginRuntime, PrecompiledCache, RuntimeOptions,
+    ShopConnection,
 };
+use wasmtime_wasi_http::WasiHttpHooks;
 
 use support::{API_URL, FakeUpstream, config, now};
 
@@ -141,6 +150,58 @@ async fn native_call(
     answer
 }
 
+/// upgates-core's transport over the host's HTTP layer, the layer the component's requests
+/// take (origin check, the in-flight limiter, single flight, the GET cache, the rate-limit
+/// figures): what a native build of the product would send through. [`FakeUpstream`] goes
+/// straight to the fake with none of it.
+struct ThroughPolicy(HttpPolicy);
+
+impl Upstream for ThroughPolicy {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+        let failed = |e: &dyn std::fmt::Display| TransportError::Failed(e.to_string());
+        let mut builder = http::Request::builder()
+            .method(request.method.as_str())
+            .uri(&request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value);
+        }
+        let body = Full::new(Bytes::from(request.body.unwrap_or_default()))
+            .map_err(|never| match never {})
+            .boxed_unsync();
+        let request = builder.body(body).map_err(|e| failed(&e))?;
+        let mut policy = self.0.clone();
+        let sent = policy.send_request(request, None, Box::new(async { Ok(()) }));
+        let (response, _done) = Pin::from(sent).await.map_err(|e| failed(&e))?;
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.map_err(|e| failed(&e))?.to_bytes();
+        Ok(ApiResponse {
+            status: parts.status.as_u16(),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        v.to_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect(),
+            body: body.to_vec(),
+        })
+    }
+}
+
+/// The same action natively through the host's HTTP layer to the same in-process fake (the
+/// component's path without the component).
+async fn native_policy_call(
+    config: &upgates_core::ShopConfig,
+    shop: &ShopConnection,
+    input: &ActionInput,
+) -> Result<Answer, Failure> {
+    let native = Shop::new(config.clone(), ThroughPolicy(shop.policy.clone()));
+    upgates_core::run(&native, ActionName::VerifyOrder, input).await
+}
+
 /// The fake answering the component's GET, with no client at all.
 fn fake_get(fake: &FakeShop, auth: &str) -> http::Response<Bytes> {
     let request = http::Request::get(format!("{API_URL}/orders/{ORDER}"))
@@ -218,6 +279,12 @@ fn bench_verify_order(c: &mut Criterion) {
     assert!(answer.is_ok(), "{answer:?}");
     group.bench_function("native", |b| {
         b.iter_custom(|iters| timed(&rt, iters, || native_call(&config, &fake, &input)));
+    });
+    let shop = in_process(&fake);
+    let answer = rt.block_on(native_policy_call(&config, &shop, &input));
+    assert!(answer.is_ok(), "{answer:?}");
+    group.bench_function("native_through_policy", |b| {
+        b.iter_custom(|iters| timed(&rt, iters, || native_policy_call(&config, &shop, &input)));
     });
     group.finish();
 }
@@ -604,6 +671,10 @@ fn summary() {
     );
     show("verify-order natively", "verify_order/native");
     show(
+        "verify-order natively, host HTTP layer",
+        "verify_order/native_through_policy",
+    );
+    show(
         "instantiate + call answered without a request",
         "verify_order/wasm_pooling_no_request",
     );
@@ -611,15 +682,18 @@ fn summary() {
         "the fake shop answering the GET",
         "verify_order/fake_shop_only",
     );
-    if let (Some(wasm), Some(native)) = (
-        median_ns("verify_order/wasm_pooling"),
-        median_ns("verify_order/native"),
-    ) {
-        println!(
-            "{:<44} {:>12.2} x",
-            "wasm (pooling) / native",
-            wasm / native
-        );
+    for (label, native) in [
+        ("wasm (pooling) / native", "verify_order/native"),
+        (
+            "wasm (pooling) / native, host HTTP layer",
+            "verify_order/native_through_policy",
+        ),
+    ] {
+        if let (Some(wasm), Some(native)) =
+            (median_ns("verify_order/wasm_pooling"), median_ns(native))
+        {
+            println!("{label:<44} {:>12.2} x", wasm / native);
+        }
     }
     for (label, id) in [
         ("throughput, pooling", "throughput/wasm_pooling"),
@@ -661,6 +735,11 @@ fn profile_loop(spec: &str) {
         "native" => {
             let config = config(API_URL);
             timed(&rt, calls, || native_call(&config, &fake, &input))
+        }
+        "native-policy" => {
+            let config = config(API_URL);
+            let shop = in_process(&fake);
+            timed(&rt, calls, || native_policy_call(&config, &shop, &input))
         }
         "fake" => {
             let auth = basic_auth();
