@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use support::{ANY, Sent, config, in_process, input, matches, runtime, sample_shop};
 use upgates_core::{ActionInput, ActionName, Failure, Shop, render};
-use upgates_fake_shop::{FakeShop, Fault, MissingOrder, SAMPLE_KEY, SAMPLE_LOGIN};
+use upgates_fake_shop::{
+    FakeShop, Fault, MAX_CONCURRENT_REQUESTS, MissingOrder, SAMPLE_KEY, SAMPLE_LOGIN,
+};
 use upgates_host::{PluginRuntime, ShopConnection};
 
 fn order(n: &str) -> ActionInput {
@@ -661,29 +663,15 @@ async fn check_sandbox(report: &mut Report) {
 // --- concurrency -----------------------------------------------------------------------
 
 async fn check_concurrency(report: &mut Report) {
-    // A stand-in that fails a 4th concurrent request the way Upgates does (429).
+    // The fake as Upgates is over the network: each request in flight for 5 ms, a 4th at
+    // once refused with 429.
     let fake = sample_shop();
-    let in_flight = Arc::new(AtomicUsize::new(0));
-    let peak = Arc::new(AtomicUsize::new(0));
-    let (handler_fake, now_in, peak_in) = (fake.clone(), in_flight.clone(), peak.clone());
+    fake.set_latency(Duration::from_millis(5));
     let mut shop = in_process(&fake);
+    let served = fake.clone();
     shop.policy = shop.policy.with_in_process_async(Arc::new(move |req| {
-        let (fake, now_in, peak_in) = (handler_fake.clone(), now_in.clone(), peak_in.clone());
-        Box::pin(async move {
-            let current = now_in.fetch_add(1, Ordering::SeqCst) + 1;
-            peak_in.fetch_max(current, Ordering::SeqCst);
-            let response = if current > 3 {
-                http::Response::builder()
-                    .status(429)
-                    .body(bytes::Bytes::new())
-                    .unwrap()
-            } else {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                fake.handle(req)
-            };
-            now_in.fetch_sub(1, Ordering::SeqCst);
-            response
-        })
+        let fake = served.clone();
+        Box::pin(async move { fake.serve_request(req).await })
     }));
     let calls: Vec<_> = (0..100)
         .map(|i| {
@@ -703,10 +691,10 @@ async fn check_concurrency(report: &mut Report) {
     for call in calls {
         assert_eq!(call.await.unwrap(), Err(Failure::NotFound));
     }
-    let peak = peak.load(Ordering::SeqCst);
-    assert!(peak <= 3, "{peak} requests in flight");
+    // Exactly 3: never a 4th (the fake would have refused it), and the limiter not stricter.
+    assert_eq!(fake.peak_in_flight(), MAX_CONCURRENT_REQUESTS);
     assert_eq!(fake.requests().len(), 100);
-    report.concurrency.push("| 100 concurrent `verify-order` calls, a fake that answers 429 to a 4th concurrent request | at most 3 in flight, 0 rate-limited answers, 100 requests |".into());
+    report.concurrency.push("| 100 concurrent `verify-order` calls; the fake takes 5 ms a request and, as Upgates, answers 429 to a 4th at once | 3 in flight at most and at once, 0 rate-limited answers, 100 requests |".into());
 
     // Identical concurrent reads share one request.
     let fake = sample_shop();

@@ -4,8 +4,10 @@
 //! way the API Blueprint documents them (HTTP Basic auth, the failed-login lockout, rate-limit
 //! headers and 429, per-endpoint rights, paged envelopes, `PUT /orders` semantics) and records
 //! every request. [`FakeShop::handle`] is the whole server as a pure function of an
-//! `http::Request<Bytes>`; [`FakeShop::serve`] and [`FakeShop::serve_in_thread`] put the same
-//! handler on a loopback port.
+//! `http::Request<Bytes>`; [`FakeShop::serve_request`] takes a request as the network does
+//! (in flight for the shop's latency, a 4th at once refused with 429, as Upgates allows 3
+//! concurrent requests); [`FakeShop::serve`] and [`FakeShop::serve_in_thread`] put that on a
+//! loopback port.
 //!
 //! Served paths (under `/api/v2`): `status`; `orders` (GET, PUT); `orders/{n}`;
 //! `orders/{n}/history` (GET, POST); `orders/{n}/pdf`; `order-statuses[/{id}]`;
@@ -14,6 +16,7 @@
 #![recursion_limit = "256"] // the sample data's `json!` literals are large
 
 mod auth;
+mod concurrency;
 mod dates;
 mod fault;
 mod history;
@@ -35,15 +38,17 @@ mod statuses;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use serde_json::Value;
 
+pub use concurrency::MAX_CONCURRENT_REQUESTS;
 pub use fault::{Fault, MissingOrder};
 pub use record::{Notification, RecordedRequest};
 pub use server::LoopbackServer;
 
+use concurrency::InFlight;
 use state::{State, upsert};
 
 /// The sample shop's API login.
@@ -55,6 +60,7 @@ pub const SAMPLE_KEY: &str = "demo-key-4f1c2a9e";
 #[derive(Clone)]
 pub struct FakeShop {
     state: Arc<Mutex<State>>,
+    in_flight: Arc<InFlight>,
 }
 
 impl fmt::Debug for FakeShop {
@@ -90,6 +96,7 @@ impl FakeShop {
     fn from_state(state: State) -> Self {
         Self {
             state: Arc::new(Mutex::new(state)),
+            in_flight: Arc::default(),
         }
     }
 
@@ -151,6 +158,37 @@ impl FakeShop {
             return fault.to_response();
         }
         router::handle(&mut state, &req)
+    }
+
+    /// One request as Upgates takes it over the network: in flight for the shop's latency
+    /// ([`FakeShop::set_latency`], none by default), and refused with 429 while
+    /// [`MAX_CONCURRENT_REQUESTS`] others are in flight. The loopback server answers through
+    /// this; an in-process host can too, to have its requests overlap.
+    pub async fn serve_request(&self, req: http::Request<Bytes>) -> http::Response<Bytes> {
+        let slot = self.in_flight.enter();
+        if slot.over_limit {
+            let mut state = self.lock();
+            state.requests.push(RecordedRequest::of(&req));
+            return router::refuse_concurrent(&mut state);
+        }
+        let latency = self.lock().latency;
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        let response = self.handle(req);
+        drop(slot);
+        response
+    }
+
+    /// How long [`FakeShop::serve_request`] keeps a request in flight before answering.
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// The most requests that were in flight at once in [`FakeShop::serve_request`], refused
+    /// ones included: more than [`MAX_CONCURRENT_REQUESTS`] means some were refused.
+    pub fn peak_in_flight(&self) -> usize {
+        self.in_flight.peak()
     }
 
     /// Records a request whose body was too large to read and answers 413.

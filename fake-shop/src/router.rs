@@ -49,6 +49,24 @@ pub(crate) fn handle(state: &mut State, req: &Request<Bytes>) -> Response<Bytes>
     response
 }
 
+/// The answer to a request that arrived while [`crate::MAX_CONCURRENT_REQUESTS`] others were
+/// in flight: 429 like an exhausted quota, which it does not draw on. Upgates documents the
+/// refusal but not its `Retry-After` here; the fake says one second on.
+pub(crate) fn refuse_concurrent(state: &mut State) -> Response<Bytes> {
+    let now = state.clock.now();
+    let mut response = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many requests: at most 3 concurrent requests are allowed.",
+    )
+    .into_response();
+    let retry = now + time::Duration::seconds(1);
+    if let Ok(v) = HeaderValue::from_str(&dates::http_date(retry)) {
+        response.headers_mut().insert(RETRY_AFTER, v);
+    }
+    state.quota.add_headers(now, response.headers_mut());
+    response
+}
+
 /// What a path names.
 enum Route {
     Status,

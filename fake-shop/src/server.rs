@@ -53,7 +53,10 @@ fn app(shop: FakeShop) -> Router {
 async fn serve_one(State(shop): State<FakeShop>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let response = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(bytes) => shop.handle(http::Request::from_parts(parts, bytes)),
+        Ok(bytes) => {
+            shop.serve_request(http::Request::from_parts(parts, bytes))
+                .await
+        }
         Err(_) => shop.reject_too_large(http::Request::from_parts(parts, bytes::Bytes::new())),
     };
     response.map(Body::from)

@@ -1,7 +1,7 @@
 //! Everything one fake shop holds, behind the `FakeShop` mutex.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
@@ -28,6 +28,8 @@ pub(crate) struct State {
     pub missing_order: MissingOrder,
     pub quota: Quota,
     pub rights: Rights,
+    /// How long a request served over the network takes (`FakeShop::serve_request`).
+    pub latency: Duration,
 }
 
 impl State {
@@ -46,6 +48,7 @@ impl State {
             missing_order: MissingOrder::default(),
             quota: Quota::new(DEFAULT_LIMIT, DEFAULT_LIMIT),
             rights: Rights::default(),
+            latency: Duration::ZERO,
         }
     }
 

@@ -112,3 +112,66 @@ async fn serve_on_the_current_runtime() {
     );
     drop(server);
 }
+
+/// Upgates answers three requests at once and refuses a fourth with 429 (its quota untouched,
+/// `Retry-After` an HTTP date); once a place is free the next one is answered.
+#[tokio::test]
+async fn a_fourth_request_at_once_is_refused_with_429() {
+    let shop = sample();
+    shop.set_latency(std::time::Duration::from_millis(200));
+    let calls: Vec<_> = (0..5)
+        .map(|_| {
+            let shop = shop.clone();
+            tokio::spawn(async move {
+                shop.serve_request(request("GET", "/api/v2/orders/2025000123", ""))
+                    .await
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for call in calls {
+        answers.push(call.await.unwrap());
+    }
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        2,
+        "{statuses:?}"
+    );
+    let refused = answers.iter().find(|r| r.status() == 429).unwrap();
+    let retry = refused.headers()["retry-after"].to_str().unwrap();
+    assert!(retry.ends_with(" GMT"), "{retry}");
+    assert!(
+        body_json(refused)["message"]
+            .as_str()
+            .unwrap()
+            .contains("concurrent")
+    );
+    let hour_left = |r: &http::Response<bytes::Bytes>| -> u32 {
+        r.headers()["x-rate-limit-hour-remaining"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let answered = answers.iter().filter(|r| r.status() == 200);
+    assert_eq!(
+        answered.map(hour_left).min(),
+        Some(hour_left(refused) - 3),
+        "a refusal draws no quota"
+    );
+    assert_eq!(shop.requests().len(), 5, "refused ones are recorded too");
+    // Three in flight, and each refused one for the moment it took to refuse it.
+    assert_eq!(shop.peak_in_flight(), 4);
+
+    shop.set_latency(std::time::Duration::ZERO);
+    let next = shop
+        .serve_request(request("GET", "/api/v2/orders/2025000123", ""))
+        .await;
+    assert_eq!(next.status(), 200, "the places were given back");
+}

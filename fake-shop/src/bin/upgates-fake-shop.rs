@@ -12,6 +12,8 @@
 //! The first line on stdout is the API URL (an ephemeral port on 127.0.0.1), the next two the
 //! sample shop's credentials. The sample data is dated relative to the start, as in
 //! `upgates demo`. The shop is stateful: writes (statuses, notes) stay until the process ends.
+//! As Upgates, it answers 3 requests at once and refuses a 4th with 429 (requests take no
+//! time here, so only truly simultaneous ones overlap).
 
 use std::io::Write as _;
 use std::process::ExitCode;
