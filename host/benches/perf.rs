@@ -724,7 +724,8 @@ fn summary() {
 /// and exit, a steady workload for `perf record` or `valgrind --tool=callgrind` without
 /// criterion or the compile in the way (the component is compiled before the loop). `<what>`:
 /// `wasm` (pooling, the in-process fake, as `verify_order/wasm_pooling`), `native` (as
-/// `verify_order/native`) or `fake` (as `verify_order/fake_shop_only`).
+/// `verify_order/native`), `native-policy` (as `verify_order/native_through_policy`) or
+/// `fake` (as `verify_order/fake_shop_only`).
 fn profile_loop(spec: &str) {
     let (what, calls) = spec.split_once(':').unwrap_or(("wasm", spec));
     let calls: u64 = calls.parse().expect("UPGATES_BENCH_PROFILE=<what>:<calls>");
