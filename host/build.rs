@@ -95,8 +95,9 @@ const WASM_TARGET: &str = "wasm32-wasip2";
 
 /// rustup installs `rust-toolchain.toml`'s targets only when it installs the toolchain: with
 /// rustc 1.95.0 already on the machine, the nested build would fail with "can't find crate
-/// for `core`". Adds the target the way rustup would (the README promises a fresh clone needs
-/// only rustup and cargo), or says plainly what to run.
+/// for `core`". Under rustup (`RUSTUP_TOOLCHAIN` set for the toolchain cargo runs), adds the
+/// target as rustup would have (the README promises a fresh clone needs only rustup and
+/// cargo); with any other rustc, or when that fails, says plainly what to install.
 fn ensure_wasm_target() {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let sysroot = Command::new(&rustc)
@@ -119,19 +120,32 @@ fn ensure_wasm_target() {
     if installed(&sysroot) {
         return;
     }
+    // Only the toolchain cargo runs under rustup: a distro's or Nix's rustc is not rustup's
+    // to change, and a bare `rustup target add` here would install rust-toolchain.toml's.
+    let Ok(toolchain) = std::env::var("RUSTUP_TOOLCHAIN") else {
+        panic!(
+            "the {WASM_TARGET} target is not installed for {rustc}: install it for this \
+             compiler, then build again"
+        );
+    };
     println!(
-        "cargo:warning=the {WASM_TARGET} target is missing; running `rustup target add {WASM_TARGET}`"
+        "cargo:warning=the {WASM_TARGET} target is missing; running `rustup target add \
+         {WASM_TARGET} --toolchain {toolchain}`"
     );
-    // Under rustup, RUSTUP_TOOLCHAIN names the toolchain cargo runs (rust-toolchain.toml's).
-    let mut rustup = Command::new("rustup");
-    rustup.args(["target", "add", WASM_TARGET]);
-    if let Ok(toolchain) = std::env::var("RUSTUP_TOOLCHAIN") {
-        rustup.args(["--toolchain", &toolchain]);
+    let added = Command::new("rustup")
+        .args(["target", "add", WASM_TARGET, "--toolchain", &toolchain])
+        // Cargo reads a build script's stdout for directives: rustup's output goes to stderr.
+        .stdout(std::process::Stdio::null())
+        .status();
+    match added {
+        Ok(status) if status.success() && installed(&sysroot) => {}
+        Ok(_) => panic!(
+            "`rustup target add {WASM_TARGET} --toolchain {toolchain}` did not install the \
+             target (offline?): run it, then build again"
+        ),
+        Err(e) => panic!(
+            "the {WASM_TARGET} target is not installed and rustup did not run ({e}): run \
+             `rustup target add {WASM_TARGET} --toolchain {toolchain}`, then build again"
+        ),
     }
-    let added = rustup.status().is_ok_and(|status| status.success());
-    assert!(
-        added && installed(&sysroot),
-        "the {WASM_TARGET} target is not installed for {rustc} and `rustup target add \
-         {WASM_TARGET}` did not install it: install it, then build again"
-    );
 }
