@@ -71,8 +71,10 @@ impl ApiRequest {
 pub const RETRY_AFTER: &str = "retry-after";
 /// Where a moved shop's API went (301).
 pub const LOCATION: &str = "location";
-/// Every response header the actions read. A host may hand the component only these (and a
-/// `content-length`, which the plugin's transport reads to stop at the end of the body).
+/// Every response header the actions read, and only from a response that is not a success
+/// (a 429, a redirect). A host may hand the component only these (and a `content-length`);
+/// the plugin's transport reads no headers at all from a 2xx, so a header an action wants from
+/// a success must be added there too.
 pub const RESPONSE_HEADERS_READ: [&str; 2] = [RETRY_AFTER, LOCATION];
 
 /// Upgates' answer: status, headers (lowercase names) and the whole body.

@@ -110,9 +110,9 @@ fn send(request: ApiRequest) -> Result<ApiResponse, TransportError> {
 
     let status = response.status();
     // The actions read headers only from a refusal or a redirect (`retry-after`,
-    // `location`). A success's headers would cost three host calls and three copies into the
-    // component (headers, entries, the fields' drop) to learn its length, where one more read
-    // to see the end costs one.
+    // `location`: `upgates_core::api::RESPONSE_HEADERS_READ`). A success's headers would cost
+    // three host calls and three copies into the component (headers, entries, the fields'
+    // drop) to learn its length, where one more read to see the end costs one.
     let headers = if (200..300).contains(&status) {
         Vec::new()
     } else {
@@ -174,10 +174,12 @@ fn write_body(body: OutgoingBody, bytes: &[u8]) -> Result<(), TransportError> {
     OutgoingBody::finish(body, None).map_err(classify)
 }
 
-/// Reads to the end, refusing more than [`MAX_RESPONSE_BYTES`]. With a known length it stops
-/// once that much has arrived, without one more read to see the end: an HTTP/1.1 body with
-/// a `content-length` ends there (the host's client enforces it, and our host announces the
-/// exact length of the body it holds). A body that ends short of it was cut off.
+/// Reads to the end, refusing more than [`MAX_RESPONSE_BYTES`]. With a known length (only a
+/// refusal's or redirect's headers are read) it stops once that much has arrived, without one
+/// more read to see the end: an HTTP/1.1 body with a `content-length` ends there (the host's
+/// client enforces it, and our host announces the exact length of the body it holds). A body
+/// that ends short of it was cut off. A success is read until the stream ends; a body cut off
+/// there is the host's stream error.
 fn read_body(incoming: &IncomingBody, length: Option<usize>) -> Result<Vec<u8>, TransportError> {
     if length.is_some_and(|n| n > MAX_RESPONSE_BYTES) {
         return Err(TransportError::TooLarge);
