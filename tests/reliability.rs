@@ -663,10 +663,10 @@ async fn check_sandbox(report: &mut Report) {
 // --- concurrency -----------------------------------------------------------------------
 
 async fn check_concurrency(report: &mut Report) {
-    // The fake as Upgates is over the network: each request in flight for 5 ms, a 4th at
-    // once refused with 429.
+    // The fake as Upgates is over the network: each request in flight for 20 ms (long enough
+    // for three calls to meet there on a slow machine), a 4th at once refused with 429.
     let fake = sample_shop();
-    fake.set_latency(Duration::from_millis(5));
+    fake.set_latency(Duration::from_millis(20));
     let mut shop = in_process(&fake);
     let served = fake.clone();
     shop.policy = shop.policy.with_in_process_async(Arc::new(move |req| {
@@ -694,7 +694,7 @@ async fn check_concurrency(report: &mut Report) {
     // Exactly 3: never a 4th (the fake would have refused it), and the limiter not stricter.
     assert_eq!(fake.peak_in_flight(), MAX_CONCURRENT_REQUESTS);
     assert_eq!(fake.requests().len(), 100);
-    report.concurrency.push("| 100 concurrent `verify-order` calls; the fake takes 5 ms a request and, as Upgates, answers 429 to a 4th at once | 3 in flight at most and at once, 0 rate-limited answers, 100 requests |".into());
+    report.concurrency.push("| 100 concurrent `verify-order` calls; the fake takes 20 ms a request and, as Upgates, answers 429 to a 4th at once | 3 in flight at most and at once, 0 rate-limited answers, 100 requests |".into());
 
     // Identical concurrent reads share one request.
     let fake = sample_shop();

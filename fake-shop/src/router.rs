@@ -51,7 +51,8 @@ pub(crate) fn handle(state: &mut State, req: &Request<Bytes>) -> Response<Bytes>
 
 /// The answer to a request that arrived while [`crate::MAX_CONCURRENT_REQUESTS`] others were
 /// in flight: 429 like an exhausted quota, which it does not draw on. Upgates documents the
-/// refusal but not its `Retry-After` here; the fake says one second on.
+/// refusal but not its `Retry-After` here; the fake says two seconds on (an HTTP date has
+/// whole seconds, so "one second on" could read as now and be retried into another refusal).
 pub(crate) fn refuse_concurrent(state: &mut State) -> Response<Bytes> {
     let now = state.clock.now();
     let mut response = ApiError::new(
@@ -59,7 +60,7 @@ pub(crate) fn refuse_concurrent(state: &mut State) -> Response<Bytes> {
         "Too many requests: at most 3 concurrent requests are allowed.",
     )
     .into_response();
-    let retry = now + time::Duration::seconds(1);
+    let retry = now + time::Duration::seconds(2);
     if let Ok(v) = HeaderValue::from_str(&dates::http_date(retry)) {
         response.headers_mut().insert(RETRY_AFTER, v);
     }
