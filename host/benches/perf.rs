@@ -53,7 +53,7 @@ use upgates_host::{
 };
 use wasmtime_wasi_http::WasiHttpHooks;
 
-use support::{API_URL, FakeUpstream, config, now};
+use support::{API_URL, FakeUpstream, api_response, config, http_request, now};
 
 const ORDER: &str = "2025000123";
 /// The host's default GET cache TTL, for the conversation with the cache on.
@@ -159,35 +159,14 @@ struct ThroughPolicy(HttpPolicy);
 impl Upstream for ThroughPolicy {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
         let failed = |e: &dyn std::fmt::Display| TransportError::Failed(e.to_string());
-        let mut builder = http::Request::builder()
-            .method(request.method.as_str())
-            .uri(&request.url);
-        for (name, value) in &request.headers {
-            builder = builder.header(*name, value);
-        }
-        let body = Full::new(Bytes::from(request.body.unwrap_or_default()))
-            .map_err(|never| match never {})
-            .boxed_unsync();
-        let request = builder.body(body).map_err(|e| failed(&e))?;
+        let request = http_request(request)?
+            .map(|b| Full::new(b).map_err(|never| match never {}).boxed_unsync());
         let mut policy = self.0.clone();
         let sent = policy.send_request(request, None, Box::new(async { Ok(()) }));
         let (response, _done) = Pin::from(sent).await.map_err(|e| failed(&e))?;
         let (parts, body) = response.into_parts();
         let body = body.collect().await.map_err(|e| failed(&e))?.to_bytes();
-        Ok(ApiResponse {
-            status: parts.status.as_u16(),
-            headers: parts
-                .headers
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        v.to_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect(),
-            body: body.to_vec(),
-        })
+        Ok(api_response(parts.status, &parts.headers, &body))
     }
 }
 

@@ -61,35 +61,51 @@ pub fn in_process(fake: &FakeShop) -> ShopConnection {
     shop
 }
 
+/// upgates-core's request as an `http::Request`, as a native transport sends it.
+pub fn http_request(request: ApiRequest) -> Result<http::Request<Bytes>, TransportError> {
+    let mut builder = http::Request::builder()
+        .method(request.method.as_str())
+        .uri(&request.url);
+    for (name, value) in &request.headers {
+        builder = builder.header(*name, value);
+    }
+    builder
+        .body(Bytes::from(request.body.unwrap_or_default()))
+        .map_err(|e| TransportError::Failed(e.to_string()))
+}
+
+/// An HTTP answer as upgates-core reads it (a header that is not text reads as empty).
+pub fn api_response(
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> ApiResponse {
+    ApiResponse {
+        status: status.as_u16(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    v.to_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect(),
+        body: body.to_vec(),
+    }
+}
+
 /// The same fake as a native transport for upgates-core.
 pub struct FakeUpstream(pub FakeShop);
 
 impl Upstream for FakeUpstream {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
-        let mut builder = http::Request::builder()
-            .method(request.method.as_str())
-            .uri(&request.url);
-        for (name, value) in &request.headers {
-            builder = builder.header(*name, value);
-        }
-        let request = builder
-            .body(Bytes::from(request.body.unwrap_or_default()))
-            .map_err(|e| TransportError::Failed(e.to_string()))?;
-        let response = self.0.handle(request);
-        Ok(ApiResponse {
-            status: response.status().as_u16(),
-            headers: response
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        v.to_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect(),
-            body: response.into_body().to_vec(),
-        })
+        let response = self.0.handle(http_request(request)?);
+        Ok(api_response(
+            response.status(),
+            response.headers(),
+            response.body(),
+        ))
     }
 
     fn now(&self) -> SystemTime {
