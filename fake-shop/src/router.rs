@@ -33,15 +33,10 @@ pub(crate) fn handle(state: &mut State, req: &Request<Bytes>) -> Response<Bytes>
         );
         r
     } else if !state.quota.take(now) {
-        let mut r = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        too_many_requests(
             "Too many requests: the request limit is exhausted.",
+            dates::next_full_hour(now),
         )
-        .into_response();
-        if let Ok(v) = HeaderValue::from_str(&dates::http_date(dates::next_full_hour(now))) {
-            r.headers_mut().insert(RETRY_AFTER, v);
-        }
-        r
     } else {
         route(state, req).unwrap_or_else(ApiError::into_response)
     };
@@ -55,16 +50,21 @@ pub(crate) fn handle(state: &mut State, req: &Request<Bytes>) -> Response<Bytes>
 /// whole seconds, so "one second on" could read as now and be retried into another refusal).
 pub(crate) fn refuse_concurrent(state: &mut State) -> Response<Bytes> {
     let now = state.clock.now();
-    let mut response = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
+    let mut response = too_many_requests(
         "Too many requests: at most 3 concurrent requests are allowed.",
-    )
-    .into_response();
-    let retry = now + time::Duration::seconds(2);
-    if let Ok(v) = HeaderValue::from_str(&dates::http_date(retry)) {
+        now + time::Duration::seconds(2),
+    );
+    state.quota.add_headers(now, response.headers_mut());
+    response
+}
+
+/// 429 with `message` and `Retry-After` at `retry_at` (an HTTP date in GMT, as Upgates
+/// documents it).
+fn too_many_requests(message: &str, retry_at: time::OffsetDateTime) -> Response<Bytes> {
+    let mut response = ApiError::new(StatusCode::TOO_MANY_REQUESTS, message).into_response();
+    if let Ok(v) = HeaderValue::from_str(&dates::http_date(retry_at)) {
         response.headers_mut().insert(RETRY_AFTER, v);
     }
-    state.quota.add_headers(now, response.headers_mut());
     response
 }
 
