@@ -458,9 +458,10 @@ pub fn is_placeholder(secret: &str) -> bool {
 }
 
 /// Upgates' own words, fit for a message: what looks like an e-mail address (a word with
-/// `@`) or a phone number (7 or more digits, spaces, dashes, dots and brackets allowed between
-/// them) becomes `…`, except `keep` (the order number the words are about). Upgates may quote
-/// a value back, and a note or an address can hold a customer's contact.
+/// `@`) or a phone number (7 or more digits, with [separators](input::is_phone_separator) or a `+` between
+/// them: `+420 601 223 344`, `602/123 456`) becomes `…`, except `keep` (the order number the
+/// words are about). Upgates may quote a value back, and a note or an address can hold a
+/// customer's contact.
 pub fn redact_personal(text: &str, keep: &str) -> String {
     let mut words = String::with_capacity(text.len());
     for (n, word) in text.split(' ').enumerate() {
@@ -469,31 +470,37 @@ pub fn redact_personal(text: &str, keep: &str) -> String {
         }
         words.push_str(if word.contains('@') { "…" } else { word });
     }
-    // Numbers, over bytes: a span starts and ends on ASCII, so it is cut at char boundaries.
-    let bytes = words.as_bytes();
+    // Numbers: from a digit (or a `+` or `(` just before one) across digits and separators,
+    // up to the last digit. Byte offsets come from `char_indices`, so cuts fall between chars.
+    let chars: Vec<(usize, char)> = words.char_indices().collect();
+    let offset = |i: usize| chars.get(i).map_or(words.len(), |&(at, _)| at);
     let mut out = String::with_capacity(words.len());
     let (mut copied, mut i) = (0, 0);
-    while let Some(&b) = bytes.get(i) {
-        let starts_number = b.is_ascii_digit()
-            || (matches!(b, b'+' | b'(') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
+    while let Some(&(start, c)) = chars.get(i) {
+        let starts_number = c.is_ascii_digit()
+            || (matches!(c, '+' | '(')
+                && chars
+                    .get(i + 1)
+                    .is_some_and(|&(_, next)| next.is_ascii_digit()));
         if !starts_number {
             i += 1;
             continue;
         }
         let (mut last_digit, mut j) = (i, i);
-        while let Some(&d) = bytes.get(j) {
+        while let Some(&(_, d)) = chars.get(j) {
             if d.is_ascii_digit() {
                 last_digit = j;
-            } else if !matches!(d, b' ' | b'-' | b'.' | b'(' | b')' | b'+') {
+            } else if !(d == '+' || input::is_phone_separator(d)) {
                 break;
             }
             j += 1;
         }
-        let digits = words[i..=last_digit].bytes().filter(u8::is_ascii_digit);
+        let end = offset(last_digit + 1);
+        let digits = words[start..end].bytes().filter(u8::is_ascii_digit);
         if digits.clone().count() >= 7 && !digits.eq(keep.bytes()) {
-            out.push_str(&words[copied..i]);
+            out.push_str(&words[copied..start]);
             out.push('…');
-            copied = last_digit + 1;
+            copied = end;
         }
         i = last_digit + 1;
     }
@@ -586,6 +593,10 @@ mod tests {
             ("telefon (601) 223-344, kus 3", "telefon …, kus 3"),
             ("status_id 12 not found", "status_id 12 not found"),
             ("a 2025000123 b 2025000124", "a 2025000123 b …"),
+            // The Czech slash, and the spaces and dashes word processors put in.
+            ("Volejte 602/123 456.", "Volejte …."),
+            ("Volejte 602\u{a0}123\u{202f}456", "Volejte …"),
+            ("tel. +420 602–123–456!", "tel. …!"),
         ] {
             assert_eq!(redact_personal(said, "2025000123"), want, "{said}");
         }

@@ -91,9 +91,21 @@ pub fn same_email(a: &str, b: &str) -> bool {
             .eq(b.chars().flat_map(char::to_lowercase))
 }
 
+/// What people put between a phone number's digits: spaces (also the no-break, figure, thin
+/// and narrow no-break ones word processors and web forms put in), dashes (also the Unicode
+/// hyphens and dashes), dots, slashes (`602/123 456`, the Czech way) and brackets. The phone
+/// parser drops them; the redaction of Upgates' words counts digits across them.
+pub fn is_phone_separator(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '-' | '.' | '/' | '(' | ')' | '\u{a0}' | '\u{2007}' | '\u{2009}' | '\u{202f}'
+    ) || ('\u{2010}'..='\u{2015}').contains(&c)
+}
+
 /// A phone number as MSISDN (country code + number, digits only: `420601223344`).
 ///
-/// Spaces, dashes, dots and brackets are dropped; a `+` or `00` prefix carries the country code
+/// Separators ([`is_phone_separator`]: spaces, dashes, dots, slashes, brackets) are dropped;
+/// a `+` or `00` prefix carries the country code
 /// (a trunk `(0)` after it, as in `+421 (0)905 123 456`, is dropped too); 12 digits starting
 /// with 420 or 421 are already an MSISDN; a 9-digit national number gets
 /// `default_country_code`, and so does one with a trunk `0` (Slovakia's `0905 123 456`),
@@ -116,11 +128,12 @@ pub fn phone(raw: &str, default_country_code: &str) -> Result<String, Failure> {
         }
         None => value,
     };
-    let compact: String = value
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '\u{a0}'))
-        .collect();
     let invalid = || Failure::invalid("the phone number is not like +420 777 123 456");
+    // A number starts with a digit, its `+` or a bracket: not with a separator (`../601...`).
+    if !value.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '(')) {
+        return Err(invalid());
+    }
+    let compact: String = value.chars().filter(|&c| !is_phone_separator(c)).collect();
     let (international, digits) = if let Some(rest) = compact.strip_prefix('+') {
         (true, rest)
     } else if let Some(rest) = compact.strip_prefix("00") {
@@ -309,6 +322,10 @@ mod tests {
             // Czech numbers have no trunk 0: a Slovak mobile (09..); other digits stay Czech.
             ("0905 123 456", "421905123456"),
             ("0601 223 344", "420601223344"),
+            // The Czech slash, and the spaces and dashes word processors and web forms put in.
+            ("601/223 344", "420601223344"),
+            ("+420 602/123456", "420602123456"),
+            ("+420\u{a0}601\u{202f}223\u{2013}344", "420601223344"),
         ] {
             assert_eq!(phone(raw, "420").unwrap(), want, "{raw}");
         }
@@ -324,7 +341,9 @@ mod tests {
             "+420 601 22x 344",
             "60122334",
             "1234567890123456",
-            "601/223/344",
+            "../601223344",
+            "/601223344",
+            "-601 223 344",
         ] {
             assert_eq!(
                 phone(bad, "420").unwrap_err().reason(),

@@ -238,6 +238,18 @@ fn rows() -> Vec<Row> {
         row(Phone, "601 223 344 😀", Invalid(PHONE_BAD)),
         row(Phone, PHONE, ano(&[GET_PHONE_30])),
         row(Phone, "00420-601.223.344", ano(&[GET_PHONE_30])),
+        noted(
+            Phone,
+            "601/223 344",
+            "the Czech slash",
+            ano(&[GET_PHONE_30]),
+        ),
+        noted(
+            Phone,
+            "+420\u{a0}601\u{202f}223\u{2013}344",
+            "no-break spaces and an en dash",
+            ano(&[GET_PHONE_30]),
+        ),
         // --- status names: legal text, sent intact (trimmed) in one PUT -------------------
         row(Status, "", Invalid(STATUS_EMPTY)),
         row(Status, "  \t", Invalid(STATUS_EMPTY)),
