@@ -109,8 +109,8 @@ pub fn is_phone_separator(c: char) -> bool {
 /// (a trunk `(0)` after it, as in `+421 (0)905 123 456`, is dropped too); 12 digits starting
 /// with 420 or 421 are already an MSISDN; a 9-digit national number gets
 /// `default_country_code`, and so does one with a trunk `0` (Slovakia's `0905 123 456`),
-/// except a `09..` one in a Czech shop: Czech numbers have no trunk 0 and Slovak mobiles are
-/// written `09..`, so that is a Slovak number.
+/// except in a Czech shop: Czech numbers have no trunk 0, so there it is a Slovak number.
+/// A trunk 0 right after 420 or 421 (`+421 0905 123 456`) is dropped.
 /// Anything else is `invalid-input`.
 pub fn phone(raw: &str, default_country_code: &str) -> Result<String, Failure> {
     let value = raw.trim();
@@ -145,15 +145,24 @@ pub fn phone(raw: &str, default_country_code: &str) -> Result<String, Failure> {
         return Err(invalid());
     }
     let msisdn = if international
+        && digits.len() == 13
+        && (digits.starts_with("4200") || digits.starts_with("4210"))
+    {
+        // `+421 0905 123 456`: the trunk 0 kept after the country code. Neither country's
+        // numbers start with 0.
+        format!("{}{}", &digits[..3], &digits[4..])
+    } else if international
         || (digits.len() == 12 && (digits.starts_with("420") || digits.starts_with("421")))
     {
         digits.to_owned()
     } else if digits.len() == 9 && !digits.starts_with('0') {
         format!("{default_country_code}{digits}")
     } else if digits.len() == 10 && digits.starts_with('0') && !digits.starts_with("00") {
-        // Czech numbers have no trunk 0, Slovak mobiles are written 09xx: a Slovak number.
+        // A trunk 0 is how Slovaks write national numbers (`0905 123 456`, Bratislava's
+        // `02 1234 5678`). Czech numbers have none, so in a Czech shop it is a Slovak number,
+        // never a Czech one with the 0 dropped (that would be someone else's).
         let country = match default_country_code {
-            "420" if digits.starts_with("09") => "421",
+            "420" => "421",
             other => other,
         };
         format!("{country}{}", &digits[1..])
@@ -319,9 +328,13 @@ mod tests {
             // A trunk 0 after the country code, as Slovak numbers are often written.
             ("+421 (0)905 123 456", "421905123456"),
             ("00421 (0)905 123 456", "421905123456"),
-            // Czech numbers have no trunk 0: a Slovak mobile (09..); other digits stay Czech.
+            // Czech numbers have no trunk 0: in a Czech shop a leading 0 is Slovak, a mobile
+            // (09..) or a landline (Bratislava's 02).
             ("0905 123 456", "421905123456"),
-            ("0601 223 344", "420601223344"),
+            ("02 1234 5678", "421212345678"),
+            // The trunk 0 after the country code, without brackets.
+            ("+421 0905 123 456", "421905123456"),
+            ("00420 0601 223 344", "420601223344"),
             // The Czech slash, and the spaces and dashes word processors and web forms put in.
             ("601/223 344", "420601223344"),
             ("+420 602/123456", "420602123456"),
