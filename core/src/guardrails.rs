@@ -520,21 +520,21 @@ pub fn mask_email(email: &str) -> String {
     }
 }
 
-/// `+420 *** *** 456`: the country code (when the number has one or is national) and the
-/// last three digits.
+/// `+420 *** *** 456`: the country code (when it is Czech, Slovak or the shop's own) and the
+/// last three digits. Other countries' subscriber numbers differ in length, so where their
+/// country code ends is not known: `*** *** 789`, rather than a split that shows a digit of
+/// the subscriber number as part of it.
 pub fn mask_phone(phone: &str, default_country_code: &str) -> String {
-    // An MSISDN is 8 to 15 ASCII digits: the country code is what precedes the 9-digit
-    // subscriber number.
-    match input::phone(phone, default_country_code) {
-        Ok(msisdn) if msisdn.len() >= 9 => {
-            let (country, last) = (&msisdn[..msisdn.len() - 9], &msisdn[msisdn.len() - 3..]);
-            if country.is_empty() {
-                format!("*** *** {last}")
-            } else {
-                format!("+{country} *** *** {last}")
-            }
-        }
-        _ => "***".into(),
+    let Ok(msisdn) = input::phone(phone, default_country_code) else {
+        return "***".into();
+    };
+    let last = &msisdn[msisdn.len().saturating_sub(3)..];
+    let country = ["420", "421", default_country_code]
+        .into_iter()
+        .find(|code| !code.is_empty() && msisdn.starts_with(code));
+    match country {
+        Some(code) => format!("+{code} *** *** {last}"),
+        None => format!("*** *** {last}"),
     }
 }
 
@@ -732,6 +732,10 @@ mod tests {
         assert_eq!(mask_phone("601223456", "420"), "+420 *** *** 456");
         assert_eq!(mask_phone("+421 905 123 789", "420"), "+421 *** *** 789");
         assert_eq!(mask_phone("12", "420"), "***");
+        // Where another country's code ends is not guessed.
+        assert_eq!(mask_phone("+49 151 23456789", "420"), "*** *** 789");
+        assert_eq!(mask_phone("+1 555 123 4567", "420"), "*** *** 567");
+        assert_eq!(mask_phone("+49 151 23456789", "49"), "+49 *** *** 789");
     }
 
     #[test]
