@@ -179,6 +179,12 @@ pub(crate) fn url_problem(url: &str) -> Option<&'static str> {
     if authority.is_empty() || authority.contains('@') {
         return Some("must name a host, without user info");
     }
+    // The deploy examples' `https://YOUR-SHOP.admin.YOUR-SERVER.upgates.com/api/v2` and
+    // `https://bot.YOUR-SHOP.cz`: left as they are, the second would hand customers links to a
+    // domain anyone could register.
+    if authority.contains("YOUR-") {
+        return Some("still names the example's placeholder host (YOUR-...)");
+    }
     if plain && !is_loopback(host_of(authority)) {
         return Some("must start with https:// (http:// only for 127.0.0.1, [::1] or localhost)");
     }
@@ -351,5 +357,29 @@ pub(crate) mod tests {
             );
         }
         assert!(ShopConfig::new("http://shop.example/api/v2", "l", "k", "420").is_err());
+    }
+
+    /// The deploy examples' placeholder hosts are refused, not called or handed out.
+    #[test]
+    fn the_examples_placeholder_hosts_are_refused() {
+        for example in [
+            "https://YOUR-SHOP.admin.YOUR-SERVER.upgates.com/api/v2",
+            "https://bot.YOUR-SHOP.cz",
+        ] {
+            assert!(
+                url_problem(example).is_some_and(|p| p.contains("placeholder")),
+                "{example}"
+            );
+        }
+        let refused = ShopConfig::new(
+            "https://YOUR-SHOP.admin.YOUR-SERVER.upgates.com/api/v2",
+            "l",
+            "k",
+            "420",
+        )
+        .unwrap_err();
+        assert!(refused.message().contains("placeholder"), "{refused:?}");
+        // A real host with "your" in it is a host.
+        assert_eq!(url_problem("https://bot.your-shop.cz"), None);
     }
 }

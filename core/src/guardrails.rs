@@ -206,15 +206,21 @@ impl Guardrails {
                         ),
                     ));
                 }
-                let base_url = value(KEY_INVOICE_LINK_BASE_URL)
-                    .map(|v| v.trim_end_matches('/').to_owned())
-                    .filter(|v| crate::config::url_problem(v).is_none())
-                    .ok_or_else(|| {
-                        misconfigured(
-                            KEY_INVOICE_LINK_BASE_URL,
-                            &format!("must be the bot's https:// address when `{KEY_INVOICE_LINKS}` is signed"),
-                        )
-                    })?;
+                let base_url =
+                    value(KEY_INVOICE_LINK_BASE_URL).map(|v| v.trim_end_matches('/').to_owned());
+                let problem = match &base_url {
+                    Some(url) => crate::config::url_problem(url),
+                    None => Some("it is not set"),
+                };
+                if let Some(why) = problem {
+                    return Err(misconfigured(
+                        KEY_INVOICE_LINK_BASE_URL,
+                        &format!(
+                            "must be the bot's https:// address when `{KEY_INVOICE_LINKS}` is signed: {why}"
+                        ),
+                    ));
+                }
+                let base_url = base_url.unwrap_or_default();
                 let lifetime = minutes(KEY_INVOICE_LINK_MINUTES, value(KEY_INVOICE_LINK_MINUTES))?
                     .unwrap_or(DEFAULT_LINK_LIFETIME);
                 InvoiceLinks::Signed {
@@ -720,6 +726,21 @@ mod tests {
         .unwrap_err();
         if cfg!(feature = "signed-links") {
             assert!(no_base.message().contains(KEY_INVOICE_LINK_BASE_URL));
+        }
+        // The deploy example's placeholder, left as it is, would send customers to a domain
+        // anyone could register.
+        let example_base = Guardrails::from_lookup(lookup(&[
+            (KEY_INVOICE_LINKS, "signed"),
+            (KEY_INVOICE_LINK_SECRET, "0123456789abcdef0123456789abcdef"),
+            (KEY_INVOICE_LINK_BASE_URL, "https://bot.YOUR-SHOP.cz"),
+        ]))
+        .unwrap_err();
+        if cfg!(feature = "signed-links") {
+            assert!(
+                example_base.message().contains(KEY_INVOICE_LINK_BASE_URL)
+                    && example_base.message().contains("placeholder"),
+                "{example_base}"
+            );
         }
     }
 
