@@ -172,12 +172,15 @@ impl ShopsFile {
         }
     }
 
-    /// The shop's settings: the file's entry with `env` (e.g. `UPGATES_API_KEY`) on top.
+    /// The shop's settings: the file's entry with `env` (e.g. `UPGATES_API_KEY`) on top. A
+    /// variable that is empty or blank counts as unset: a blank line in an env file or an unset
+    /// CI secret must not silently replace the file's key or switch a guardrail off.
     pub fn resolve(
         &self,
         shop: Option<&str>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<ShopConfig, String> {
+        let env = |name: &str| env(name).filter(|value| !value.trim().is_empty());
         let entry = self.entry(shop)?;
         let from_file = |key: &str| -> Option<String> {
             let e = entry?;
@@ -199,10 +202,29 @@ impl ShopsFile {
         let env_name =
             |key: &str| format!("UPGATES_{}", key.replace('-', "_").to_ascii_uppercase());
         ShopConfig::from_lookup(|key| env(&env_name(key)).or_else(|| from_file(key))).map_err(|f| {
-            format!(
-                "{} (set it in the shops file or in the environment: UPGATES_API_URL, UPGATES_API_LOGIN, UPGATES_API_KEY)",
-                f.message()
-            )
+            let message = f.message();
+            // Where a missing required setting can come from (other errors say what is wrong
+            // with a value that is there).
+            let Some(key) = [KEY_API_URL, KEY_API_LOGIN, KEY_API_KEY]
+                .into_iter()
+                .find(|key| message.ends_with(&format!("`{key}` is not set")))
+            else {
+                return message.to_owned();
+            };
+            let key_env = entry
+                .and_then(|e| e.api_key_env.as_deref())
+                .filter(|_| key == KEY_API_KEY);
+            match key_env {
+                Some(name) => format!(
+                    "{message}: the shops file reads it from the environment variable {name} \
+                     (`api_key_env`), which is not set; or set {}",
+                    env_name(key)
+                ),
+                None => format!(
+                    "{message} (set it in the shops file or in the environment as {})",
+                    env_name(key)
+                ),
+            }
         })
     }
 }
@@ -357,6 +379,47 @@ mask_personal_data = true
         assert!(err.contains("cz, sk"));
         let missing = file.resolve(Some("sk"), none).unwrap_err();
         assert!(missing.contains("`api-key` is not set") && !missing.contains("env-key"));
+        // It names the variable the file points to.
+        assert!(
+            missing.contains("SK_KEY") && missing.contains("UPGATES_API_KEY"),
+            "{missing}"
+        );
         assert!(!format!("{:?}", file.shops["cz"]).contains("file-key"));
+    }
+
+    /// An empty or blank variable is unset: it neither replaces the file's key nor switches
+    /// the file's guardrail off.
+    #[test]
+    fn an_empty_variable_does_not_override_the_file() {
+        let file: ShopsFile = toml::from_str(FILE).unwrap();
+        let blank = |k: &str| {
+            matches!(
+                k,
+                "UPGATES_API_KEY" | "UPGATES_ALLOWED_STATUSES" | "UPGATES_MAX_NOTE_LENGTH"
+            )
+            .then(|| " ".to_string())
+        };
+        let cz = file.resolve(Some("cz"), blank).unwrap();
+        assert_eq!(cz.key, "file-key");
+        let sk = file
+            .resolve(Some("sk"), |k| match k {
+                "SK_KEY" => Some("env-key".into()),
+                other => blank(other),
+            })
+            .unwrap();
+        assert!(sk.guardrails.allowed_statuses.is_some());
+        assert_eq!(sk.guardrails.max_note_length, Some(300));
+        // An empty `api_key_env` variable is unset too.
+        let empty_key = file
+            .resolve(Some("sk"), |k| (k == "SK_KEY").then(String::new))
+            .unwrap_err();
+        assert!(empty_key.contains("`api-key` is not set"), "{empty_key}");
+        // Errors other than a missing setting get no hint about where to set it.
+        let bad_url = file
+            .resolve(Some("cz"), |k| {
+                (k == "UPGATES_API_URL").then(|| "ftp://x/api/v2".to_string())
+            })
+            .unwrap_err();
+        assert!(!bad_url.contains("UPGATES_API_URL"), "{bad_url}");
     }
 }
