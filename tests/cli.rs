@@ -381,20 +381,34 @@ fn no_secret_or_personal_data_in_logs_or_messages() {
             &wrong_key,
         ),
     ];
+    // Quiet, and `--verbose` (the debug logs and the quota) as text and as JSON.
+    let log_flags: [&[&str]; 3] = [&[], &["-v"], &["-v", "--log-format", "json"]];
     for (args, env) in runs {
-        let output = upgates(&args, env);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let json = stdout_json(&output);
-        let message = json["message"].as_str().unwrap_or_default();
-        for secret in [key, login, "wrong-k3y-x"].iter().chain(personal.iter()) {
-            assert!(
-                !stderr.contains(secret),
-                "{args:?}: stderr shows {secret}: {stderr}"
-            );
-            assert!(
-                !message.contains(secret),
-                "{args:?}: the message shows {secret}: {message}"
-            );
+        for flags in log_flags {
+            let args: Vec<&str> = flags.iter().chain(&args).copied().collect();
+            let output = upgates(&args, env);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let json = stdout_json(&output);
+            let message = json["message"].as_str().unwrap_or_default();
+            for secret in [key, login, "wrong-k3y-x"].iter().chain(personal.iter()) {
+                assert!(
+                    !stderr.contains(secret),
+                    "{args:?}: stderr shows {secret}: {stderr}"
+                );
+                assert!(
+                    !message.contains(secret),
+                    "{args:?}: the message shows {secret}: {message}"
+                );
+            }
+            if flags.contains(&"json") {
+                // One JSON object a line, the quota included, for a log collector.
+                for line in stderr.lines() {
+                    let event: Value = serde_json::from_str(line)
+                        .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {line}"));
+                    assert!(event.is_object(), "{args:?}: {line}");
+                }
+                assert!(stderr.contains("quota"), "{args:?}: {stderr}");
+            }
         }
     }
 }

@@ -309,7 +309,7 @@ async fn main() -> ExitCode {
         Command::Statuses => return statuses(&shop).await,
         _ => {}
     }
-    let verbose = cli.verbose;
+    let (verbose, log_format) = (cli.verbose, cli.log_format);
     let component = cli.component.clone();
     let Some((action, input)) = cli.command.action() else {
         return usage_error("no action given");
@@ -339,7 +339,7 @@ async fn main() -> ExitCode {
     }
     let result = runtime.call(&shop, action, &input).await;
     if verbose {
-        print_quota(&shop);
+        print_quota(&shop, log_format);
     }
     match result {
         Ok(result) => {
@@ -353,9 +353,24 @@ async fn main() -> ExitCode {
     }
 }
 
-/// The `X-Rate-Limit-*` figures of the last response, on stderr.
-fn print_quota(shop: &ShopConnection) {
-    match shop.policy.rate_limits() {
+/// The `X-Rate-Limit-*` figures of the last response, on stderr: a line of text, or with
+/// `--log-format json` a log event like the others, so stderr stays one JSON object a line.
+fn print_quota(shop: &ShopConnection, format: LogFormat) {
+    let figures = shop.policy.rate_limits();
+    if format == LogFormat::Json {
+        match figures {
+            Some(r) => tracing::info!(
+                target: "upgates",
+                hour_remaining = r.hour_remaining,
+                day_remaining = r.day_remaining,
+                total_remaining = r.total_remaining,
+                "quota left"
+            ),
+            None => tracing::info!(target: "upgates", "Upgates reported no quota figures"),
+        }
+        return;
+    }
+    match figures {
         Some(r) => {
             let show = |v: Option<u64>| v.map_or("?".to_owned(), |v| v.to_string());
             eprintln!(
