@@ -47,6 +47,8 @@ fn variables() -> HashMap<String, String> {
     HashMap::from(
         [
             ("api_url", API_URL),
+            // spin.toml's `allowed_outbound_hosts`: api_url's scheme and host.
+            ("api_origin", "https://demo.admin.s1.upgates.com"),
             ("api_login", SAMPLE_LOGIN),
             ("api_key", SAMPLE_KEY),
             ("bot_token", TOKEN),
@@ -966,6 +968,13 @@ async fn invalid_variables_are_named_too() {
         ),
         // deploy/secret.example.yaml's placeholder passes the length check; deployed as it
         // is, anyone could call the bot.
+        // `allowed_outbound_hosts` would refuse every request to Upgates.
+        (
+            "api_origin",
+            "https://other.admin.s1.upgates.com",
+            "shop configuration: `api_origin` must be the scheme and host of `api_url` \
+             (https://<shop>.admin.<server>.upgates.com): the only host the app may call",
+        ),
         (
             "bot_token",
             "REPLACE-WITH-openssl-rand-hex-32",
@@ -1069,6 +1078,9 @@ async fn another_host_than_the_shops_is_refused() {
         let fake = sample_shop();
         let mut vars = variables();
         vars.insert("api_url".into(), url.into());
+        // The host's own allow-list, not the variable the app checks (that one is a 500:
+        // `invalid_variables_are_named_too`).
+        vars.remove("api_origin");
         let reply = serve(
             &fake,
             vars,
@@ -1334,7 +1346,11 @@ async fn shops_sharing_a_store_keep_their_own_checks() {
         .unwrap()
         .isolated()
         .with_in_process(Arc::new(move |request| handler.handle(request)));
-    let vars = variables_with(&[("verify-attempts", "1"), ("api-url", OTHER_URL)]);
+    let vars = variables_with(&[
+        ("verify-attempts", "1"),
+        ("api-url", OTHER_URL),
+        ("api-origin", "https://other.admin.s1.upgates.com"),
+    ]);
     let right = post(ActionName::VerifyCustomer, &right_email_124());
     let raw = serve_through(policy, vars, &kv, right).await;
     let answer: Value = serde_json::from_slice(&raw.body).unwrap();

@@ -59,10 +59,43 @@ pub async fn shop() -> Result<ShopConfig, Rejection> {
             values.insert(key, value);
         }
     }
-    ShopConfig::from_lookup(|key| values.get(key).cloned()).map_err(|failure| match failure {
-        upgates_core::Failure::Misconfigured(why) => Rejection::Misconfigured(in_spin_terms(&why)),
-        other => Rejection::Misconfigured(other.message()),
-    })
+    let config =
+        ShopConfig::from_lookup(|key| values.get(key).cloned()).map_err(
+            |failure| match failure {
+                upgates_core::Failure::Misconfigured(why) => {
+                    Rejection::Misconfigured(in_spin_terms(&why))
+                }
+                other => Rejection::Misconfigured(other.message()),
+            },
+        )?;
+    // `spin.toml` lets the app call only `api_origin`: one that is not `api_url`'s would make
+    // every action answer "Ne misconfigured" from the refused request, not name the variable.
+    if let Some(origin) = variable(API_ORIGIN).await?
+        && !same_origin(&origin, &config.api_url)
+    {
+        return Err(Rejection::Misconfigured(format!(
+            "`{API_ORIGIN}` must be the scheme and host of `api_url` \
+             (https://<shop>.admin.<server>.upgates.com): the only host the app may call"
+        )));
+    }
+    Ok(config)
+}
+
+/// The Spin variable `spin.toml` puts in `allowed_outbound_hosts`.
+const API_ORIGIN: &str = "api_origin";
+
+/// `origin` (`https://host[:port]`) is `url`'s scheme and host: hosts compare in any case, a
+/// scheme's default port may be written or not.
+fn same_origin(origin: &str, url: &str) -> bool {
+    let normal = |text: &str| {
+        let text = text.trim().trim_end_matches('/').to_ascii_lowercase();
+        let (scheme, rest) = text.split_once("://")?;
+        let authority = rest.split('/').next()?;
+        let default_port = if scheme == "https" { ":443" } else { ":80" };
+        let authority = authority.strip_suffix(default_port).unwrap_or(authority);
+        Some(format!("{scheme}://{authority}"))
+    };
+    normal(origin).is_some_and(|origin| normal(url) == Some(origin))
 }
 
 /// A variable's value; `None` when it is not defined for this component or empty.
@@ -93,6 +126,31 @@ fn in_spin_terms(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_origin_is_the_api_urls_scheme_and_host() {
+        let url = "https://demo.admin.s1.upgates.com/api/v2";
+        for same in [
+            "https://demo.admin.s1.upgates.com",
+            "https://Demo.Admin.S1.upgates.com/",
+            "https://demo.admin.s1.upgates.com:443",
+        ] {
+            assert!(same_origin(same, url), "{same}");
+        }
+        for other in [
+            "https://other.admin.s1.upgates.com",
+            "http://demo.admin.s1.upgates.com",
+            "https://demo.admin.s1.upgates.com:8443",
+            "demo.admin.s1.upgates.com",
+            "",
+        ] {
+            assert!(!same_origin(other, url), "{other}");
+        }
+        assert!(same_origin(
+            "http://127.0.0.1:8080",
+            "http://127.0.0.1:8080/api/v2"
+        ));
+    }
 
     #[test]
     fn spin_names_for_config_keys() {
