@@ -250,9 +250,14 @@ fn moved(response: &ApiResponse) -> Failure {
         let end = url.find("/api/v2")? + "/api/v2".len();
         Some(url[..end].to_owned())
     };
-    let target = location().or_else(from_body);
+    // Offered only when it is a valid `api-url` itself (https, a host, the `/api/v2` path, no
+    // query): the message passes on nothing else of what the body or header says.
+    let target = location()
+        .or_else(from_body)
+        .filter(|url| url.len() < 300)
+        .and_then(|url| crate::config::validate_api_url(&url).ok());
     match target {
-        Some(url) if url.len() < 300 && !url.chars().any(char::is_control) => {
+        Some(url) => {
             Failure::Misconfigured(format!("the shop's API moved to {url}; update `api-url`"))
         }
         _ => Failure::Misconfigured(format!(
@@ -365,6 +370,15 @@ mod tests {
                 "the shop's API moved (HTTP 301); update `api-url`".into()
             ))
         );
+        // What is not a valid `api-url` itself is not passed on.
+        for body in [
+            r#"{"api_url":"call +420 601 223 344 or jana@x.cz"}"#,
+            r#"{"api_url":"http://x.admin.s2.upgates.com/api/v2"}"#,
+            r#"{"api_url":"https://x.admin.s2.upgates.com/api/v2?phone=420601223344"}"#,
+            r#"{"api_url":"https://jana@x.admin.s2.upgates.com/api/v2"}"#,
+        ] {
+            assert_eq!(check_status(&r(301, &[], body)), elsewhere, "{body}");
+        }
         let bad =
             parse_json::<serde_json::Value>(&r(200, &[], r#"{"email":"jana@x.cz""#)).unwrap_err();
         assert!(!bad.message().contains("jana"));

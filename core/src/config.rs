@@ -137,7 +137,7 @@ impl ShopConfig {
     }
 }
 
-fn validate_api_url(raw: &str) -> Result<String, Failure> {
+pub(crate) fn validate_api_url(raw: &str) -> Result<String, Failure> {
     let url = raw.trim().trim_end_matches('/');
     let why = url_problem(url).or_else(|| {
         // Upgates' API is at `/api/v2` on the shop's admin host. Any other path answers 404
