@@ -966,8 +966,6 @@ async fn invalid_variables_are_named_too() {
             "short",
             "shop configuration: `bot_token` must be at least 16 printable characters without spaces",
         ),
-        // deploy/secret.example.yaml's placeholder passes the length check; deployed as it
-        // is, anyone could call the bot.
         // `allowed_outbound_hosts` would refuse every request to Upgates.
         (
             "api_origin",
@@ -975,6 +973,8 @@ async fn invalid_variables_are_named_too() {
             "shop configuration: `api_origin` must be the scheme and host of `api_url` \
              (https://<shop>.admin.<server>.upgates.com): the only host the app may call",
         ),
+        // deploy/secret.example.yaml's placeholder passes the length check; deployed as it
+        // is, anyone could call the bot.
         (
             "bot_token",
             "REPLACE-WITH-openssl-rand-hex-32",

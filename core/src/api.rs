@@ -250,12 +250,19 @@ fn moved(response: &ApiResponse) -> Failure {
         let end = url.find("/api/v2")? + "/api/v2".len();
         Some(url[..end].to_owned())
     };
-    // Offered only when it is a valid `api-url` itself (https, a host, the `/api/v2` path, no
-    // query): the message passes on nothing else of what the body or header says.
+    // Offered only when it is a valid `api-url` itself (https, a host without user info, the
+    // path exactly `/api/v2`, no query) and holds nothing that reads as an e-mail or a phone
+    // number: the message passes on nothing else of what the body or header says.
     let target = location()
         .or_else(from_body)
         .filter(|url| url.len() < 300)
-        .and_then(|url| crate::config::validate_api_url(&url).ok());
+        .and_then(|url| crate::config::validate_api_url(&url).ok())
+        .filter(|url| {
+            let path = url
+                .split_once("://")
+                .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]));
+            path == Some("/api/v2") && crate::guardrails::redact_personal(url, "") == *url
+        });
     match target {
         Some(url) => {
             Failure::Misconfigured(format!("the shop's API moved to {url}; update `api-url`"))
@@ -364,6 +371,11 @@ mod tests {
         ));
         assert_eq!(moved, located);
         let elsewhere = check_status(&r(301, &[("location", "https://x.example/login")], ""));
+        let contact_in_path = check_status(&r(
+            301,
+            &[("location", "https://x.example/jana@x.cz/api/v2/orders/1")],
+            "",
+        ));
         assert_eq!(
             elsewhere,
             Err(Failure::Misconfigured(
@@ -376,9 +388,13 @@ mod tests {
             r#"{"api_url":"http://x.admin.s2.upgates.com/api/v2"}"#,
             r#"{"api_url":"https://x.admin.s2.upgates.com/api/v2?phone=420601223344"}"#,
             r#"{"api_url":"https://jana@x.admin.s2.upgates.com/api/v2"}"#,
+            r#"{"api_url":"https://x.admin.s2.upgates.com/jana@x.cz/api/v2"}"#,
+            r#"{"api_url":"https://x.admin.s2.upgates.com/420601223344/api/v2"}"#,
+            r#"{"api_url":"https://420601223344.example/api/v2"}"#,
         ] {
             assert_eq!(check_status(&r(301, &[], body)), elsewhere, "{body}");
         }
+        assert_eq!(contact_in_path, elsewhere);
         let bad =
             parse_json::<serde_json::Value>(&r(200, &[], r#"{"email":"jana@x.cz""#)).unwrap_err();
         assert!(!bad.message().contains("jana"));

@@ -477,38 +477,35 @@ pub fn redact_personal(text: &str, keep: &str) -> String {
         words.push_str(if word.contains('@') { "…" } else { word });
     }
     // Numbers: from a digit (or a `+` or `(` just before one) across digits and separators,
-    // up to the last digit. Byte offsets come from `char_indices`, so cuts fall between chars.
-    let chars: Vec<(usize, char)> = words.char_indices().collect();
-    let offset = |i: usize| chars.get(i).map_or(words.len(), |&(at, _)| at);
+    // up to the last digit. `i` and `end` only ever move past whole chars.
+    let next_char = |at: usize| words.get(at..).and_then(|rest| rest.chars().next());
     let mut out = String::with_capacity(words.len());
     let (mut copied, mut i) = (0, 0);
-    while let Some(&(start, c)) = chars.get(i) {
+    while let Some(c) = next_char(i) {
         let starts_number = c.is_ascii_digit()
             || (matches!(c, '+' | '(')
-                && chars
-                    .get(i + 1)
-                    .is_some_and(|&(_, next)| next.is_ascii_digit()));
+                && words.as_bytes().get(i + 1).is_some_and(u8::is_ascii_digit));
         if !starts_number {
-            i += 1;
+            i += c.len_utf8();
             continue;
         }
-        let (mut last_digit, mut j) = (i, i);
-        while let Some(&(_, d)) = chars.get(j) {
+        // One past the number's last digit.
+        let (mut end, mut j) = (i, i);
+        while let Some(d) = next_char(j) {
             if d.is_ascii_digit() {
-                last_digit = j;
+                end = j + 1;
             } else if !(d == '+' || input::is_phone_separator(d)) {
                 break;
             }
-            j += 1;
+            j += d.len_utf8();
         }
-        let end = offset(last_digit + 1);
-        let digits = words[start..end].bytes().filter(u8::is_ascii_digit);
+        let digits = words[i..end].bytes().filter(u8::is_ascii_digit);
         if digits.clone().count() >= 7 && !digits.eq(keep.bytes()) {
-            out.push_str(&words[copied..start]);
+            out.push_str(&words[copied..i]);
             out.push('…');
             copied = end;
         }
-        i = last_digit + 1;
+        i = end;
     }
     out.push_str(&words[copied..]);
     out
@@ -529,15 +526,20 @@ pub fn mask_email(email: &str) -> String {
 /// `+420 *** *** 456`: the country code (when it is Czech, Slovak or the shop's own) and the
 /// last three digits. Other countries' subscriber numbers differ in length, so where their
 /// country code ends is not known: `*** *** 789`, rather than a split that shows a digit of
-/// the subscriber number as part of it.
+/// the subscriber number as part of it. A number under 9 digits is `***`: its last three
+/// and a code would be most of it.
 pub fn mask_phone(phone: &str, default_country_code: &str) -> String {
-    let Ok(msisdn) = input::phone(phone, default_country_code) else {
-        return "***".into();
+    let msisdn = match input::phone(phone, default_country_code) {
+        Ok(msisdn) if msisdn.len() >= 9 => msisdn,
+        _ => return "***".into(),
     };
-    let last = &msisdn[msisdn.len().saturating_sub(3)..];
+    let last = &msisdn[msisdn.len() - 3..];
+    // The code only before a subscriber number of 8 digits or more (Czech and Slovak: 9).
     let country = ["420", "421", default_country_code]
         .into_iter()
-        .find(|code| !code.is_empty() && msisdn.starts_with(code));
+        .find(|code| {
+            !code.is_empty() && msisdn.starts_with(code) && msisdn.len() >= code.len() + 8
+        });
     match country {
         Some(code) => format!("+{code} *** *** {last}"),
         None => format!("*** *** {last}"),
@@ -757,6 +759,9 @@ mod tests {
         assert_eq!(mask_phone("+49 151 23456789", "420"), "*** *** 789");
         assert_eq!(mask_phone("+1 555 123 4567", "420"), "*** *** 567");
         assert_eq!(mask_phone("+49 151 23456789", "49"), "+49 *** *** 789");
+        // Short numbers show less: no code before a short subscriber number, nothing under 9.
+        assert_eq!(mask_phone("+42012345", "420"), "***");
+        assert_eq!(mask_phone("+420123456", "420"), "*** *** 456");
     }
 
     #[test]

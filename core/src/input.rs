@@ -144,12 +144,12 @@ pub fn phone(raw: &str, default_country_code: &str) -> Result<String, Failure> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid());
     }
-    let msisdn = if international
-        && digits.len() == 13
-        && (digits.starts_with("4200") || digits.starts_with("4210"))
-    {
+    let msisdn = if international && (digits.starts_with("4200") || digits.starts_with("4210")) {
         // `+421 0905 123 456`: the trunk 0 kept after the country code. Neither country's
-        // numbers start with 0.
+        // numbers start with 0, and they have 9 digits.
+        if digits.len() != 13 {
+            return Err(invalid());
+        }
         format!("{}{}", &digits[..3], &digits[4..])
     } else if international
         || (digits.len() == 12 && (digits.starts_with("420") || digits.starts_with("421")))
@@ -357,6 +357,8 @@ mod tests {
             "../601223344",
             "/601223344",
             "-601 223 344",
+            // A 0 after 420 is a trunk 0, and what follows has 9 digits.
+            "+420 0601 22 334",
         ] {
             assert_eq!(
                 phone(bad, "420").unwrap_err().reason(),
