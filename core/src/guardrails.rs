@@ -464,10 +464,10 @@ pub fn is_placeholder(secret: &str) -> bool {
 }
 
 /// Upgates' own words, fit for a message: what looks like an e-mail address (a word with
-/// `@`) or a phone number (7 or more digits, with [separators](input::is_phone_separator) or a `+` between
-/// them: `+420 601 223 344`, `602/123 456`) becomes `…`, except `keep` (the order number the
-/// words are about). Upgates may quote a value back, and a note or an address can hold a
-/// customer's contact.
+/// `@`) or a phone number (7 or more digits, with [separators](input::is_phone_separator) or
+/// a `+` between them: `+420 601 223 344`, `602/123 456`) becomes `…`, except `keep` (the
+/// order number the words are about). Upgates may quote a value back, and a note or an
+/// address can hold a customer's contact.
 pub fn redact_personal(text: &str, keep: &str) -> String {
     let mut words = String::with_capacity(text.len());
     for (n, word) in text.split(' ').enumerate() {

@@ -110,7 +110,7 @@ pub fn is_phone_separator(c: char) -> bool {
 /// with 420 or 421 are already an MSISDN; a 9-digit national number gets
 /// `default_country_code`, and so does one with a trunk `0` (Slovakia's `0905 123 456`),
 /// except in a Czech shop: Czech numbers have no trunk 0, so there it is a Slovak number.
-/// A trunk 0 right after 420 or 421 (`+421 0905 123 456`) is dropped.
+/// A trunk 0 right after `+420`/`+421` (or `00420`/`00421`: `+421 0905 123 456`) is dropped.
 /// Anything else is `invalid-input`.
 pub fn phone(raw: &str, default_country_code: &str) -> Result<String, Failure> {
     let value = raw.trim();
