@@ -258,10 +258,8 @@ fn moved(response: &ApiResponse) -> Failure {
         .filter(|url| url.len() < 300)
         .and_then(|url| crate::config::validate_api_url(&url).ok())
         .filter(|url| {
-            let path = url
-                .split_once("://")
-                .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]));
-            path == Some("/api/v2") && crate::guardrails::redact_personal(url, "") == *url
+            crate::config::url_path(url) == "/api/v2"
+                && crate::guardrails::redact_personal(url, "") == *url
         });
     match target {
         Some(url) => {

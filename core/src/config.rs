@@ -143,17 +143,20 @@ pub(crate) fn validate_api_url(raw: &str) -> Result<String, Failure> {
         // Upgates' API is at `/api/v2` on the shop's admin host. Any other path answers 404
         // to everything, which reads as "no such order": every customer's e-mail check would
         // fail and count against them.
-        let path = url
-            .split_once("://")
-            .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
-            .unwrap_or_default();
-        (!path.ends_with("/api/v2"))
+        (!url_path(url).ends_with("/api/v2"))
             .then_some("must end in /api/v2 (like https://myshop.admin.s1.upgates.com/api/v2)")
     });
     match why {
         Some(why) => Err(Failure::Misconfigured(format!("`{KEY_API_URL}` {why}"))),
         None => Ok(url.to_owned()),
     }
+}
+
+/// The path of `scheme://authority/path` (`/api/v2`); empty when it has none.
+pub(crate) fn url_path(url: &str) -> &str {
+    url.split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
+        .unwrap_or_default()
 }
 
 /// What is wrong with `url` as a base address (`https://authority[/path]`, no query,
