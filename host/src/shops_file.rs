@@ -201,15 +201,17 @@ impl ShopsFile {
         };
         let env_name =
             |key: &str| format!("UPGATES_{}", key.replace('-', "_").to_ascii_uppercase());
-        ShopConfig::from_lookup(|key| env(&env_name(key)).or_else(|| from_file(key))).map_err(|f| {
+        let lookup = |key: &str| env(&env_name(key)).or_else(|| from_file(key));
+        ShopConfig::from_lookup(lookup).map_err(|f| {
             let message = f.message();
-            // Where a missing required setting can come from (other errors say what is wrong
-            // with a value that is there).
+            // Where a missing required setting can come from. `from_lookup` checks these first,
+            // in this order, and reports the first one missing; other errors say what is wrong
+            // with a value that is there.
             let Some(key) = [KEY_API_URL, KEY_API_LOGIN, KEY_API_KEY]
                 .into_iter()
-                .find(|key| message.ends_with(&format!("`{key}` is not set")))
+                .find(|key| lookup(key).is_none_or(|value| value.trim().is_empty()))
             else {
-                return message.to_owned();
+                return message;
             };
             let key_env = entry
                 .and_then(|e| e.api_key_env.as_deref())
