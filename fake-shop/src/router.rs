@@ -51,7 +51,10 @@ pub(crate) fn handle(state: &mut State, req: &Request<Bytes>) -> Response<Bytes>
 pub(crate) fn refuse_concurrent(state: &mut State) -> Response<Bytes> {
     let now = state.clock.now();
     let mut response = too_many_requests(
-        "Too many requests: at most 3 concurrent requests are allowed.",
+        &format!(
+            "Too many requests: at most {} concurrent requests are allowed.",
+            crate::MAX_CONCURRENT_REQUESTS
+        ),
         now + time::Duration::seconds(2),
     );
     state.quota.add_headers(now, response.headers_mut());
