@@ -11,6 +11,7 @@ pub mod api;
 pub mod attempts;
 pub mod config;
 pub mod dispatch;
+pub mod display;
 pub mod failure;
 pub mod guardrails;
 pub mod input;
