@@ -112,6 +112,41 @@ async fn real_http_on_loopback() {
     );
 }
 
+/// Over real HTTP (wasmtime-wasi-http and hyper between the component and the shop), a body
+/// goes with its `content-length`, never chunked.
+#[tokio::test(flavor = "multi_thread")]
+async fn writes_over_real_http_carry_their_length() {
+    let fake = sample_shop();
+    let server = fake.serve().await.unwrap();
+    let mut shop = ShopConnection::new(support::config(&server.api_url())).unwrap();
+    shop.fixed_time = Some(support::now());
+    let input = ActionInput {
+        order: Some("2025000124".into()),
+        text: Some("Doručit po 17:00 👍".into()),
+        ..Default::default()
+    };
+    let result = runtime()
+        .call(&shop, ActionName::AppendNote, &input)
+        .await
+        .unwrap();
+    assert_eq!(
+        upgates_core::render(&result),
+        json!({"ok": true, "vars": {}})
+    );
+    let requests = fake.requests();
+    let methods: Vec<&str> = requests.iter().map(|r| r.method.as_str()).collect();
+    assert_eq!(methods, ["GET", "PUT", "POST"]);
+    for request in &requests {
+        support::check_length("append-note over loopback", request);
+        assert_eq!(
+            request.header("transfer-encoding"),
+            None,
+            "{}",
+            request.path
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn connection_refused_is_a_typed_failure() {
     // Bind and drop: nothing listens on this port any more.

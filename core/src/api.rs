@@ -255,11 +255,21 @@ impl<'a> Requests<'a> {
 }
 
 /// The bodies are our own structs of strings, numbers and bools: serialising them cannot fail.
-fn with_json(mut request: ApiRequest, body: &impl serde::Serialize) -> ApiRequest {
-    request
-        .headers
-        .push(("content-type", "application/json".into()));
-    request.body = Some(serde_json::to_vec(body).unwrap_or_default());
+fn with_json(request: ApiRequest, body: &impl serde::Serialize) -> ApiRequest {
+    with_body(request, serde_json::to_vec(body).unwrap_or_default())
+}
+
+/// A JSON body with its `content-length`, always: without it a transport may stream the body
+/// chunked (Spin did), which not every server in front of Upgates takes. Not generic, so the
+/// component has one copy.
+fn with_body(mut request: ApiRequest, body: Vec<u8>) -> ApiRequest {
+    let mut length = String::new();
+    crate::display::push_digits(&mut length, body.len() as u64, "");
+    request.headers.extend([
+        ("content-type", "application/json".into()),
+        ("content-length", length),
+    ]);
+    request.body = Some(body);
     request
 }
 
@@ -365,6 +375,7 @@ mod tests {
         );
         assert_eq!(req.header("authorization"), Some("Basic Ym90OmszeQ=="));
         assert!(!format!("{req:?}").contains("phone"));
+        assert_eq!(req.header("content-length"), None);
     }
 
     #[test]
@@ -445,6 +456,23 @@ mod tests {
                 proptest::prop_assert_eq!(http_date(&rfc850), Some(at), "{}", rfc850);
                 proptest::prop_assert_eq!(httpdate::parse_http_date(&rfc850).ok(), Some(at));
             }
+        }
+    }
+
+    #[test]
+    fn every_body_carries_its_length() {
+        let cfg = config();
+        let requests = Requests::new(&cfg);
+        let body = serde_json::json!({"text": "Díky 👍"});
+        for req in [
+            requests.put_orders(&body),
+            requests.post(&["orders", "1", "history"], &body),
+        ] {
+            let sent = req.body.as_deref().unwrap();
+            assert_eq!(sent, serde_json::to_vec(&body).unwrap());
+            let length = sent.len().to_string();
+            assert_eq!(req.header("content-length"), Some(length.as_str()));
+            assert_eq!(req.header("content-type"), Some("application/json"));
         }
     }
 

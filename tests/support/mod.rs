@@ -235,8 +235,31 @@ pub fn check(case: &cases::Case, fake: &FakeShop, answer: &Value) {
             "{}: credentials",
             case.name
         );
+        check_length(case.name, &request);
     }
     (case.after)(fake);
+}
+
+/// A body goes with its `content-length` (a real `spin up` sent bodies chunked without one);
+/// a GET has neither.
+pub fn check_length(case: &str, request: &RecordedRequest) {
+    let length = request.header("content-length");
+    if request.method == "GET" {
+        assert_eq!(
+            (length, request.body.as_str()),
+            (None, ""),
+            "{case}: a GET with a body or a length"
+        );
+    } else if !request.body.is_empty() {
+        let want = request.body.len().to_string();
+        assert_eq!(
+            length,
+            Some(want.as_str()),
+            "{case}: {} {} without its content-length",
+            request.method,
+            request.path
+        );
+    }
 }
 
 /// The `Authorization` header value of the sample shop's credentials.
