@@ -754,6 +754,12 @@ mod tests {
         assert_eq!(mask_phone("+420 601 223 456", "420"), "+420 *** *** 456");
         assert_eq!(mask_phone("601223456", "420"), "+420 *** *** 456");
         assert_eq!(mask_phone("+421 905 123 789", "420"), "+421 *** *** 789");
+        // A stored national number is masked as it reads: `order-detail` normalises it
+        // (`0601 223 344` in a Czech shop is +420601223344) before masking.
+        assert_eq!(mask_phone("0601 223 344", "420"), "+420 *** *** 344");
+        assert_eq!(mask_phone("+420601223344", "420"), "+420 *** *** 344");
+        assert_eq!(mask_phone("0905 123 456", "421"), "+421 *** *** 456");
+        assert_eq!(mask_phone("601 223 344", "421"), "+420 *** *** 344");
         assert_eq!(mask_phone("12", "420"), "***");
         // Where another country's code ends is not guessed.
         assert_eq!(mask_phone("+49 151 23456789", "420"), "*** *** 789");

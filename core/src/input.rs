@@ -107,11 +107,14 @@ pub fn is_phone_separator(c: char) -> bool {
 /// Separators ([`is_phone_separator`]: spaces, dashes, dots, slashes, brackets) are dropped;
 /// a `+` or `00` prefix carries the country code
 /// (a trunk `(0)` after it, as in `+421 (0)905 123 456`, is dropped too); 12 digits starting
-/// with 420 or 421 are already an MSISDN; a 9-digit national number gets
-/// `default_country_code`, and so does one with a trunk `0` (Slovakia's `0905 123 456`),
-/// except in a Czech shop: Czech numbers have no trunk 0, so there it is a Slovak number.
-/// A trunk 0 right after `+420`/`+421` (or `00420`/`00421`: `+421 0905 123 456`) is dropped.
-/// Anything else is `invalid-input`.
+/// with 420 or 421 are already an MSISDN. A national number (9 digits, or 10 with a trunk `0`)
+/// is decided from the two numbering plans: Czech numbers have no trunk prefix, and their
+/// mobiles are 60x and 7xx; Slovak numbers are written with a trunk 0 (`02` Bratislava, `03x`
+/// to `05x`, `08xx`, mobiles `09xx`) and Slovakia has no 6xx or 7xx numbers. So in a Czech or
+/// Slovak shop one starting with 6 or 7 is Czech (`0601 223 344` -> 420601223344); else a
+/// trunk 0 in a Czech shop is Slovak (`0905 123 456` -> 421905123456), and any other national
+/// number gets `default_country_code`. A trunk 0 right after `+420`/`+421` (or
+/// `00420`/`00421`: `+421 0905 123 456`) is dropped. Anything else is `invalid-input`.
 pub fn phone(raw: &str, default_country_code: &str) -> Result<String, Failure> {
     let value = raw.trim();
     if value.is_empty() {
@@ -155,17 +158,20 @@ pub fn phone(raw: &str, default_country_code: &str) -> Result<String, Failure> {
         || (digits.len() == 12 && (digits.starts_with("420") || digits.starts_with("421")))
     {
         digits.to_owned()
-    } else if digits.len() == 9 && !digits.starts_with('0') {
-        format!("{default_country_code}{digits}")
-    } else if digits.len() == 10 && digits.starts_with('0') && !digits.starts_with("00") {
-        // A trunk 0 is how Slovaks write national numbers (`0905 123 456`, Bratislava's
-        // `02 1234 5678`). Czech numbers have none, so in a Czech shop it is a Slovak number,
-        // never a Czech one with the 0 dropped (that would be someone else's).
-        let country = match default_country_code {
-            "420" => "421",
-            other => other,
+    } else if let Some(national) = national_number(digits) {
+        let czech_or_slovak = matches!(default_country_code, "420" | "421");
+        let czech_start = matches!(national.as_bytes().first(), Some(b'6' | b'7'));
+        let country = if czech_or_slovak && czech_start {
+            // Czech 60x and 7xx: Slovakia has no such numbers, with or without a trunk 0.
+            "420"
+        } else if national.len() < digits.len() && default_country_code == "420" {
+            // A trunk 0 is how Slovaks write national numbers (`0905 123 456`, Bratislava's
+            // `02 1234 5678`); Czech numbers have none, so in a Czech shop it is Slovak.
+            "421"
+        } else {
+            default_country_code
         };
-        format!("{country}{}", &digits[1..])
+        format!("{country}{national}")
     } else {
         return Err(invalid());
     };
@@ -174,6 +180,15 @@ pub fn phone(raw: &str, default_country_code: &str) -> Result<String, Failure> {
         return Err(invalid());
     }
     Ok(msisdn)
+}
+
+/// The 9 digits of a national number: written alone, or after one trunk `0`.
+fn national_number(digits: &str) -> Option<&str> {
+    let national = match digits.len() {
+        10 => digits.strip_prefix('0')?,
+        _ => digits,
+    };
+    (national.len() == 9 && !national.starts_with('0')).then_some(national)
 }
 
 /// Where `(0)` stands right after an international prefix and a country code (`+421 (0)905`,
@@ -342,9 +357,11 @@ mod tests {
         ] {
             assert_eq!(phone(raw, "420").unwrap(), want, "{raw}");
         }
-        assert_eq!(phone("905123456", "421").unwrap(), "421905123456");
-        assert_eq!(phone("0905 123 456", "421").unwrap(), "421905123456");
         assert_eq!(phone("0664 123 456", "43").unwrap(), "43664123456");
+        assert_eq!(phone("664 123 456", "43").unwrap(), "43664123456");
+        // Elsewhere 6 and 7 are no sign of a Czech number.
+        assert_eq!(phone("601 223 344", "48").unwrap(), "48601223344");
+        assert_eq!(phone("0601 223 344", "43").unwrap(), "43601223344");
 
         for bad in [
             "",
@@ -365,6 +382,39 @@ mod tests {
                 "invalid-input",
                 "{bad}"
             );
+        }
+    }
+
+    /// National numbers decided from the numbering plans, in both countries' shops: Czech
+    /// numbers have no trunk 0 and their mobiles are 60x and 7xx; Slovak ones are written
+    /// with a trunk 0, and Slovakia has no 6xx or 7xx numbers.
+    #[test]
+    fn national_numbers_from_the_numbering_plans() {
+        for (shop, raw, want) in [
+            // A Czech shop: a Czech number typed with a stray trunk 0 is still Czech...
+            ("420", "0601 223 344", "420601223344"),
+            ("420", "0777 123 456", "420777123456"),
+            ("420", "601 223 344", "420601223344"),
+            ("420", "777 123 456", "420777123456"),
+            ("420", "212 345 678", "420212345678"),
+            // ...and any other trunk 0 is Slovak: mobiles, Bratislava, the regions.
+            ("420", "0905 123 456", "421905123456"),
+            ("420", "02 1234 5678", "421212345678"),
+            ("420", "041 123 4567", "421411234567"),
+            // A Slovak shop: its own numbers with or without the trunk 0...
+            ("421", "0905 123 456", "421905123456"),
+            ("421", "905 123 456", "421905123456"),
+            ("421", "02 1234 5678", "421212345678"),
+            // ...and Czech 60x and 7xx numbers, which Slovakia does not have.
+            ("421", "0601 223 344", "420601223344"),
+            ("421", "601 223 344", "420601223344"),
+            ("421", "777 123 456", "420777123456"),
+            ("421", "0777 123 456", "420777123456"),
+            // With a country code, the code decides.
+            ("421", "+421 601 223 344", "421601223344"),
+            ("420", "+420 905 123 456", "420905123456"),
+        ] {
+            assert_eq!(phone(raw, shop).unwrap(), want, "{raw} in a {shop} shop");
         }
     }
 

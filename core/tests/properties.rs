@@ -190,13 +190,56 @@ fn assert_confined(request: &ApiRequest) {
 // --- phone -----------------------------------------------------------------------------------
 
 /// A number in E.164 form (country code 1-3 digits, then the subscriber number; 8-15 digits).
+/// Not `4200…` or `4210…`: no Czech or Slovak number starts with 0, so that is a trunk 0 kept
+/// after +420/+421 (and codes 4 and 42 do not exist); such numbers made the tests flaky.
 fn msisdn() -> impl Strategy<Value = String> {
-    ("[1-9][0-9]{0,2}", 8usize..=15).prop_flat_map(|(cc, total)| {
-        let rest = total.saturating_sub(cc.len()).max(1);
-        proptest::string::string_regex(&format!("[0-9]{{{rest}}}"))
-            .expect("valid regex")
-            .prop_map(move |sub| format!("{cc}{sub}"))
-    })
+    let cc = prop_oneof![
+        Just("420".to_owned()),
+        Just("421".to_owned()),
+        "[1-9][0-9]{0,2}"
+    ];
+    (cc, 8usize..=15)
+        .prop_flat_map(|(cc, total)| {
+            let rest = total.saturating_sub(cc.len()).max(1);
+            proptest::string::string_regex(&format!("[0-9]{{{rest}}}"))
+                .expect("valid regex")
+                .prop_map(move |sub| format!("{cc}{sub}"))
+        })
+        .prop_filter("a trunk 0 after +420/+421", |n| !trunk_after_cz_sk(n))
+}
+
+/// `4200…`/`4210…`: `+` and these digits read as +420/+421 with a trunk 0.
+fn trunk_after_cz_sk(digits: &str) -> bool {
+    digits.starts_with("4200") || digits.starts_with("4210")
+}
+
+/// A shop's default country code: Czech and Slovak ones often, any other accepted one too.
+fn country_code() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("420".to_owned()),
+        Just("421".to_owned()),
+        "[1-9][0-9]{0,2}"
+    ]
+}
+
+/// A 9-digit national number, often with a first digit that decides something (Czech 6 and
+/// 7, Slovak 9 and Bratislava's 2).
+fn national_number() -> impl Strategy<Value = String> {
+    prop_oneof!["[2679][0-9]{8}", "[1-9][0-9]{8}"]
+}
+
+/// The country a national number (`trunk`: written with a leading 0) belongs to in a shop
+/// whose default is `cc`, from the numbering plans: Czech numbers have no trunk 0 and their
+/// mobiles are 60x and 7xx, Slovakia has no 6xx and 7xx numbers and writes a trunk 0.
+fn national_country<'a>(cc: &'a str, national: &str, trunk: bool) -> &'a str {
+    let czech_or_slovak = cc == "420" || cc == "421";
+    if czech_or_slovak && national.starts_with(['6', '7']) {
+        "420"
+    } else if trunk && cc == "420" {
+        "421"
+    } else {
+        cc
+    }
 }
 
 /// Writes `digits` in groups of 1-4 with a separator between groups, optionally bracketing
@@ -267,33 +310,35 @@ proptest! {
 
     #[test]
     fn phone_national_variants_agree(
-        national in "[1-9][0-9]{8}",
+        national in national_number(),
         trunk in any::<bool>(),
-        cc in "[1-9][0-9]{0,2}",
+        cc in country_code(),
         groups in prop::collection::vec(2usize..=4, 0..6),
         seps in separators(),
         bracket in 0usize..6,
     ) {
         let digits = if trunk { format!("0{national}") } else { national.clone() };
         let written = formatted("", &digits, &groups, &seps, bracket);
-        // Czech numbers have no trunk 0: in a Czech shop a 09.. one is a Slovak mobile.
-        let slovak = trunk && cc == "420" && national.starts_with('9');
-        let country = if slovak { "421" } else { cc.as_str() };
-        let want = format!("{country}{national}");
+        let want = format!("{}{national}", national_country(&cc, &national, trunk));
         prop_assert_eq!(input::phone(&written, &cc), Ok(want.clone()), "{:?}", written);
-        prop_assert_eq!(input::phone(&format!("+{want}"), "420"), Ok(want));
+        // With a `+` the digits are the number, unless an odd code makes them read as a trunk
+        // 0 after +420/+421 (code 4 and `200…`).
+        if !trunk_after_cz_sk(&want) {
+            prop_assert_eq!(input::phone(&format!("+{want}"), "420"), Ok(want));
+        }
     }
 
     /// A country code the configuration accepts works for national numbers: a config that
     /// makes every 9-digit number `invalid-input` must be refused as `misconfigured` instead.
     #[test]
     fn configured_country_code_makes_national_numbers_valid(
-        cc in "[0-9]{1,3}",
-        national in "[1-9][0-9]{8}",
+        cc in prop_oneof![Just("420".to_owned()), Just("421".to_owned()), "[0-9]{1,3}"],
+        national in national_number(),
     ) {
         if let Ok(config) = ShopConfig::new(API, "bot", "k3y", &cc) {
             let got = input::phone(&national, &config.default_country_code);
-            prop_assert_eq!(got, Ok(format!("{cc}{national}")));
+            let country = national_country(&config.default_country_code, &national, false);
+            prop_assert_eq!(got, Ok(format!("{country}{national}")));
         }
     }
 
