@@ -170,9 +170,19 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
                 code: line.code.clone().filter(|c| !c.trim().is_empty()),
             })
             .collect();
-        let mut phone = order.customer.phone.clone();
+        let cc = &self.config.default_country_code;
+        // `+420601223344`, as the seed shows it, when it parses; else as the shop stored it.
+        let mut phone = order.customer.phone.as_deref().map(|stored| {
+            input::phone(stored, cc).map_or_else(
+                |_| stored.to_owned(),
+                |mut msisdn| {
+                    msisdn.insert(0, '+');
+                    msisdn
+                },
+            )
+        });
         if self.config.guardrails.mask_personal_data {
-            phone = phone.map(|p| guardrails::mask_phone(&p, &self.config.default_country_code));
+            phone = phone.map(|p| guardrails::mask_phone(&p, cc));
         }
         Ok(OrderDetail {
             summary: summary(&order),

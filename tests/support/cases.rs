@@ -47,6 +47,25 @@ fn detail_of_123(items: Value) -> Value {
     )
 }
 
+/// Order 123's items with their brands, as `order-detail` answers them.
+fn items_of_123() -> Value {
+    json!([
+        {"name": "Tričko Upgates, vel. M", "brand": "Upgates Wear", "code": "TRIKO-M"},
+        {"name": "Hrnek 300 ml", "brand": "Keramika Bílovec", "code": "HRNEK"}])
+}
+
+fn with_phone(mut answer: Value, phone: &str) -> Value {
+    answer["vars"]["phone"] = json!(phone);
+    answer
+}
+
+/// Order 123 with its customer's phone stored as `phone`.
+pub fn set_phone_of_123(shop: &FakeShop, phone: &str) {
+    let mut order = shop.order("2025000123").expect("the sample has order 123");
+    order["customer"]["phone"] = json!(phone);
+    shop.add_order(order);
+}
+
 const ORDER_123: &str = "/api/v2/orders/2025000123";
 
 fn summary_123() -> Value {
@@ -123,9 +142,7 @@ pub fn all() -> Vec<Case> {
         // --- order-detail -------------------------------------------------------------
         case("order-detail: items with brands from one products request, a variant's too", OrderDetail,
             json!({"order": "2025000123", "email": "JANA.novakova@example.cz "}),
-            detail_of_123(json!([
-                {"name": "Tričko Upgates, vel. M", "brand": "Upgates Wear", "code": "TRIKO-M"},
-                {"name": "Hrnek 300 ml", "brand": "Keramika Bílovec", "code": "HRNEK"}])),
+            detail_of_123(items_of_123()),
             vec![Sent::get(ORDER_123), Sent::get("/api/v2/products/simple").query("product_ids=101%3B102&variants_yn=0")]),
         Case { setup: |shop| {
                 // Two variants of one product, a line added by hand (no product id), an id
@@ -151,6 +168,16 @@ pub fn all() -> Vec<Case> {
                 {"name": "Taška", "brand": null, "code": "TASKA"}])),
             vec![Sent::get("/api/v2/orders/2025000190"),
                  Sent::get("/api/v2/products/simple").query("product_ids=101%3B103&variants_yn=0")]) },
+        Case { setup: |shop| set_phone_of_123(shop, "0601 223 344"),
+            ..case("order-detail: a phone stored nationally is answered as +420…", OrderDetail,
+            json!({"order": "2025000123", "email": "jana.novakova@example.cz"}),
+            detail_of_123(items_of_123()),
+            vec![Sent::get(ORDER_123), Sent::get("/api/v2/products/simple").query("product_ids=101%3B102&variants_yn=0")]) },
+        Case { setup: |shop| set_phone_of_123(shop, "volat po 17:00"),
+            ..case("order-detail: a phone that does not parse is answered as stored", OrderDetail,
+            json!({"order": "2025000123", "email": "jana.novakova@example.cz"}),
+            with_phone(detail_of_123(items_of_123()), "volat po 17:00"),
+            vec![Sent::get(ORDER_123), Sent::get("/api/v2/products/simple").query("product_ids=101%3B102&variants_yn=0")]) },
         case("order-detail: wrong e-mail", OrderDetail, json!({"order": "2025000123", "email": "jan@example.cz"}),
             ne("not-verified", "the order number and e-mail do not match"), vec![Sent::get(ORDER_123)]),
         case("order-detail: missing order answers like a wrong e-mail", OrderDetail,
