@@ -471,7 +471,13 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
                 ("page", "1"),
             ],
         );
-        let page: OrdersPage = parse_json(&self.call(request).await?)?;
+        // No orders in the period is an answer, "Ano" with an empty list: the seed keeps "Ne"
+        // for a list that could not be loaded. Upgates may say so with a 404 on the list.
+        let page: OrdersPage = match self.call(request).await {
+            Ok(response) => parse_json(&response)?,
+            Err(Failure::NotFound) => OrdersPage::default(),
+            Err(other) => return Err(other),
+        };
         let total = page.number_of_items;
         let orders: Vec<OrderRef> = page
             .orders
@@ -485,12 +491,14 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             })
             .take(MAX_PHONE_ORDERS)
             .collect();
-        if orders.is_empty() {
-            return Err(Failure::NotFound);
-        }
-        let count = total
-            .unwrap_or(0)
-            .max(u32::try_from(orders.len()).unwrap_or(u32::MAX));
+        // Upgates' total (at least the orders listed), and 0 when none is listed: `count` and
+        // `orders` agree on "none".
+        let count = match orders.len() {
+            0 => 0,
+            listed => total
+                .unwrap_or(0)
+                .max(u32::try_from(listed).unwrap_or(u32::MAX)),
+        };
         Ok(PhoneOrders { count, orders })
     }
 

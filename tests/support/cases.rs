@@ -68,6 +68,16 @@ pub fn set_phone_of_123(shop: &FakeShop, phone: &str) {
 
 const ORDER_123: &str = "/api/v2/orders/2025000123";
 
+/// Order 123 as `orders-by-phone` lists it.
+fn order_ref_123() -> Value {
+    json!({"orderid": "2025000123", "date": "2026-11-27T17:40:00+01:00", "price": 1230.5})
+}
+
+/// Order 124 as `orders-by-phone` lists it.
+fn order_ref_124() -> Value {
+    json!({"orderid": "2025000124", "date": "2026-11-18T17:40:00+01:00", "price": 649.0})
+}
+
 fn summary_123() -> Value {
     json!({"status": "Přijatá", "billing": "Převodem na účet", "shipping": "PPL", "paid": false,
            "topay": 1230.5, "currency": "CZK", "tracking": null, "trackingurl": null})
@@ -240,22 +250,34 @@ pub fn all() -> Vec<Case> {
             ne("not-verified", "the order number and e-mail do not match"), vec![Sent::get("/api/v2/orders/9999999")]),
         // --- orders-by-phone ----------------------------------------------------------
         case("orders-by-phone: the last 30 days, newest first", OrdersByPhone, json!({"phone": "+420 601 223 344", "days": 30}),
-            ano(json!({"count": 2, "orders": [
-                {"orderid": "2025000123", "date": "2026-11-27T17:40:00+01:00", "price": 1230.5},
-                {"orderid": "2025000124", "date": "2026-11-18T17:40:00+01:00", "price": 649.0}]})),
+            ano(json!({"count": 2, "orders": [order_ref_123(), order_ref_124()]})),
+            vec![Sent::get("/api/v2/orders").query(
+                "phone=420601223344&creation_time_from=2026-10-29T16%3A40%3A00%2B00%3A00&order_by=creation_time&order_dir=desc&page=1")]),
+        // Czech numbers have no trunk 0: `0601…` typed in a Czech shop is still the Czech 601….
+        case("orders-by-phone: a Czech number typed with a trunk 0", OrdersByPhone, json!({"phone": "0601 223 344", "days": 30}),
+            ano(json!({"count": 2, "orders": [order_ref_123(), order_ref_124()]})),
             vec![Sent::get("/api/v2/orders").query(
                 "phone=420601223344&creation_time_from=2026-10-29T16%3A40%3A00%2B00%3A00&order_by=creation_time&order_dir=desc&page=1")]),
         case("orders-by-phone: national number, longer period", OrdersByPhone, json!({"phone": "601 223 344", "days": 60}),
-            ano(json!({"count": 3, "orders": [
-                {"orderid": "2025000123", "date": "2026-11-27T17:40:00+01:00", "price": 1230.5},
-                {"orderid": "2025000124", "date": "2026-11-18T17:40:00+01:00", "price": 649.0},
+            ano(json!({"count": 3, "orders": [order_ref_123(), order_ref_124(),
                 {"orderid": "2025000126", "date": "2026-10-19T17:40:00+01:00", "price": 99.9}]})),
             vec![Sent::get("/api/v2/orders").query(
                 "phone=420601223344&creation_time_from=2026-09-29T16%3A40%3A00%2B00%3A00&order_by=creation_time&order_dir=desc&page=1")]),
+        // No orders in the period is an answer: "Ano", none listed ("Ne" is a list not loaded).
         case("orders-by-phone: none", OrdersByPhone, json!({"phone": "+420 777 000 000", "days": 30}),
-            ne("not-found", "no such order"),
+            ano(json!({"count": 0, "orders": []})),
             vec![Sent::get("/api/v2/orders").query(
                 "phone=420777000000&creation_time_from=2026-10-29T16%3A40%3A00%2B00%3A00&order_by=creation_time&order_dir=desc&page=1")]),
+        Case { setup: |shop| shop.push_fault(Fault::json(404, json!({"message": "No orders found"}))),
+            ..case("orders-by-phone: a 404 on the list is none too", OrdersByPhone, json!({"phone": "+420 601 223 344", "days": 30}),
+            ano(json!({"count": 0, "orders": []})),
+            vec![Sent::get("/api/v2/orders").query(
+                "phone=420601223344&creation_time_from=2026-10-29T16%3A40%3A00%2B00%3A00&order_by=creation_time&order_dir=desc&page=1")]) },
+        Case { setup: |shop| shop.push_fault(Fault::status(503)),
+            ..case("orders-by-phone: a list not loaded is Ne", OrdersByPhone, json!({"phone": "+420 601 223 344", "days": 30}),
+            ne("upstream", "unexpected answer from Upgates: Upgates answered HTTP 503"),
+            vec![Sent::get("/api/v2/orders").query(
+                "phone=420601223344&creation_time_from=2026-10-29T16%3A40%3A00%2B00%3A00&order_by=creation_time&order_dir=desc&page=1")]) },
         case("orders-by-phone: not a phone", OrdersByPhone, json!({"phone": "601&email=x", "days": 30}),
             ne("invalid-input", "invalid input: the phone number is not like +420 777 123 456"), vec![]),
         case("orders-by-phone: period out of range", OrdersByPhone, json!({"phone": "601223344", "days": 0}),
