@@ -101,7 +101,8 @@ async fn real_http_on_loopback() {
         .unwrap();
     assert_eq!(
         upgates_core::render(&result),
-        json!({"ok": true, "vars": {"invoice": "found", "invoiceurl": "https://demo.admin.s1.upgates.com/invoices/pdf/FV2025001"}})
+        json!({"ok": true, "vars": {"invoice": "found", "invoiceurl": "https://demo.admin.s1.upgates.com/invoices/pdf/FV2025001",
+                                    "invoicenumber": "FV2025001"}})
     );
     assert_eq!(
         sent(&fake),

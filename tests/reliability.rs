@@ -296,7 +296,7 @@ fn fault_cases() -> Vec<FaultCase> {
             VerifyOrder,
             &json!({"order": "2025000125"}),
             json!({"ok": true, "vars": {"status": null, "billing": null, "shipping": null, "paid": false, "topay": 0.0,
-                   "currency": "CZK", "tracking": null, "trackingurl": null}}),
+                   "topaytext": "0,00\u{a0}Kč", "currency": "CZK", "tracking": null, "trackingurl": null}}),
             1,
         ),
         f(

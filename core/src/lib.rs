@@ -22,7 +22,7 @@ mod shop;
 
 pub use answer::{
     Answer, InvoiceState, OrderDetail, OrderDocuments, OrderItem, OrderRef, OrderSummary,
-    PhoneOrders, render,
+    PhoneOrders, json_text, render, render_text,
 };
 pub use api::{ApiRequest, ApiResponse, Method, TransportError, Upstream};
 pub use attempts::{AttemptLog, MAX_CHECKS_PER_KEY, MemoryAttempts, begin_check_in};

@@ -11,6 +11,7 @@ use crate::api::{
 };
 use crate::attempts::{AttemptLog, MemoryAttempts};
 use crate::config::ShopConfig;
+use crate::display;
 use crate::failure::Failure;
 use crate::guardrails::{self, InvoiceLinks, StatusName, StatusPolicy, StatusRule, audit_record};
 use crate::input::{self, StatusRef};
@@ -484,9 +485,12 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             .into_iter()
             .filter_map(|o| {
                 Some(OrderRef {
+                    price_text: display::amount(o.order_total, o.currency_id.as_deref()),
+                    date_text: display::date(o.creation_time.as_deref()),
                     orderid: o.order_number?,
                     date: o.creation_time,
                     price: o.order_total,
+                    currency: o.currency_id,
                 })
             })
             .take(MAX_PHONE_ORDERS)
@@ -676,15 +680,10 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         let order_number = input::order_number(order_number)?;
         let email = input::email(email)?;
         let order = self.verified_order(&order_number, &email).await?;
+        let notfound = OrderDocuments::without_link(InvoiceState::Notfound);
+        let error = OrderDocuments::without_link(InvoiceState::Error);
         let Some(invoice_number) = order.invoice_number.filter(|n| !n.trim().is_empty()) else {
-            return Ok(OrderDocuments {
-                invoice: InvoiceState::Notfound,
-                invoice_url: None,
-            });
-        };
-        let error = OrderDocuments {
-            invoice: InvoiceState::Error,
-            invoice_url: None,
+            return Ok(notfound);
         };
         // The invoice number comes from the shop's answer and becomes a path segment. "." or
         // ".." would turn `<api>/invoices/..` into `<api>/` once the path is normalised, and
@@ -699,12 +698,7 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
                 Ok(page) => page,
                 Err(_) => return Ok(error),
             },
-            Err(Failure::NotFound) => {
-                return Ok(OrderDocuments {
-                    invoice: InvoiceState::Notfound,
-                    invoice_url: None,
-                });
-            }
+            Err(Failure::NotFound) => return Ok(notfound),
             Err(_) => return Ok(error),
         };
         let invoice = page.invoices.into_iter().find(|i| {
@@ -714,14 +708,12 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
                 && i.order_number.as_deref().is_none_or(|n| n == order_number)
         });
         Ok(match invoice {
-            None => OrderDocuments {
-                invoice: InvoiceState::Notfound,
-                invoice_url: None,
-            },
+            None => notfound,
             Some(i) => match i.invoice_pdf_url.filter(|u| !u.trim().is_empty()) {
                 Some(url) => OrderDocuments {
                     invoice: InvoiceState::Found,
                     invoice_url: Some(self.invoice_url(&order_number, &invoice_number, url)),
+                    invoice_number: Some(invoice_number),
                 },
                 None => error,
             },
@@ -819,6 +811,7 @@ fn summary(order: &Order) -> OrderSummary {
         shipping: order.shipment.name.clone(),
         paid: order.is_paid(),
         topay: order.order_total,
+        topay_text: display::amount(order.order_total, order.currency_id.as_deref()),
         currency: order.currency_id.clone(),
         tracking: order.tracking_code.clone().filter(|t| !t.trim().is_empty()),
         tracking_url: order.tracking_url.clone().filter(|t| !t.trim().is_empty()),

@@ -7,7 +7,7 @@
 // Prints one JSON object like the `upgates` CLI and exits 0 for "Ano" and "Ne" alike; usage
 // and configuration errors exit 2 with a message on stderr.
 
-import { ACTION_NAMES, call } from './upgates.js';
+import { ACTION_NAMES, call, jsonText } from './upgates.js';
 
 function usage(message) {
   process.stderr.write(
@@ -46,4 +46,4 @@ const shop = {
 
 const answer = call(shop, action, input);
 if (!answer.ok && answer.reason === 'misconfigured') usage(answer.message);
-process.stdout.write(`${JSON.stringify(answer)}\n`);
+process.stdout.write(`${jsonText(answer)}\n`);

@@ -30,6 +30,7 @@ const summaryVars = (s) => ({
   shipping: nullable(s.shipping),
   paid: s.paid,
   topay: nullable(s.topay),
+  topaytext: nullable(s.topayText),
   currency: nullable(s.currency),
   tracking: nullable(s.tracking),
   trackingurl: nullable(s.trackingUrl),
@@ -82,6 +83,9 @@ const ACTIONS = {
         orderid: o.orderid,
         date: nullable(o.date),
         price: nullable(o.price),
+        currency: nullable(o.currency),
+        pricetext: nullable(o.priceText),
+        datetext: nullable(o.dateText),
       })),
     }),
   },
@@ -98,7 +102,11 @@ const ACTIONS = {
   'order-documents': {
     inputs: ['order', 'email'],
     run: (i) => actions.orderDocuments(i.order, i.email),
-    vars: (d) => ({ invoice: d.invoice, invoiceurl: nullable(d.invoiceurl) }),
+    vars: (d) => ({
+      invoice: d.invoice,
+      invoiceurl: nullable(d.invoiceurl),
+      invoicenumber: nullable(d.invoiceNumber),
+    }),
   },
 };
 
@@ -136,6 +144,25 @@ function message(failure) {
     default:
       return String(failure.tag);
   }
+}
+
+/** Amounts, the only non-integer numbers in the answers, as in the CLI's JSON. */
+const AMOUNTS = ['topay', 'price'];
+
+/**
+ * An answer as JSON text with the amounts written as money, `"topay":1230.50`, as the `upgates`
+ * CLI and the Spin app write them (`JSON.stringify` would write `1230.5`).
+ */
+export function jsonText(value, key = '') {
+  if (AMOUNTS.includes(key) && Number.isFinite(value)) return value.toFixed(2);
+  if (Array.isArray(value)) return `[${value.map((item) => jsonText(item)).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const fields = Object.entries(value)
+      .filter(([, field]) => field !== undefined)
+      .map(([name, field]) => `${JSON.stringify(name)}:${jsonText(field, name)}`);
+    return `{${fields.join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** "Ne" in the CLI's shape. */

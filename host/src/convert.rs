@@ -29,6 +29,7 @@ impl From<wit::OrderSummary> for core::OrderSummary {
             shipping: s.shipping,
             paid: s.paid,
             topay: s.topay,
+            topay_text: s.topay_text,
             currency: s.currency,
             tracking: s.tracking,
             tracking_url: s.tracking_url,
@@ -66,6 +67,9 @@ impl From<wit::PhoneOrders> for core::PhoneOrders {
                     orderid: o.orderid,
                     date: o.date,
                     price: o.price,
+                    currency: o.currency,
+                    price_text: o.price_text,
+                    date_text: o.date_text,
                 })
                 .collect(),
         }
@@ -81,6 +85,7 @@ impl From<wit::InvoiceInfo> for core::OrderDocuments {
                 wit::InvoiceState::Error => core::InvoiceState::Error,
             },
             invoice_url: d.invoiceurl,
+            invoice_number: d.invoice_number,
         }
     }
 }

@@ -32,6 +32,7 @@ impl From<core::OrderSummary> for OrderSummary {
             shipping: s.shipping,
             paid: s.paid,
             topay: s.topay,
+            topay_text: s.topay_text,
             currency: s.currency,
             tracking: s.tracking,
             tracking_url: s.tracking_url,
@@ -69,6 +70,9 @@ impl From<core::PhoneOrders> for PhoneOrders {
                     orderid: o.orderid,
                     date: o.date,
                     price: o.price,
+                    currency: o.currency,
+                    price_text: o.price_text,
+                    date_text: o.date_text,
                 })
                 .collect(),
         }
@@ -84,6 +88,7 @@ impl From<core::OrderDocuments> for InvoiceInfo {
                 core::InvoiceState::Error => InvoiceState::Error,
             },
             invoiceurl: d.invoice_url,
+            invoice_number: d.invoice_number,
         }
     }
 }

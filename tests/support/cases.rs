@@ -42,8 +42,8 @@ fn ano(vars: Value) -> Value {
 fn detail_of_123(items: Value) -> Value {
     ano(
         json!({"status": "Přijatá", "billing": "Převodem na účet", "shipping": "PPL", "paid": false,
-               "topay": 1230.5, "currency": "CZK", "tracking": null, "trackingurl": null,
-               "url": ANY, "phone": "+420601223344", "items": items}),
+               "topay": 1230.5, "topaytext": "1\u{a0}230,50\u{a0}Kč", "currency": "CZK", "tracking": null,
+               "trackingurl": null, "url": ANY, "phone": "+420601223344", "items": items}),
     )
 }
 
@@ -70,17 +70,20 @@ const ORDER_123: &str = "/api/v2/orders/2025000123";
 
 /// Order 123 as `orders-by-phone` lists it.
 fn order_ref_123() -> Value {
-    json!({"orderid": "2025000123", "date": "2026-11-27T17:40:00+01:00", "price": 1230.5})
+    json!({"orderid": "2025000123", "date": "2026-11-27T17:40:00+01:00", "price": 1230.5, "currency": "CZK",
+           "pricetext": "1\u{a0}230,50\u{a0}Kč", "datetext": "27. 11. 2026"})
 }
 
 /// Order 124 as `orders-by-phone` lists it.
 fn order_ref_124() -> Value {
-    json!({"orderid": "2025000124", "date": "2026-11-18T17:40:00+01:00", "price": 649.0})
+    json!({"orderid": "2025000124", "date": "2026-11-18T17:40:00+01:00", "price": 649.0, "currency": "CZK",
+           "pricetext": "649,00\u{a0}Kč", "datetext": "18. 11. 2026"})
 }
 
 fn summary_123() -> Value {
     json!({"status": "Přijatá", "billing": "Převodem na účet", "shipping": "PPL", "paid": false,
-           "topay": 1230.5, "currency": "CZK", "tracking": null, "trackingurl": null})
+           "topay": 1230.5, "topaytext": "1\u{a0}230,50\u{a0}Kč", "currency": "CZK", "tracking": null,
+           "trackingurl": null})
 }
 
 fn put(body: Value) -> Sent {
@@ -111,16 +114,17 @@ pub fn all() -> Vec<Case> {
         case("verify-order: new order", VerifyOrder, json!({"order": "2025000123"}), ano(summary_123()), vec![Sent::get(ORDER_123)]),
         case("verify-order: paid, shipped, tracked", VerifyOrder, json!({"order": " 2025000124 "}),
             ano(json!({"status": "Odeslaná", "billing": "Kartou online", "shipping": "Zásilkovna", "paid": true,
-                       "topay": 649.0, "currency": "CZK", "tracking": "Z1234567890",
+                       "topay": 649.0, "topaytext": "649,00\u{a0}Kč", "currency": "CZK", "tracking": "Z1234567890",
                        "trackingurl": "https://tracking.packeta.com/cs/?id=Z1234567890"})),
             vec![Sent::get("/api/v2/orders/2025000124")]),
         case("verify-order: the 2024 response shape", VerifyOrder, json!({"order": "2024000077"}),
             ano(json!({"status": "Odoslaná", "billing": "Dobierka", "shipping": "Slovenská pošta", "paid": true,
-                       "topay": 45.9, "currency": "EUR", "tracking": "RR123456789SK", "trackingurl": null})),
+                       "topay": 45.9, "topaytext": "45,90\u{a0}€", "currency": "EUR", "tracking": "RR123456789SK",
+                       "trackingurl": null})),
             vec![Sent::get("/api/v2/orders/2024000077")]),
         case("verify-order: nulls everywhere", VerifyOrder, json!({"order": "2025000125"}),
             ano(json!({"status": null, "billing": null, "shipping": null, "paid": false, "topay": 0.0,
-                       "currency": "CZK", "tracking": null, "trackingurl": null})),
+                       "topaytext": "0,00\u{a0}Kč", "currency": "CZK", "tracking": null, "trackingurl": null})),
             vec![Sent::get("/api/v2/orders/2025000125")]),
         case("verify-order: 404", VerifyOrder, json!({"order": "9999999"}), ne("not-found", "no such order"),
             vec![Sent::get("/api/v2/orders/9999999")]),
@@ -260,7 +264,8 @@ pub fn all() -> Vec<Case> {
                 "phone=420601223344&creation_time_from=2026-10-29T16%3A40%3A00%2B00%3A00&order_by=creation_time&order_dir=desc&page=1")]),
         case("orders-by-phone: national number, longer period", OrdersByPhone, json!({"phone": "601 223 344", "days": 60}),
             ano(json!({"count": 3, "orders": [order_ref_123(), order_ref_124(),
-                {"orderid": "2025000126", "date": "2026-10-19T17:40:00+01:00", "price": 99.9}]})),
+                {"orderid": "2025000126", "date": "2026-10-19T17:40:00+01:00", "price": 99.9, "currency": "CZK",
+                 "pricetext": "99,90\u{a0}Kč", "datetext": "19. 10. 2026"}]})),
             vec![Sent::get("/api/v2/orders").query(
                 "phone=420601223344&creation_time_from=2026-09-29T16%3A40%3A00%2B00%3A00&order_by=creation_time&order_dir=desc&page=1")]),
         // No orders in the period is an answer: "Ano", none listed ("Ne" is a list not loaded).
@@ -316,15 +321,16 @@ pub fn all() -> Vec<Case> {
             ne("invalid-input", "invalid input: the note text is empty"), vec![]),
         // --- order-documents ----------------------------------------------------------
         case("order-documents: found", OrderDocuments, json!({"order": "2025000124", "email": "jana.novakova@example.cz"}),
-            ano(json!({"invoice": "found", "invoiceurl": "https://demo.admin.s1.upgates.com/invoices/pdf/FV2025001"})),
+            ano(json!({"invoice": "found", "invoiceurl": "https://demo.admin.s1.upgates.com/invoices/pdf/FV2025001",
+                       "invoicenumber": "FV2025001"})),
             vec![Sent::get("/api/v2/orders/2025000124"), Sent::get("/api/v2/invoices/FV2025001")]),
         case("order-documents: no invoice yet", OrderDocuments, json!({"order": "2025000123", "email": "jana.novakova@example.cz"}),
-            ano(json!({"invoice": "notfound", "invoiceurl": null})), vec![Sent::get(ORDER_123)]),
+            ano(json!({"invoice": "notfound", "invoiceurl": null, "invoicenumber": null})), vec![Sent::get(ORDER_123)]),
         case("order-documents: the invoice is gone", OrderDocuments, json!({"order": "2024000077", "email": "peter.horvath@example.sk"}),
-            ano(json!({"invoice": "notfound", "invoiceurl": null})),
+            ano(json!({"invoice": "notfound", "invoiceurl": null, "invoicenumber": null})),
             vec![Sent::get("/api/v2/orders/2024000077"), Sent::get("/api/v2/invoices/FV2024100")]),
         case("order-documents: invoice without a PDF", OrderDocuments, json!({"order": "2025000126", "email": "jana.novakova@example.cz"}),
-            ano(json!({"invoice": "error", "invoiceurl": null})),
+            ano(json!({"invoice": "error", "invoiceurl": null, "invoicenumber": null})),
             vec![Sent::get("/api/v2/orders/2025000126"), Sent::get("/api/v2/invoices/FV2025002")]),
         case("order-documents: not verified", OrderDocuments, json!({"order": "2025000124", "email": "someone@example.cz"}),
             ne("not-verified", "the order number and e-mail do not match"), vec![Sent::get("/api/v2/orders/2025000124")]),

@@ -237,6 +237,11 @@ pub fn check(case: &cases::Case, fake: &FakeShop, answer: &Value) {
         );
         check_length(case.name, &request);
     }
+    assert!(
+        floats_are_amounts("", answer),
+        "{}: a float that is not an amount in {answer}",
+        case.name
+    );
     (case.after)(fake);
 }
 
@@ -259,6 +264,17 @@ pub fn check_length(case: &str, request: &RecordedRequest) {
             request.method,
             request.path
         );
+    }
+}
+
+/// Every float in an answer is an amount (`topay`, `price`): `render_text` writes every float
+/// with two decimals, which would be wrong for any other.
+pub fn floats_are_amounts(key: &str, value: &Value) -> bool {
+    match value {
+        Value::Number(n) if n.is_f64() => matches!(key, "topay" | "price"),
+        Value::Array(items) => items.iter().all(|v| floats_are_amounts(key, v)),
+        Value::Object(map) => map.iter().all(|(k, v)| floats_are_amounts(k, v)),
+        _ => true,
     }
 }
 

@@ -78,6 +78,7 @@ describe('raw bindings: records, and ComponentError for "Ne"', () => {
       shipping: 'PPL',
       paid: false,
       topay: 1230.5,
+      topayText: '1\u00a0230,50\u00a0Kč',
       currency: 'CZK',
       tracking: undefined,
       trackingUrl: undefined,
@@ -165,6 +166,7 @@ describe('call(): the CLI\'s JSON answers', () => {
         shipping: 'Zásilkovna',
         paid: true,
         topay: 649,
+        topaytext: '649,00\u00a0Kč',
         currency: 'CZK',
         tracking: 'Z1234567890',
         trackingurl: 'https://tracking.packeta.com/cs/?id=Z1234567890',
@@ -214,6 +216,17 @@ describe('call(): the CLI\'s JSON answers', () => {
       ],
     );
     assert.match(answer.vars.orders[0].date, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+    // The display-ready variables beside the raw ones: the day as written in `date`.
+    const [first] = answer.vars.orders;
+    const [year, month, day] = first.date.slice(0, 10).split('-').map(Number);
+    assert.equal(first.datetext, `${day}. ${month}. ${year}`);
+    assert.equal(first.currency, 'CZK');
+    assert.equal(first.pricetext, '1\u00a0230,50\u00a0Kč');
+    // No orders in the period is "Ano" with none listed.
+    assert.deepEqual(call(settings, 'orders-by-phone', { phone: '+420 777 000 000', days: 30 }), {
+      ok: true,
+      vars: { count: 0, orders: [] },
+    });
     assert.deepEqual(call(settings, 'orders-by-phone', { phone: '601 223 344', days: 0 }), {
       ok: false,
       reason: 'invalid-input',
@@ -225,10 +238,15 @@ describe('call(): the CLI\'s JSON answers', () => {
     const docs = (order) => call(settings, 'order-documents', { order, email: 'jana.novakova@example.cz' });
     assert.deepEqual(docs('2025000124'), {
       ok: true,
-      vars: { invoice: 'found', invoiceurl: 'https://demo.admin.s1.upgates.com/invoices/pdf/FV2025001' },
+      vars: {
+        invoice: 'found',
+        invoiceurl: 'https://demo.admin.s1.upgates.com/invoices/pdf/FV2025001',
+        invoicenumber: 'FV2025001',
+      },
     });
-    assert.deepEqual(docs('2025000123'), { ok: true, vars: { invoice: 'notfound', invoiceurl: null } });
-    assert.deepEqual(docs('2025000126'), { ok: true, vars: { invoice: 'error', invoiceurl: null } });
+    const none = { invoiceurl: null, invoicenumber: null };
+    assert.deepEqual(docs('2025000123'), { ok: true, vars: { invoice: 'notfound', ...none } });
+    assert.deepEqual(docs('2025000126'), { ok: true, vars: { invoice: 'error', ...none } });
   });
 
   it('append-note and replace-note', () => {
@@ -254,6 +272,32 @@ describe('call(): the CLI\'s JSON answers', () => {
     const shirt = call(settings, 'order-detail', { order: '2025000123', email: 'jana.novakova@example.cz' });
     assert.equal(shirt.ok, true);
     assert.equal(shirt.vars.trackingurl, null);
+  });
+});
+
+describe('jsonText(): the CLI\'s JSON text', () => {
+  it('writes amounts with two decimals and everything else as JSON.stringify', async () => {
+    const { jsonText } = await import('../upgates.js');
+    const answer = {
+      ok: true,
+      vars: {
+        topay: 1230.5,
+        topaytext: '1\u00a0230,50\u00a0Kč',
+        count: 2,
+        orders: [{ orderid: '1', price: 649 }, { orderid: '2', price: null }],
+        note: '\u00001.00 "x"',
+        gone: undefined,
+      },
+    };
+    assert.equal(
+      jsonText(answer),
+      '{"ok":true,"vars":{"topay":1230.50,"topaytext":"1\u00a0230,50\u00a0Kč","count":2,' +
+        '"orders":[{"orderid":"1","price":649.00},{"orderid":"2","price":null}],' +
+        '"note":"\\u00001.00 \\"x\\""}}',
+    );
+    assert.deepEqual(JSON.parse(jsonText(answer)), JSON.parse(JSON.stringify(answer)));
+    assert.equal(jsonText({ topay: 0 }), '{"topay":0.00}');
+    assert.equal(jsonText({ topay: -45.9 }), '{"topay":-45.90}');
   });
 });
 
@@ -354,6 +398,8 @@ describe('cli.mjs', () => {
       cwd: HERE,
       env: env(),
     });
+    // Amounts with two decimals, as the `upgates` CLI writes them.
+    assert.match(stdout, /"topay":45\.90,/);
     assert.deepEqual(JSON.parse(stdout), {
       ok: true,
       vars: {
@@ -362,6 +408,7 @@ describe('cli.mjs', () => {
         shipping: 'Slovenská pošta',
         paid: true,
         topay: 45.9,
+        topaytext: '45,90\u00a0€',
         currency: 'EUR',
         tracking: 'RR123456789SK',
         trackingurl: null,
