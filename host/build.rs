@@ -51,6 +51,8 @@ fn main() {
         "plugin/Cargo.toml",
         "spin/src",
         "spin/Cargo.toml",
+        "webhook/src",
+        "webhook/Cargo.toml",
         "core/src",
         "core/Cargo.toml",
         "wit",

@@ -13,12 +13,10 @@ use upgates_core::config::{
 };
 use upgates_core::{ShopConfig, guardrails};
 
-use crate::reply::Rejection;
+use upgates_webhook::Rejection;
 
 /// The token callers send as `Authorization: Bearer <bot_token>`.
 pub const BOT_TOKEN: &str = "bot_token";
-/// Shorter tokens are refused as a configuration error: they can be guessed.
-pub const MIN_TOKEN_LEN: usize = 16;
 
 /// The shop's settings, as `wasi:config` keys (all but the first three optional), then the
 /// guardrails.
@@ -38,18 +36,10 @@ pub async fn bot_token() -> Result<String, Rejection> {
     let token = variable(BOT_TOKEN)
         .await?
         .ok_or_else(|| Rejection::Misconfigured(format!("`{BOT_TOKEN}` is not set")))?;
-    if token.len() < MIN_TOKEN_LEN || token.bytes().any(|b| !b.is_ascii_graphic()) {
-        return Err(Rejection::Misconfigured(format!(
-            "`{BOT_TOKEN}` must be at least {MIN_TOKEN_LEN} printable characters without spaces"
-        )));
+    match upgates_webhook::token_problem(BOT_TOKEN, &token) {
+        Some(problem) => Err(Rejection::Misconfigured(problem)),
+        None => Ok(token),
     }
-    // The examples' placeholder is public: deployed as it is, anyone could call the bot.
-    if guardrails::is_placeholder(&token) {
-        return Err(Rejection::Misconfigured(format!(
-            "`{BOT_TOKEN}` is still the example's placeholder: set a secret of your own"
-        )));
-    }
-    Ok(token)
 }
 
 pub async fn shop() -> Result<ShopConfig, Rejection> {

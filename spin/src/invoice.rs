@@ -5,20 +5,16 @@
 
 use std::time::{Duration, SystemTime};
 
-use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
-use http::{HeaderValue, StatusCode};
+use http::header::CONTENT_LENGTH;
 use http_body_util::Limited;
 use spin_sdk::wasip3::http_compat::IncomingResponseBody;
 use upgates_core::guardrails::InvoiceLinks;
 use upgates_core::{ApiResponse, Failure, TransportError, invoice_link};
+use upgates_webhook::Rejection;
+use upgates_webhook::pdf::{self, MAX_PDF_BYTES, Peeked};
 
 use crate::deadline::BodyWithin;
-use crate::pdf_body::{self, Peeked};
-use crate::reply::Rejection;
 use crate::{config, transport};
-
-/// The largest PDF passed on; beyond it the stream is cut (an invoice is far smaller).
-pub const MAX_PDF_BYTES: usize = 32 << 20;
 
 /// The whole PDF must have arrived this long after the link was opened: a trickling Upgates
 /// would otherwise hold the request open (each read has its own 15 s).
@@ -26,7 +22,6 @@ pub const PDF_DEADLINE: Duration = Duration::from_secs(120);
 
 pub type PdfReply = http::Response<Limited<Peeked<BodyWithin<IncomingResponseBody, PdfDeadline>>>>;
 type PdfDeadline = std::pin::Pin<Box<dyn Future<Output = ()>>>;
-
 pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
     let shop = config::shop().await?;
     let InvoiceLinks::Signed { secret, .. } = &shop.guardrails.invoice_links else {
@@ -70,7 +65,7 @@ pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
     // Upgates documents `application/pdf` here; an error page or JSON sent with status 200
     // must not reach the customer under the PDF's name. Told by the file's first bytes (a
     // header may be missing or wrong), read within the call's deadline.
-    let peeked = crate::deadline::within(pdf_body::starts_as_pdf(body), deadline.as_mut())
+    let peeked = crate::deadline::within(pdf::starts_as_pdf(body), deadline.as_mut())
         .await
         .ok_or(Rejection::Upstream(Failure::Timeout))?;
     let body = match peeked {
@@ -86,58 +81,9 @@ pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
             )));
         }
     };
-    let mut reply = http::Response::new(Limited::new(body, MAX_PDF_BYTES));
-    *reply.status_mut() = StatusCode::OK;
-    let headers = reply.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    // Passed on only when the whole body will follow: past the cap the stream is cut, and a
-    // length it does not reach would make the client wait, then fail, on a broken file.
-    let whole = |length: &HeaderValue| {
-        length
-            .to_str()
-            .ok()
-            .and_then(|l| l.trim().parse::<usize>().ok())
-            .is_some_and(|l| l <= MAX_PDF_BYTES)
-    };
-    if let Some(length) = length.filter(whole) {
-        headers.insert(CONTENT_LENGTH, length);
-    }
-    if let Ok(value) = HeaderValue::from_str(&format!(
-        "inline; filename=\"{}.pdf\"",
-        file_name(&grant.invoice_number)
-    )) {
-        headers.insert(CONTENT_DISPOSITION, value);
-    }
-    Ok(reply)
-}
-
-/// The invoice number as a safe file name: letters, digits, `-` and `_`; others become `_`.
-fn file_name(invoice_number: &str) -> String {
-    let name: String = invoice_number
-        .chars()
-        .take(64)
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if name.is_empty() {
-        "invoice".into()
-    } else {
-        name
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn file_names_are_plain() {
-        assert_eq!(super::file_name("FA-2025/0042"), "FA-2025_0042");
-        assert_eq!(super::file_name("\"; x=\r\n"), "___x___");
-        assert_eq!(super::file_name(""), "invoice");
-    }
+    Ok(pdf::reply(
+        &grant.invoice_number,
+        length.as_ref(),
+        Limited::new(body, MAX_PDF_BYTES),
+    ))
 }

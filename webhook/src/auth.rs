@@ -1,8 +1,24 @@
-//! Callers authenticate with `Authorization: Bearer <bot_token>`.
+//! Callers authenticate with `Authorization: Bearer <token>`, a token per shop.
 
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 use subtle::ConstantTimeEq;
+
+/// Shorter tokens are refused as a configuration error: they can be guessed.
+pub const MIN_TOKEN_LEN: usize = 16;
+
+/// What is wrong with `token` as a shop's bearer token, said of the setting `name`; `None`
+/// when it will do. Never quotes the token.
+pub fn token_problem(name: &str, token: &str) -> Option<String> {
+    if token.len() < MIN_TOKEN_LEN || token.bytes().any(|b| !b.is_ascii_graphic()) {
+        return Some(format!(
+            "`{name}` must be at least {MIN_TOKEN_LEN} printable characters without spaces"
+        ));
+    }
+    // The examples' placeholder is public: deployed as it is, anyone could call the bot.
+    upgates_core::guardrails::is_placeholder(token)
+        .then(|| format!("`{name}` is still the example's placeholder: set a secret of your own"))
+}
 
 /// Exactly one `Authorization` header whose Bearer token equals `expected`. The scheme is
 /// case-insensitive (RFC 9110); the token is compared in constant time (only its length can
@@ -47,6 +63,16 @@ mod tests {
             TOKEN
         ));
         assert!(authorized(&with(&["BEARER 0123456789abcdef-token"]), TOKEN));
+    }
+
+    #[test]
+    fn weak_tokens_are_named_never_quoted() {
+        assert_eq!(token_problem("bot_token", TOKEN), None);
+        for weak in ["short", "with spaces in the token", "0123456789abcde\u{e9}"] {
+            let problem = token_problem("bot_token", weak).unwrap();
+            assert!(problem.starts_with("`bot_token` must be"), "{problem}");
+            assert!(!problem.contains(weak));
+        }
     }
 
     #[test]

@@ -1,16 +1,70 @@
-//! The invoice PDF's body as it streams through: its first bytes are read before the answer
-//! starts, to tell a PDF from an error page Upgates may send with status 200, then handed on
-//! ahead of the rest.
+//! `GET /v1/invoice/<token>`'s answer: the invoice's PDF from Upgates, told apart from an
+//! error page Upgates may send with status 200 by its first bytes, under headers that keep it
+//! out of caches and name the file.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
+use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::{HeaderValue, StatusCode};
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::BodyExt as _;
 
 /// Every PDF starts so (ISO 32000-1, 7.5.2: the header line `%PDF-1.n`).
-const MAGIC: &[u8] = b"%PDF-";
+pub const MAGIC: &[u8] = b"%PDF-";
+
+/// The largest PDF passed on; beyond it the stream is cut (an invoice is far smaller).
+pub const MAX_PDF_BYTES: usize = 32 << 20;
+
+/// The `200` answer's head for `invoice_number`'s PDF, with `body`. `length` (Upgates' own
+/// `Content-Length`) is passed on only when the whole body will follow: past
+/// [`MAX_PDF_BYTES`] the stream is cut, and a length it does not reach would make the client
+/// wait, then fail, on a broken file.
+pub fn reply<B>(invoice_number: &str, length: Option<&HeaderValue>, body: B) -> http::Response<B> {
+    let mut reply = http::Response::new(body);
+    *reply.status_mut() = StatusCode::OK;
+    let headers = reply.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    let whole = |length: &&HeaderValue| {
+        length
+            .to_str()
+            .ok()
+            .and_then(|l| l.trim().parse::<usize>().ok())
+            .is_some_and(|l| l <= MAX_PDF_BYTES)
+    };
+    if let Some(length) = length.filter(whole) {
+        headers.insert(CONTENT_LENGTH, length.clone());
+    }
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "inline; filename=\"{}.pdf\"",
+        file_name(invoice_number)
+    )) {
+        headers.insert(CONTENT_DISPOSITION, value);
+    }
+    reply
+}
+
+/// The invoice number as a safe file name: letters, digits, `-` and `_`; others become `_`.
+fn file_name(invoice_number: &str) -> String {
+    let name: String = invoice_number
+        .chars()
+        .take(64)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.is_empty() {
+        "invoice".into()
+    } else {
+        name
+    }
+}
 
 /// A body whose first bytes were taken out to look at, and are given back first.
 pub struct Peeked<B> {
@@ -111,6 +165,13 @@ mod tests {
             let next = self.get_mut().0.pop_front();
             Poll::Ready(next.map(|part| Ok(Frame::data(Bytes::from_static(part)))))
         }
+    }
+
+    #[test]
+    fn file_names_are_plain() {
+        assert_eq!(file_name("FA-2025/0042"), "FA-2025_0042");
+        assert_eq!(file_name("\"; x=\r\n"), "___x___");
+        assert_eq!(file_name(""), "invoice");
     }
 
     #[test]

@@ -7,23 +7,30 @@ use http_body_util::Full;
 use serde_json::{Value, json};
 use upgates_core::{Answer, Failure, render};
 
-pub type Reply = http::Response<Full<Bytes>>;
+pub type JsonReply = http::Response<Full<Bytes>>;
 
 /// A request that gets no action answer.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Rejection {
     /// 404: no such route.
     NoRoute,
+    /// 404: the path names a shop this server does not serve.
+    NoShop(String),
     /// 405: the route takes another method.
     WrongMethod { allow: Method },
     /// 401: no or a wrong `Authorization: Bearer` token.
     Unauthenticated,
-    /// 400: the body is not a JSON object of the action's inputs.
+    /// 400: the body is not the action's inputs.
     BadRequest(String),
-    /// 413: the body is larger than [`crate::request::MAX_BODY_BYTES`].
+    /// 413: the body is larger than [`crate::input::MAX_BODY_BYTES`].
     TooLarge,
-    /// 500: a Spin variable is missing or invalid (the message names it, never its value).
+    /// 500: a setting is missing or invalid (the message names it, never its value).
     Misconfigured(String),
+    /// 503: not ready to serve (settings invalid, or shutting down).
+    NotReady(String),
+    /// 500: the action could not run to an answer (the component trapped); the server's log
+    /// says why.
+    Failed,
     /// 403: an invoice link that is expired, altered or not ours.
     LinkRefused,
     /// 404 / 502: Upgates did not hand over an invoice's PDF (the failure says why).
@@ -33,56 +40,64 @@ pub enum Rejection {
 impl Rejection {
     pub fn status(&self) -> StatusCode {
         match self {
-            Rejection::NoRoute => StatusCode::NOT_FOUND,
+            Rejection::NoRoute | Rejection::NoShop(_) => StatusCode::NOT_FOUND,
             Rejection::WrongMethod { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Rejection::Unauthenticated => StatusCode::UNAUTHORIZED,
             Rejection::BadRequest(_) => StatusCode::BAD_REQUEST,
             Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Rejection::Misconfigured(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Rejection::Misconfigured(_) | Rejection::Failed => StatusCode::INTERNAL_SERVER_ERROR,
+            Rejection::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Rejection::LinkRefused => StatusCode::FORBIDDEN,
             Rejection::Upstream(Failure::NotFound) => StatusCode::NOT_FOUND,
             Rejection::Upstream(_) => StatusCode::BAD_GATEWAY,
         }
     }
 
-    /// The JSON body: the shape of an action's "Ne".
-    pub fn body(&self) -> Value {
-        let (reason, message) = match self {
-            Rejection::NoRoute => (
-                "no-route",
-                "no such route: POST /v1/<action>, GET /v1/health or GET /v1/invoice/<token>"
-                    .to_owned(),
-            ),
-            Rejection::WrongMethod { allow } => (
-                "method-not-allowed",
-                format!("this route takes {allow} only"),
-            ),
-            Rejection::Unauthenticated => (
-                "unauthenticated",
-                "send `Authorization: Bearer <bot_token>`".to_owned(),
-            ),
-            Rejection::BadRequest(why) => ("bad-request", why.clone()),
-            Rejection::TooLarge => (
-                "too-large",
-                format!(
-                    "the body is larger than {} bytes",
-                    crate::request::MAX_BODY_BYTES
-                ),
-            ),
-            // The same words as the component's `misconfigured` answer.
-            Rejection::Misconfigured(why) => {
-                return render(&Err(Failure::Misconfigured(why.clone())));
-            }
-            Rejection::LinkRefused => (
-                "link-refused",
-                "this invoice link is expired or invalid: ask the bot for a new one".to_owned(),
-            ),
-            Rejection::Upstream(failure) => return render(&Err(failure.clone())),
-        };
-        json!({ "ok": false, "reason": reason, "message": message })
+    /// The `reason` of the JSON body: what a log line or a metric names the rejection by.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Rejection::NoRoute | Rejection::NoShop(_) => "no-route",
+            Rejection::WrongMethod { .. } => "method-not-allowed",
+            Rejection::Unauthenticated => "unauthenticated",
+            Rejection::BadRequest(_) => "bad-request",
+            Rejection::TooLarge => "too-large",
+            Rejection::Misconfigured(_) => "misconfigured",
+            Rejection::NotReady(_) => "not-ready",
+            Rejection::Failed => "internal",
+            Rejection::LinkRefused => "link-refused",
+            Rejection::Upstream(failure) => failure.reason(),
+        }
     }
 
-    pub fn into_reply(self) -> Reply {
+    /// The JSON body: the shape of an action's "Ne".
+    pub fn body(&self) -> Value {
+        let message = match self {
+            Rejection::NoRoute => "no such route: POST /v1/<action>, GET /v1/health, \
+                                   GET /v1/ready or GET /v1/invoice/<token>"
+                .to_owned(),
+            Rejection::NoShop(name) => format!("no shop named `{name}` is served here"),
+            Rejection::WrongMethod { allow } => format!("this route takes {allow} only"),
+            Rejection::Unauthenticated => "send `Authorization: Bearer <token>`".to_owned(),
+            Rejection::BadRequest(why) => why.clone(),
+            Rejection::TooLarge => format!(
+                "the body is larger than {} bytes",
+                crate::input::MAX_BODY_BYTES
+            ),
+            // The same words as the component's `misconfigured` answer.
+            Rejection::Misconfigured(why) => Failure::Misconfigured(why.clone()).message(),
+            Rejection::NotReady(why) => format!("not ready: {why}"),
+            Rejection::Failed => {
+                "the action could not run to an answer; the server's log says why".to_owned()
+            }
+            Rejection::LinkRefused => {
+                "this invoice link is expired or invalid: ask the bot for a new one".to_owned()
+            }
+            Rejection::Upstream(failure) => return render(&Err(failure.clone())),
+        };
+        json!({ "ok": false, "reason": self.reason(), "message": message })
+    }
+
+    pub fn into_reply(self) -> JsonReply {
         let mut reply = json_reply(self.status(), &self.body());
         let headers = reply.headers_mut();
         match self {
@@ -101,19 +116,21 @@ impl Rejection {
 }
 
 /// `200` with the CLI's JSON for the action's result, "Ano" or "Ne".
-pub fn answer(result: &Result<Answer, Failure>) -> Reply {
+pub fn answer(result: &Result<Answer, Failure>) -> JsonReply {
     json_reply(StatusCode::OK, &render(result))
 }
 
-pub fn health() -> Reply {
+/// `/v1/health` and `/v1/ready`: who answers.
+pub fn alive() -> JsonReply {
     json_reply(
         StatusCode::OK,
         &json!({ "ok": true, "service": "upgates-bot", "version": env!("CARGO_PKG_VERSION") }),
     )
 }
 
-pub fn json_reply(status: StatusCode, body: &Value) -> Reply {
-    let mut reply = http::Response::new(Full::new(Bytes::from(body.to_string())));
+pub fn json_reply(status: StatusCode, body: &Value) -> JsonReply {
+    let text = upgates_core::json_text(body);
+    let mut reply = http::Response::new(Full::new(Bytes::from(text)));
     *reply.status_mut() = status;
     let headers = reply.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -144,6 +161,15 @@ mod tests {
                    "message": "shop configuration: `api_key` is not set"})
         );
         assert_eq!(Rejection::TooLarge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            Rejection::NotReady("shutting down".into()).body(),
+            json!({"ok": false, "reason": "not-ready", "message": "not ready: shutting down"})
+        );
+        assert_eq!(
+            Rejection::Upstream(Failure::Timeout).status(),
+            StatusCode::BAD_GATEWAY
+        );
+        assert_eq!(Rejection::Upstream(Failure::Timeout).reason(), "timeout");
     }
 
     #[test]
@@ -156,7 +182,7 @@ mod tests {
     }
 
     /// A `Full` body is ready at the first poll.
-    fn body_of(reply: Reply) -> Bytes {
+    fn body_of(reply: JsonReply) -> Bytes {
         use http_body_util::BodyExt as _;
         let mut body = reply.into_body();
         let mut frame = std::pin::pin!(body.frame());

@@ -1,0 +1,405 @@
+//! The request body: at most [`MAX_BODY_BYTES`], the action's inputs as bot platforms send
+//! them. A JSON object or the same fields form-encoded; numbers and booleans also as strings
+//! (`"days":"30"`, `"notify":"true"`), an order number also as a JSON number, and an empty
+//! string or `null` (an unset template variable) as "not given".
+
+use bytes::Bytes;
+use http::HeaderMap;
+use http::header::CONTENT_TYPE;
+use http_body::Body;
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use serde_json::Value;
+use upgates_core::{ActionInput, ActionName};
+
+use crate::reply::Rejection;
+
+/// Inputs are an order number, an e-mail, a note...: 64 KiB is plenty.
+pub const MAX_BODY_BYTES: usize = 64 << 10;
+
+/// Reads the whole body, refusing more than [`MAX_BODY_BYTES`].
+pub async fn read_body<B>(body: B) -> Result<Bytes, Rejection>
+where
+    B: Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<LengthLimitError>() => Err(Rejection::TooLarge),
+        Err(_) => Err(Rejection::BadRequest(
+            "the request body could not be read".into(),
+        )),
+    }
+}
+
+/// The action's inputs from the body. Refuses names the action does not take and values that
+/// cannot be its inputs, naming the input but never quoting a value (which may be an e-mail
+/// address or a phone number); then requires every input the action needs.
+pub fn parse_input(
+    action: ActionName,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<ActionInput, Rejection> {
+    let bad = |message: String| Rejection::BadRequest(message);
+    let takes = || action.inputs().join(", ");
+    if body.trim_ascii().is_empty() {
+        return Err(bad(format!(
+            "the body is empty: send a JSON object of {action}'s inputs: {}",
+            takes()
+        )));
+    }
+    let fields = if is_form(headers, body) {
+        form_fields(body)?
+    } else {
+        json_fields(action, body)?
+    };
+    let mut input = ActionInput::default();
+    let mut empty = Vec::new();
+    for (key, value) in fields {
+        let Some(name) = action.inputs().iter().find(|name| **name == key) else {
+            return Err(bad(format!(
+                "{} is not an input of {action}; it takes: {}",
+                shown(&key),
+                takes()
+            )));
+        };
+        match set(&mut input, name, value) {
+            Ok(true) => {}
+            Ok(false) => empty.push(*name),
+            Err(expected) => return Err(bad(format!("`{name}` must be {expected}"))),
+        }
+    }
+    input.check(action).map_err(|missing| {
+        match action.inputs().iter().find(|name| empty.contains(name)) {
+            // The usual cause: a template variable the scenario never filled.
+            Some(name) if missing.message().contains(&format!("`{name}`")) => bad(format!(
+                "`{name}` is empty, and {action} needs it (an unset template variable?)"
+            )),
+            _ => bad(missing.message()),
+        }
+    })?;
+    Ok(input)
+}
+
+/// A field's value as the body carried it.
+enum Raw {
+    Json(Value),
+    /// Form fields are always text.
+    Text(String),
+}
+
+/// A form when the body says so and does not look like JSON: `curl -d '{...}'` labels JSON
+/// as a form.
+fn is_form(headers: &HeaderMap, body: &[u8]) -> bool {
+    let form = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    form && !body.trim_ascii_start().starts_with(b"{")
+}
+
+fn json_fields(action: ActionName, body: &[u8]) -> Result<Vec<(String, Raw)>, Rejection> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        Rejection::BadRequest(format!(
+            "the body is not valid JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let Value::Object(fields) = value else {
+        return Err(Rejection::BadRequest(format!(
+            "the body must be a JSON object of {action}'s inputs: {}",
+            action.inputs().join(", ")
+        )));
+    };
+    Ok(fields.into_iter().map(|(k, v)| (k, Raw::Json(v))).collect())
+}
+
+fn form_fields(body: &[u8]) -> Result<Vec<(String, Raw)>, Rejection> {
+    let mut fields: Vec<(String, Raw)> = Vec::new();
+    for (key, value) in form_urlencoded::parse(body) {
+        if fields.iter().any(|(seen, _)| *seen == key) {
+            return Err(Rejection::BadRequest(format!(
+                "{} is given twice",
+                shown(&key)
+            )));
+        }
+        fields.push((key.into_owned(), Raw::Text(value.into_owned())));
+    }
+    Ok(fields)
+}
+
+/// Sets input `name` from `value`: `Ok(false)` when the value means "not given" (`""` or
+/// `null`: an unset template variable), `Err` with what the input must be when it cannot be
+/// one. Only spaces is a value, which the action refuses as it refuses any malformed input.
+fn set(input: &mut ActionInput, name: &str, value: Raw) -> Result<bool, &'static str> {
+    let text = match value {
+        Raw::Text(text) => Some(text),
+        Raw::Json(Value::Null) => return Ok(false),
+        Raw::Json(Value::String(text)) => Some(text),
+        Raw::Json(other) => {
+            // JSON's own types, where the input is of that type.
+            return match (name, other) {
+                ("days", Value::Number(n)) => {
+                    let days = n.as_u64().and_then(|d| u32::try_from(d).ok());
+                    input.days = Some(days.ok_or(DAYS)?);
+                    Ok(true)
+                }
+                ("notify", Value::Bool(b)) => {
+                    input.notify = b;
+                    Ok(true)
+                }
+                ("notify", Value::Number(n)) => {
+                    input.notify = match n.as_u64() {
+                        Some(0) => false,
+                        Some(1) => true,
+                        _ => return Err(NOTIFY),
+                    };
+                    Ok(true)
+                }
+                // A template that pastes a number without quotes: `{"order": {{obj}}}`.
+                (_, Value::Number(n)) if n.is_u64() && name != "days" && name != "notify" => {
+                    set_text(input, name, n.to_string());
+                    Ok(true)
+                }
+                ("days", _) => Err(DAYS),
+                ("notify", _) => Err(NOTIFY),
+                _ => Err(TEXT),
+            };
+        }
+    };
+    let Some(text) = text.filter(|t| !t.is_empty()) else {
+        return Ok(false);
+    };
+    match name {
+        "days" => input.days = Some(text.trim().parse().map_err(|_| DAYS)?),
+        // Only spaces says nothing: as if it was not given.
+        "notify" if text.trim().is_empty() => return Ok(false),
+        "notify" => input.notify = boolean(&text).ok_or(NOTIFY)?,
+        _ => set_text(input, name, text),
+    }
+    Ok(true)
+}
+
+const DAYS: &str = "a whole number of days, e.g. 30";
+const NOTIFY: &str = "true or false";
+const TEXT: &str = "text (or a whole number)";
+
+fn set_text(input: &mut ActionInput, name: &str, text: String) {
+    let slot = match name {
+        "order" => &mut input.order,
+        "email" => &mut input.email,
+        "phone" => &mut input.phone,
+        "status" => &mut input.status,
+        _ => &mut input.text,
+    };
+    *slot = Some(text);
+}
+
+/// `true`/`false` as templates write them, Czech included.
+fn boolean(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" | "ano" => Some(true),
+        "false" | "0" | "no" | "off" | "ne" => Some(false),
+        _ => None,
+    }
+}
+
+/// An unknown key is the caller's text: quoted only when it looks like a name.
+fn shown(key: &str) -> String {
+    let name_like = !key.is_empty()
+        && key.len() <= 32
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if name_like {
+        format!("`{key}`")
+    } else {
+        "a key".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ActionName::*;
+
+    fn json(action: ActionName, body: &str) -> Result<ActionInput, Rejection> {
+        parse_input(action, &HeaderMap::new(), body.as_bytes())
+    }
+
+    fn form(action: ActionName, body: &str) -> Result<ActionInput, Rejection> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            CONTENT_TYPE,
+            "application/x-www-form-urlencoded; charset=utf-8"
+                .parse()
+                .unwrap(),
+        );
+        parse_input(action, &headers, body.as_bytes())
+    }
+
+    fn message(result: Result<ActionInput, Rejection>) -> String {
+        match result {
+            Err(Rejection::BadRequest(message)) => message,
+            other => panic!("expected a bad request, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_the_actions_inputs() {
+        let input = json(
+            SetOrderStatus,
+            r#"{"order":"2025000123","status":"Stornovan\u00e1","notify":true}"#,
+        )
+        .unwrap();
+        assert_eq!(input.order.as_deref(), Some("2025000123"));
+        assert_eq!(input.status.as_deref(), Some("Stornovaná"));
+        assert!(input.notify);
+        let input = json(OrdersByPhone, r#"{"phone":"+420 601 223 344","days":30}"#);
+        assert_eq!(input.unwrap().days, Some(30));
+    }
+
+    /// What bot templates send: numbers and booleans as strings, an order number as a
+    /// number, unset variables as "" or null.
+    #[test]
+    fn takes_inputs_as_templates_render_them() {
+        let phone = |body| json(OrdersByPhone, body).unwrap();
+        assert_eq!(phone(r#"{"phone":"601223344","days":"30"}"#).days, Some(30));
+        assert_eq!(phone(r#"{"phone":"601223344","days":" 7 "}"#).days, Some(7));
+        let notify = |value: &str| {
+            json(
+                SetOrderStatus,
+                &format!(r#"{{"order":"1","status":"x","notify":{value}}}"#),
+            )
+            .unwrap()
+            .notify
+        };
+        for yes in ["true", "\"true\"", "\"1\"", "1", "\"ANO\"", "\"yes\""] {
+            assert!(notify(yes), "{yes}");
+        }
+        for no in ["false", "\"false\"", "\"0\"", "0", "\"ne\"", "\"\"", "null"] {
+            assert!(!notify(no), "{no}");
+        }
+        let order = json(VerifyOrder, r#"{"order":2025000123}"#).unwrap();
+        assert_eq!(order.order.as_deref(), Some("2025000123"));
+        let status = json(SetOrderStatus, r#"{"order":"1","status":4}"#).unwrap();
+        assert_eq!(status.status.as_deref(), Some("4"));
+        // Optional and empty: not given (notify keeps its default).
+        let input = json(SetOrderStatus, r#"{"order":"1","status":"x","notify":""}"#).unwrap();
+        assert!(!input.notify);
+    }
+
+    #[test]
+    fn takes_form_encoded_bodies() {
+        let input = form(
+            SetOrderStatus,
+            "order=2025000123&status=Stornovan%C3%A1&notify=true",
+        )
+        .unwrap();
+        assert_eq!(input.order.as_deref(), Some("2025000123"));
+        assert_eq!(input.status.as_deref(), Some("Stornovaná"));
+        assert!(input.notify);
+        let input = form(OrdersByPhone, "phone=%2B420+601+223+344&days=30").unwrap();
+        assert_eq!(input.phone.as_deref(), Some("+420 601 223 344"));
+        assert_eq!(input.days, Some(30));
+        // `curl -d '{...}'` labels JSON as a form.
+        let input = form(VerifyOrder, r#" {"order":"2025000123"}"#).unwrap();
+        assert_eq!(input.order.as_deref(), Some("2025000123"));
+        assert_eq!(
+            message(form(VerifyOrder, "order=1&order=2")),
+            "`order` is given twice"
+        );
+        assert_eq!(
+            message(form(VerifyOrder, "order=1&jana%40example.cz=1")),
+            "a key is not an input of verify-order; it takes: order"
+        );
+        assert_eq!(
+            message(form(OrdersByPhone, "phone=601223344&days=thirty")),
+            "`days` must be a whole number of days, e.g. 30"
+        );
+    }
+
+    #[test]
+    fn names_what_is_wrong_without_quoting_values() {
+        assert_eq!(
+            message(json(VerifyOrder, "{\"order\":")),
+            "the body is not valid JSON (line 1, column 9)"
+        );
+        assert_eq!(
+            message(json(VerifyOrder, " ")),
+            "the body is empty: send a JSON object of verify-order's inputs: order"
+        );
+        assert_eq!(
+            message(json(OrderDetail, "[1]")),
+            "the body must be a JSON object of order-detail's inputs: order, email"
+        );
+        assert_eq!(
+            message(json(VerifyOrder, r#"{"order":"1","evil":2}"#)),
+            "`evil` is not an input of verify-order; it takes: order"
+        );
+        assert_eq!(
+            message(json(
+                VerifyOrder,
+                r#"{"order":"1","email":"jana@example.cz"}"#
+            )),
+            "`email` is not an input of verify-order; it takes: order"
+        );
+        assert_eq!(
+            message(json(VerifyOrder, r#"{"jana@example.cz":1}"#)),
+            "a key is not an input of verify-order; it takes: order"
+        );
+        for (body, wrong) in [
+            (
+                r#"{"phone":["601223344"],"days":30}"#,
+                "`phone` must be text (or a whole number)",
+            ),
+            (
+                r#"{"phone":6012.5,"days":30}"#,
+                "`phone` must be text (or a whole number)",
+            ),
+            (
+                r#"{"phone":"601223344","days":"30 dní"}"#,
+                "`days` must be a whole number of days, e.g. 30",
+            ),
+            (
+                r#"{"phone":"601223344","days":-1}"#,
+                "`days` must be a whole number of days, e.g. 30",
+            ),
+            (
+                r#"{"phone":"601223344","days":30.5}"#,
+                "`days` must be a whole number of days, e.g. 30",
+            ),
+            (
+                r#"{"phone":"601223344","days":true}"#,
+                "`days` must be a whole number of days, e.g. 30",
+            ),
+        ] {
+            let got = message(json(OrdersByPhone, body));
+            assert_eq!(got, wrong, "{body}");
+            assert!(!got.contains("601"), "{got}");
+        }
+        assert_eq!(
+            message(json(
+                SetOrderStatus,
+                r#"{"order":"1","status":"x","notify":"maybe"}"#
+            )),
+            "`notify` must be true or false"
+        );
+        assert_eq!(
+            message(json(OrderDetail, r#"{"order":"2025000123"}"#)),
+            "invalid input: `email` is required for order-detail"
+        );
+        // A required input left empty by the template: named as empty.
+        for body in [r#"{"order":""}"#, r#"{"order":null}"#] {
+            assert_eq!(
+                message(json(VerifyOrder, body)),
+                "`order` is empty, and verify-order needs it (an unset template variable?)",
+                "{body}"
+            );
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The webhook's HTTP layer, written once for every server that serves the actions: the Spin
+//! app and `upgates serve`. Routes, bearer auth, the inputs as bot platforms send them, the
+//! error table and the answers are here; a [`Backend`] supplies what differs (where the
+//! settings come from, how an action runs, how an invoice's PDF is fetched).
+//!
+//! - `POST /v1/<action>` (`verify-order`, `order-detail`, ... as in the WIT), and
+//!   `POST /v1/shops/<name>/<action>` for a named shop, with `Authorization: Bearer <token>`
+//!   and the action's inputs (a JSON object or a form): `200` with the CLI's JSON, "Ano" and
+//!   "Ne" alike.
+//! - `GET /v1/health` (live) and `GET /v1/ready` (ready to serve): no token, no upstream request.
+//! - `GET /v1/invoice/<token>` (and under `/v1/shops/<name>/`): a signed invoice link's PDF.
+//! - Anything else is a JSON error in the same shape (`{"ok":false,"reason":...,"message":...}`):
+//!   [`Rejection`] lists them with their statuses.
+
+mod auth;
+pub mod input;
+pub mod pdf;
+pub mod reply;
+pub mod routing;
+
+use std::future::Future;
+
+use http_body::Body;
+use upgates_core::{ActionInput, ActionName, Answer, Failure};
+
+pub use auth::{MIN_TOKEN_LEN, authorized, token_problem};
+pub use reply::{JsonReply, Rejection};
+pub use routing::{Route, Target, is_shop_name};
+
+/// What one server does its own way.
+pub trait Backend {
+    /// A shop this server serves, as [`Backend::shop`] resolved it.
+    type Shop;
+    /// The answer of a signed invoice link: the PDF, as this server streams it.
+    type Pdf;
+
+    /// The shop the path names (`None`: the default one); [`Rejection::NoShop`] when this
+    /// server has no such shop.
+    fn shop(&self, name: Option<&str>) -> impl Future<Output = Result<Self::Shop, Rejection>>;
+
+    /// The bearer token that opens `shop` (a token opens one shop only).
+    fn token(&self, shop: &Self::Shop) -> impl Future<Output = Result<String, Rejection>>;
+
+    /// Whether the server can serve: the component compiled, the settings valid.
+    fn ready(&self) -> impl Future<Output = Result<(), Rejection>>;
+
+    /// Runs `action`: its answer, "Ano" or "Ne", or a rejection when it cannot run at all.
+    fn run(
+        &self,
+        shop: &Self::Shop,
+        action: ActionName,
+        input: ActionInput,
+    ) -> impl Future<Output = Result<Result<Answer, Failure>, Rejection>>;
+
+    /// The PDF a signed invoice link `token` grants, from Upgates.
+    fn invoice(
+        &self,
+        shop: &Self::Shop,
+        token: &str,
+    ) -> impl Future<Output = Result<Self::Pdf, Rejection>>;
+}
+
+/// An answer: JSON, or an invoice's PDF.
+pub enum Reply<P> {
+    Json(JsonReply),
+    Pdf(P),
+}
+
+/// The answer, and what a log line and the metrics say of the request.
+pub struct Served<P> {
+    pub reply: Reply<P>,
+    /// The action the route named, if any.
+    pub action: Option<ActionName>,
+    /// `ano`, the "Ne" reason, the rejection's reason, or `pdf` / `ok` for the other routes.
+    pub outcome: &'static str,
+}
+
+impl<P> Served<P> {
+    fn json(action: Option<ActionName>, outcome: &'static str, reply: JsonReply) -> Self {
+        Self {
+            reply: Reply::Json(reply),
+            action,
+            outcome,
+        }
+    }
+
+    fn rejected(action: Option<ActionName>, rejection: Rejection) -> Self {
+        let outcome = rejection.reason();
+        Self::json(action, outcome, rejection.into_reply())
+    }
+}
+
+/// Answers one request.
+pub async fn handle<B, Incoming>(backend: &B, request: http::Request<Incoming>) -> Served<B::Pdf>
+where
+    B: Backend,
+    Incoming: Body,
+    Incoming::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let route = match routing::route(request.method(), request.uri().path()) {
+        Ok(route) => route,
+        Err(rejection) => return Served::rejected(None, rejection),
+    };
+    let shop = route.shop.as_deref();
+    match route.target {
+        Target::Health => Served::json(None, "ok", reply::alive()),
+        Target::Ready => match backend.ready().await {
+            Ok(()) => Served::json(None, "ok", reply::alive()),
+            Err(rejection) => Served::rejected(None, rejection),
+        },
+        // The link is its own credential: no bearer token.
+        Target::Invoice(token) => {
+            let pdf = match backend.shop(shop).await {
+                Ok(shop) => backend.invoice(&shop, &token).await,
+                Err(rejection) => Err(rejection),
+            };
+            match pdf {
+                Ok(pdf) => Served {
+                    reply: Reply::Pdf(pdf),
+                    action: None,
+                    outcome: "pdf",
+                },
+                Err(rejection) => Served::rejected(None, rejection),
+            }
+        }
+        Target::Action(action) => match call(backend, shop, action, request).await {
+            Ok(result) => {
+                let outcome = match &result {
+                    Ok(_) => "ano",
+                    Err(failure) => failure.reason(),
+                };
+                Served::json(Some(action), outcome, reply::answer(&result))
+            }
+            Err(rejection) => Served::rejected(Some(action), rejection),
+        },
+    }
+}
+
+/// The token before the body: a caller without one costs no more than reading the headers.
+async fn call<B, Incoming>(
+    backend: &B,
+    shop: Option<&str>,
+    action: ActionName,
+    request: http::Request<Incoming>,
+) -> Result<Result<Answer, Failure>, Rejection>
+where
+    B: Backend,
+    Incoming: Body,
+    Incoming::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let shop = backend.shop(shop).await?;
+    let token = backend.token(&shop).await?;
+    if !authorized(request.headers(), &token) {
+        return Err(Rejection::Unauthenticated);
+    }
+    let (parts, body) = request.into_parts();
+    let body = input::read_body(body).await?;
+    let input = input::parse_input(action, &parts.headers, &body)?;
+    backend.run(&shop, action, input).await
+}
