@@ -194,25 +194,27 @@ async fn a_burst_of_checks_cannot_slip_under_the_limit() {
     );
 }
 
+/// With `invoice-links = signed` our host makes the link: the component, which has no
+/// signing code, never gets the link settings (its config has no `invoice-link*` key) and
+/// answers Upgates' URL with the invoice number, which the host signs.
 #[tokio::test(flavor = "multi_thread")]
-async fn signed_links_are_the_spin_apps() {
-    let err = ShopConfig::from_lookup(|key| {
+async fn signed_links_are_made_by_the_host() {
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    let config = ShopConfig::from_lookup(|key| {
         Some(
             match key {
                 "api-url" => API_URL,
                 "api-login" => SAMPLE_LOGIN,
                 "api-key" => SAMPLE_KEY,
                 "invoice-links" => "signed",
-                "invoice-link-secret" => "0123456789abcdef0123456789abcdef",
+                "invoice-link-secret" => SECRET,
                 "invoice-link-base-url" => "https://bot.example.cz",
                 _ => return None,
             }
             .to_owned(),
         )
-    });
-    // The host links upgates-core with the Spin app's feature (for its tests), so the config
-    // reads here; the component itself refuses it: checked through the component.
-    let config = err.expect("core with signed-links reads the setting");
+    })
+    .expect("the host reads signed links");
     let fake = sample_shop();
     let mut shop = connection(&fake, &[]);
     shop.config = config;
@@ -222,12 +224,26 @@ async fn signed_links_are_the_spin_apps() {
         &json!({"order": "2025000124", "email": "jana.novakova@example.cz"}),
     )
     .await;
+    assert_eq!(answer["vars"]["invoice"], json!("found"), "{answer}");
+    assert_eq!(answer["vars"]["invoicenumber"], json!("FV2025001"));
+    let url = answer["vars"]["invoiceurl"].as_str().unwrap();
+    let token = url
+        .strip_prefix("https://bot.example.cz/v1/invoice/")
+        .unwrap_or_else(|| panic!("our link, not Upgates': {url}"));
+    let grant = upgates_core::invoice_link::verify(SECRET, API_URL, token, support::now())
+        .expect("a valid link");
     assert_eq!(
-        answer,
-        json!({"ok": false, "reason": "misconfigured",
-               "message": "shop configuration: `invoice-links` can be signed only in the Spin app, which serves the links"})
+        (grant.order_number.as_str(), grant.invoice_number.as_str()),
+        ("2025000124", "FV2025001")
     );
-    assert!(sent(&fake).is_empty());
+    assert_eq!(grant.expires, support::now() + Duration::from_secs(15 * 60));
+    assert_eq!(
+        sent(&fake),
+        vec![
+            Sent::get("/api/v2/orders/2025000124"),
+            Sent::get("/api/v2/invoices/FV2025001")
+        ]
+    );
 }
 
 /// The status input takes any 100 characters, so a refused status may be a customer's e-mail

@@ -186,7 +186,7 @@ impl Guardrails {
             Some("signed") if !cfg!(feature = "signed-links") => {
                 return Err(misconfigured(
                     KEY_INVOICE_LINKS,
-                    "can be signed only in the Spin app, which serves the links",
+                    "can be signed only where the links are served: the Spin app and `upgates serve`",
                 ));
             }
             Some("signed") => {

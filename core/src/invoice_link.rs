@@ -95,6 +95,32 @@ pub fn link(
     )
 }
 
+/// The shop's link to `order`'s invoice when its `invoice-links` is `signed`, valid for the
+/// configured lifetime from `now`; `None` with Upgates' own links. The Spin app (in core) and
+/// the Rust host (after the component answers) both make their links here.
+pub fn signed_url(
+    config: &ShopConfig,
+    order_number: &str,
+    invoice_number: &str,
+    now: SystemTime,
+) -> Option<String> {
+    match &config.guardrails.invoice_links {
+        crate::guardrails::InvoiceLinks::Upgates => None,
+        crate::guardrails::InvoiceLinks::Signed {
+            secret,
+            base_url,
+            lifetime,
+        } => Some(link(
+            base_url,
+            secret,
+            &config.api_url,
+            order_number,
+            invoice_number,
+            now + *lifetime,
+        )),
+    }
+}
+
 /// Checks the signature (in constant time) before reading anything, then the expiry.
 pub fn verify(
     secret: &str,

@@ -13,7 +13,7 @@ use crate::attempts::{AttemptLog, MemoryAttempts};
 use crate::config::ShopConfig;
 use crate::display;
 use crate::failure::Failure;
-use crate::guardrails::{self, InvoiceLinks, StatusName, StatusPolicy, StatusRule, audit_record};
+use crate::guardrails::{self, StatusName, StatusPolicy, StatusRule, audit_record};
 use crate::input::{self, StatusRef};
 use crate::model::{
     InvoicesPage, Order, OrderLine, OrderUpdate, OrdersPage, Product, ProductsPage, PutOrders,
@@ -589,28 +589,19 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
 
     /// Upgates' PDF URL, or in `signed` mode our expiring link to it.
     fn invoice_url(&self, order_number: &str, invoice_number: &str, upgates_url: String) -> String {
-        match &self.config.guardrails.invoice_links {
-            InvoiceLinks::Upgates => upgates_url,
-            // Refused when the config is read (`Guardrails::from_lookup`) without the feature.
-            #[cfg(not(feature = "signed-links"))]
-            InvoiceLinks::Signed { .. } => {
-                let _ = (order_number, invoice_number);
-                upgates_url
-            }
-            #[cfg(feature = "signed-links")]
-            InvoiceLinks::Signed {
-                secret,
-                base_url,
-                lifetime,
-            } => crate::invoice_link::link(
-                base_url,
-                secret,
-                &self.config.api_url,
-                order_number,
-                invoice_number,
-                self.upstream.now() + *lifetime,
-            ),
+        // Without the feature `signed` is refused when the config is read
+        // (`Guardrails::from_lookup`); the component's host signs its own links.
+        #[cfg(feature = "signed-links")]
+        if let Some(link) = crate::invoice_link::signed_url(
+            &self.config,
+            order_number,
+            invoice_number,
+            self.upstream.now(),
+        ) {
+            return link;
         }
+        let _ = (order_number, invoice_number);
+        upgates_url
     }
 
     /// Přepsat poznámku: one PUT.

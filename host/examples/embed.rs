@@ -5,7 +5,7 @@
 //! with `UPGATES_API_URL`, `UPGATES_API_LOGIN` and `UPGATES_API_KEY` it asks the real shop.
 
 use upgates_host::{
-    ActionInput, ActionName, PLUGIN_WASM, PluginRuntime, ShopConfig, ShopConnection, render,
+    ActionInput, ActionName, PLUGIN_WASM, PluginRuntime, ShopConfig, ShopConnection, render_text,
 };
 
 #[tokio::main]
@@ -38,7 +38,7 @@ async fn main() -> wasmtime::Result<()> {
 
     let input: ActionInput = serde_json::from_value(serde_json::json!({"order": "2025000123"}))?;
     let answer = runtime.call(&shop, ActionName::VerifyOrder, &input).await?;
-    // `Ok(_)` is "Ano", `Err(failure)` "Ne": `render` gives the bot's JSON.
-    println!("{}", render(&answer));
+    // `Ok(_)` is "Ano", `Err(failure)` "Ne": `render_text` gives the bot's JSON.
+    println!("{}", render_text(&answer));
     Ok(())
 }

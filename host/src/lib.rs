@@ -24,8 +24,8 @@ pub use runtime::{
     Allocator, CallError, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MEMORY_LIMIT, PluginRuntime,
     RuntimeOptions, ShopConnection,
 };
-pub use shop_state::{MAX_IN_FLIGHT, RateLimits, Stored};
-pub use upgates_core::{ActionInput, ActionName, Answer, Failure, ShopConfig, render};
+pub use shop_state::{MAX_IN_FLIGHT, RateLimits, ShopStats, Stored};
+pub use upgates_core::{ActionInput, ActionName, Answer, Failure, ShopConfig, render, render_text};
 
 /// Lower-case hex of `bytes`: the file names derived from hashes (cache entries, attempt files,
 /// lock files).

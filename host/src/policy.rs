@@ -172,6 +172,44 @@ impl HttpPolicy {
         }
     }
 
+    /// upgates-core's request from the host itself (the signed invoice link's PDF) under the
+    /// same rules, within the call timeout.
+    pub async fn send_api(
+        &self,
+        request: upgates_core::ApiRequest,
+    ) -> Result<upgates_core::ApiResponse, upgates_core::TransportError> {
+        use upgates_core::TransportError;
+        let mut builder = http::Request::builder()
+            .method(request.method.as_str())
+            .uri(&request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value);
+        }
+        let request = builder
+            .body(Bytes::from(request.body.unwrap_or_default()))
+            .map_err(|_| TransportError::Failed("the request could not be built".into()))?;
+        let stored = tokio::time::timeout(self.call_timeout, self.request(request))
+            .await
+            .map_err(|_| TransportError::Timeout)?
+            .map_err(|e| match e {
+                HttpError::HttpRequestDenied => TransportError::Denied,
+                HttpError::ConnectionTimeout
+                | HttpError::ConnectionReadTimeout
+                | HttpError::HttpResponseTimeout => TransportError::Timeout,
+                HttpError::HttpResponseBodySize(_) => TransportError::TooLarge,
+                other => TransportError::Failed(format!("the request failed: {other}")),
+            })?;
+        Ok(upgates_core::ApiResponse {
+            status: stored.status,
+            headers: stored
+                .headers
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                .collect(),
+            body: stored.body.to_vec(),
+        })
+    }
+
     /// This shop's failed e-mail checks in this process (shared like the cache; `isolated`
     /// policies have their own).
     pub fn attempts(&self) -> &Arc<upgates_core::MemoryAttempts> {
@@ -186,6 +224,11 @@ impl HttpPolicy {
     /// Requests that reached the shop from this process through this shop's state.
     pub fn upstream_requests(&self) -> u64 {
         self.shop.upstream_requests()
+    }
+
+    /// What this shop's calls in this process cost and saved (shared like the cache).
+    pub fn stats(&self) -> crate::ShopStats {
+        self.shop.stats()
     }
 
     /// The request may go out only to the shop's own scheme, host and port.
@@ -235,9 +278,12 @@ impl HttpPolicy {
         );
         let (parts, body) = match &self.in_process {
             Some(handler) => handler(request).await.into_parts(),
-            None => self.over_network(request, options).await?,
+            None => self.over_network(request, options).await.inspect_err(|_| {
+                self.shop.saw_failure();
+            })?,
         };
         if body.len() > cap {
+            self.shop.saw_failure();
             return Err(HttpError::HttpResponseBodySize(Some(body.len() as u64)));
         }
         let stored = Stored {
@@ -308,6 +354,7 @@ impl HttpPolicy {
         // Sent before any write that lands meanwhile: such an answer is not kept.
         let key = key.as_str();
         let fetch = |request, options| async move {
+            self.shop.saw_cache_miss();
             let sent = self.shop.epoch();
             let stored = self.forward(request, options).await?;
             self.shop.store(key, &stored, ttl, sent);
@@ -318,16 +365,24 @@ impl HttpPolicy {
         }
         if let Some(hit) = self.shop.cached(key) {
             tracing::debug!(path = %crate::logging::loggable_path(request.uri()), "served from the cache");
+            self.shop.saw_cache_hit();
             return Ok(hit);
         }
         let cell = self.shop.flight(key);
+        let mut fetched = false;
         let result = match cell
-            .get_or_init(|| async { fetch(request, options).await.map_err(Arc::new) })
+            .get_or_init(|| async {
+                fetched = true;
+                fetch(request, options).await.map_err(Arc::new)
+            })
             .await
         {
             Ok(stored) => Ok(stored.clone()),
             Err(failed) => Err(replicate(failed)),
         };
+        if !fetched {
+            self.shop.saw_shared_get();
+        }
         self.shop.land(key, &cell);
         result
     }

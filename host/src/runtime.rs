@@ -209,11 +209,38 @@ impl ShopConnection {
         })
     }
 
+    /// The settings the component gets. Signed invoice links are the host's to make (the
+    /// component carries no signing code): it answers Upgates' URL and the invoice number,
+    /// and [`Self::sign_invoice_link`] puts our link in its place.
     fn config_vars(&self) -> WasiConfigVariables {
         let pairs = self.config.to_pairs();
-        WasiConfigVariables::from_iter(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+        WasiConfigVariables::from_iter(
+            pairs
+                .iter()
+                .filter(|(k, _)| !k.starts_with(INVOICE_LINK_KEYS))
+                .map(|(k, v)| (*k, v.as_str())),
+        )
+    }
+
+    /// With `invoice-links = signed`, `order-documents`' link is ours: `<base>/v1/invoice/<token>`.
+    fn sign_invoice_link(&self, input: &ActionInput, answer: &mut Answer) {
+        let (Answer::Documents(documents), Some(order)) = (answer, input.order.as_deref()) else {
+            return;
+        };
+        let Some(invoice_number) = documents.invoice_number.as_deref() else {
+            return;
+        };
+        let now = self.fixed_time.unwrap_or_else(SystemTime::now);
+        if let Some(link) =
+            upgates_core::invoice_link::signed_url(&self.config, order.trim(), invoice_number, now)
+        {
+            documents.invoice_url = Some(link);
+        }
     }
 }
+
+/// `invoice-links`, `invoice-link-secret`, ...: what only the host uses.
+const INVOICE_LINK_KEYS: &str = "invoice-link";
 
 /// A call that could not run to an answer: the component trapped, ran out of time or memory.
 /// (An action's "Ne" is not an error: it is `Ok(Err(Failure))`.)
@@ -466,9 +493,12 @@ impl PluginRuntime {
         input: &ActionInput,
     ) -> wasmtime::Result<Result<Answer, Failure>> {
         let mut store = self.store(shop);
-        let result = self.run(&mut store, action, input).await;
+        let mut result = self.run(&mut store, action, input).await;
         self.peak_memory
             .fetch_max(store.data().limits.peak_memory, Ordering::Relaxed);
+        if let Ok(Ok(answer)) = &mut result {
+            shop.sign_invoice_link(input, answer);
+        }
         result
     }
 

@@ -2,7 +2,8 @@
 //! (3 requests at once, 429 beyond), the GET cache with single flight, and the last
 //! rate-limit figures Upgates reported.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -53,6 +54,23 @@ impl RateLimits {
     }
 }
 
+/// What one shop's calls in this process cost and saved, since the process started.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShopStats {
+    /// Upgates' answers, by HTTP status.
+    pub upstream_by_status: BTreeMap<u16, u64>,
+    /// Requests that got no answer (refused, timed out, cut off).
+    pub upstream_failed: u64,
+    /// GETs answered from the cache: no request.
+    pub cache_hits: u64,
+    /// GETs sent to Upgates.
+    pub cache_misses: u64,
+    /// GETs that shared an identical one in flight: no request of their own.
+    pub shared_gets: u64,
+    /// The quota Upgates reported last.
+    pub rate_limits: Option<RateLimits>,
+}
+
 struct Entry {
     response: Stored,
     expires: Instant,
@@ -77,7 +95,13 @@ pub struct ShopState {
     cache: Mutex<Cache>,
     in_flight: Mutex<HashMap<String, Arc<Flight>>>,
     rate_limits: Mutex<Option<RateLimits>>,
-    upstream_requests: std::sync::atomic::AtomicU64,
+    upstream_requests: AtomicU64,
+    /// What [`ShopStats`] reports: the answers by status, and where GETs were answered from.
+    statuses: Mutex<BTreeMap<u16, u64>>,
+    failed_requests: AtomicU64,
+    cache_hits: AtomicU64,
+    cache_misses: AtomicU64,
+    shared_gets: AtomicU64,
     order_locks: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
     /// Failed e-mail checks per order number (the component's `attempts` import).
     pub attempts: Arc<upgates_core::MemoryAttempts>,
@@ -101,7 +125,12 @@ impl ShopState {
             cache: Mutex::new(Cache::default()),
             in_flight: Mutex::new(HashMap::new()),
             rate_limits: Mutex::new(None),
-            upstream_requests: std::sync::atomic::AtomicU64::new(0),
+            upstream_requests: AtomicU64::new(0),
+            statuses: Mutex::new(BTreeMap::new()),
+            failed_requests: AtomicU64::new(0),
+            cache_hits: AtomicU64::new(0),
+            cache_misses: AtomicU64::new(0),
+            shared_gets: AtomicU64::new(0),
             order_locks: Mutex::new(HashMap::new()),
             attempts: Arc::new(upgates_core::MemoryAttempts::new()),
         }
@@ -196,10 +225,41 @@ impl ShopState {
     }
 
     pub fn saw(&self, response: &Stored) {
-        self.upstream_requests
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.upstream_requests.fetch_add(1, Ordering::Relaxed);
+        *lock(&self.statuses).entry(response.status).or_default() += 1;
         if let Some(limits) = RateLimits::from_headers(&response.headers) {
             *lock(&self.rate_limits) = Some(limits);
+        }
+    }
+
+    /// A request that got no answer (refused connection, timeout, a body over the cap).
+    pub fn saw_failure(&self) {
+        self.failed_requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A GET answered from the cache.
+    pub fn saw_cache_hit(&self) {
+        self.cache_hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A GET sent upstream.
+    pub fn saw_cache_miss(&self) {
+        self.cache_misses.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A GET that waited for an identical one in flight instead of sending its own.
+    pub fn saw_shared_get(&self) {
+        self.shared_gets.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn stats(&self) -> ShopStats {
+        ShopStats {
+            upstream_by_status: lock(&self.statuses).clone(),
+            upstream_failed: self.failed_requests.load(Ordering::Relaxed),
+            cache_hits: self.cache_hits.load(Ordering::Relaxed),
+            cache_misses: self.cache_misses.load(Ordering::Relaxed),
+            shared_gets: self.shared_gets.load(Ordering::Relaxed),
+            rate_limits: self.rate_limits(),
         }
     }
 
@@ -209,7 +269,6 @@ impl ShopState {
 
     /// Requests that reached Upgates (or the in-process stand-in) from this process.
     pub fn upstream_requests(&self) -> u64 {
-        self.upstream_requests
-            .load(std::sync::atomic::Ordering::Relaxed)
+        self.upstream_requests.load(Ordering::Relaxed)
     }
 }
