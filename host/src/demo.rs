@@ -5,7 +5,7 @@ use std::io::Write;
 use std::time::SystemTime;
 
 use serde_json::json;
-use upgates_core::{ActionInput, ActionName, ShopConfig, render};
+use upgates_core::{ActionInput, ActionName, ShopConfig, render_text};
 use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
 
 use crate::runtime::{PluginRuntime, ShopConnection};
@@ -116,7 +116,7 @@ pub async fn run(runtime: &PluginRuntime, out: &mut impl Write) -> anyhow::Resul
                 None => format!("{} {}", r.method, r.path),
             })
             .collect();
-        let answer = render(&result);
+        let answer = render_text(&result);
         let verdict = if result.is_ok() { "Ano" } else { "Ne" };
         writeln!(out, "customer: {}", step.said)?;
         writeln!(

@@ -1,4 +1,5 @@
-//! Logs to stderr with `tracing`: warnings by default, debug with `-v`, text or JSON lines.
+//! Logs to stderr with `tracing`: warnings by default (a server's requests too), debug with
+//! `-v`, text or JSON lines.
 //!
 //! What is logged is chosen so nothing personal or secret is: actions, outcomes, timings,
 //! request methods, paths (never queries: they carry phone numbers) and statuses. No
@@ -15,9 +16,11 @@ pub enum LogFormat {
 }
 
 /// Installs the subscriber; `RUST_LOG` still wins when set.
-pub fn init(verbose: bool, format: LogFormat) {
+pub fn init(verbose: bool, server: bool, format: LogFormat) {
     let default = if verbose {
         "upgates=debug,upgates_host=debug,warn"
+    } else if server {
+        "upgates=info,upgates_host=warn,warn"
     } else {
         "warn"
     };

@@ -1,4 +1,7 @@
-//! `upgates`: call the Upgates bot actions from the command line, or run the demo shop.
+//! `upgates`: call the Upgates bot actions from the command line, serve them as a webhook,
+//! or run the demo shop.
+
+mod serve;
 
 use std::process::ExitCode;
 
@@ -10,7 +13,7 @@ use upgates_host::logging::LogFormat;
 use upgates_host::shops_file::{self, ShopsFile};
 use upgates_host::{
     ActionInput, ActionName, Allocator, Failure, PLUGIN_WASM, PluginRuntime, PrecompiledCache,
-    RuntimeOptions, ShopConnection, render,
+    RuntimeOptions, ShopConnection, render_text,
 };
 
 #[derive(Parser)]
@@ -95,6 +98,9 @@ enum Command {
     Check,
     /// List the shop's order statuses (what set-order-status accepts).
     Statuses,
+    /// Serve the actions as a webhook for bot platforms (the Spin app's HTTP API), every
+    /// shop of the shops file with its own bot token.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Args)]
@@ -156,7 +162,9 @@ impl Command {
             ..Default::default()
         };
         Some(match self {
-            Command::Demo | Command::Check | Command::Statuses => return None,
+            Command::Demo | Command::Check | Command::Statuses | Command::Serve(_) => {
+                return None;
+            }
             Command::VerifyOrder(a) => (ActionName::VerifyOrder, order(a)),
             Command::OrderDetail(a) => (ActionName::OrderDetail, order_email(a)),
             Command::CustomerEmail(a) => (ActionName::CustomerEmail, order(a)),
@@ -192,7 +200,7 @@ const MIN_CALL_TIME: std::time::Duration = std::time::Duration::from_millis(100)
 /// The call's time ran out before the component could answer: `Ne timeout`, as the runtime
 /// answers one that runs out while it works (exit 0, an answer).
 fn timed_out() -> ExitCode {
-    println!("{}", render(&Err(Failure::Timeout)));
+    println!("{}", render_text(&Err(Failure::Timeout)));
     ExitCode::SUCCESS
 }
 
@@ -218,17 +226,27 @@ fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// The shop from the shops file (`--config`, `--shop`) with `UPGATES_API_URL`,
-/// `UPGATES_API_LOGIN`, `UPGATES_API_KEY`, `UPGATES_DEFAULT_COUNTRY_CODE` on top.
-fn shop_from(cli: &Cli) -> Result<ShopConnection, String> {
+/// One process, one call (the demo: one at a time): a small pool is all it needs.
+const ONE_CALL_POOL: Allocator = Allocator::Pooling {
+    max_concurrent_calls: 4,
+};
+
+/// The shops file (`--config`, else the default path, which may be missing).
+fn shops_file(cli: &Cli) -> Result<ShopsFile, String> {
     let (path, explicit) = match &cli.config {
         Some(path) => (Some(path.clone()), true),
         None => (shops_file::default_path(), false),
     };
-    let file = match path {
-        Some(path) => ShopsFile::load(&path, explicit)?,
-        None => ShopsFile::default(),
-    };
+    match path {
+        Some(path) => ShopsFile::load(&path, explicit),
+        None => Ok(ShopsFile::default()),
+    }
+}
+
+/// The shop from the shops file (`--config`, `--shop`) with `UPGATES_API_URL`,
+/// `UPGATES_API_LOGIN`, `UPGATES_API_KEY`, `UPGATES_DEFAULT_COUNTRY_CODE` on top.
+fn shop_from(cli: &Cli) -> Result<ShopConnection, String> {
+    let file = shops_file(cli)?;
     let config = file.resolve(cli.shop.as_deref(), |var| std::env::var(var).ok())?;
     let mut shop = ShopConnection::new(config).map_err(|f| f.message())?;
     shop.policy.call_timeout = std::time::Duration::from_secs(cli.timeout);
@@ -260,6 +278,7 @@ fn precompiled_cache(cli: &Cli) -> Option<PrecompiledCache> {
 fn load_runtime(
     component: Option<&std::path::Path>,
     cache: Option<PrecompiledCache>,
+    allocator: Allocator,
 ) -> Result<PluginRuntime, String> {
     let read;
     let wasm = match component {
@@ -271,10 +290,7 @@ fn load_runtime(
         None => PLUGIN_WASM,
     };
     let options = RuntimeOptions {
-        // One process, one call (the demo: one at a time): a small pool is all it needs.
-        allocator: Allocator::Pooling {
-            max_concurrent_calls: 4,
-        },
+        allocator,
         cache,
         ..RuntimeOptions::default()
     };
@@ -285,10 +301,29 @@ fn load_runtime(
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    upgates_host::logging::init(cli.verbose, cli.log_format);
+    // A server logs each request; a one-off call only what went wrong.
+    let serving = matches!(cli.command, Command::Serve(_));
+    upgates_host::logging::init(cli.verbose, serving, cli.log_format);
     let cache = precompiled_cache(&cli);
+    if let Command::Serve(args) = &cli.command {
+        let runtime = match load_runtime(cli.component.as_deref(), cache, Allocator::default()) {
+            Ok(r) => r,
+            Err(e) => return load_error(cli.component.is_some(), e),
+        };
+        let shops_file = match shops_file(&cli) {
+            Ok(file) => file,
+            Err(e) => return usage_error(e),
+        };
+        let setup = serve::Setup {
+            runtime,
+            shops_file,
+            default_shop: cli.shop.clone(),
+            timeout: std::time::Duration::from_secs(cli.timeout),
+        };
+        return serve::run(args, setup).await;
+    }
     if matches!(cli.command, Command::Demo) {
-        let runtime = match load_runtime(cli.component.as_deref(), cache) {
+        let runtime = match load_runtime(cli.component.as_deref(), cache, ONE_CALL_POOL) {
             Ok(r) => r,
             Err(e) => return load_error(cli.component.is_some(), e),
         };
@@ -314,7 +349,7 @@ async fn main() -> ExitCode {
     let Some((action, input)) = cli.command.action() else {
         return usage_error("no action given");
     };
-    let runtime = match load_runtime(component.as_deref(), cache) {
+    let runtime = match load_runtime(component.as_deref(), cache, ONE_CALL_POOL) {
         Ok(r) => r,
         Err(e) => return load_error(component.is_some(), e),
     };
@@ -343,7 +378,7 @@ async fn main() -> ExitCode {
     }
     match result {
         Ok(result) => {
-            println!("{}", render(&result));
+            println!("{}", render_text(&result));
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -16,6 +16,10 @@
 //! api_key_env = "MYSHOP_SK_KEY"
 //! default_country_code = "421"
 //! ```
+//!
+//! `upgates serve` also reads each shop's `bot_token` (or `bot_token_env`) and the signed
+//! invoice links' settings (`invoice_links = "signed"`, `invoice_link_secret` or
+//! `invoice_link_secret_env`, `invoice_link_base_url`, `invoice_link_minutes`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,7 +30,8 @@ use upgates_core::config::{
     KEY_API_KEY, KEY_API_LOGIN, KEY_API_URL, KEY_DEFAULT_COUNTRY_CODE, KEY_VERIFY_APPENDS,
 };
 use upgates_core::guardrails::{
-    KEY_ALLOWED_STATUSES, KEY_AUDIT_TRAIL, KEY_MASK_PERSONAL_DATA, KEY_MAX_NOTE_LENGTH,
+    KEY_ALLOWED_STATUSES, KEY_AUDIT_TRAIL, KEY_INVOICE_LINK_BASE_URL, KEY_INVOICE_LINK_MINUTES,
+    KEY_INVOICE_LINK_SECRET, KEY_INVOICE_LINKS, KEY_MASK_PERSONAL_DATA, KEY_MAX_NOTE_LENGTH,
     KEY_VERIFY_ATTEMPTS, KEY_VERIFY_WINDOW_MINUTES,
 };
 
@@ -57,6 +62,17 @@ pub struct ShopEntry {
     pub verify_attempts: Option<u32>,
     pub verify_window_minutes: Option<u32>,
     pub mask_personal_data: Option<bool>,
+    /// `upgates serve`: what callers send as `Authorization: Bearer <token>` for this shop.
+    pub bot_token: Option<String>,
+    /// The name of an environment variable holding the bot token.
+    pub bot_token_env: Option<String>,
+    /// `upgates serve`: `signed` hands out the server's own expiring invoice links.
+    pub invoice_links: Option<String>,
+    pub invoice_link_secret: Option<String>,
+    /// The name of an environment variable holding the links' secret.
+    pub invoice_link_secret_env: Option<String>,
+    pub invoice_link_base_url: Option<String>,
+    pub invoice_link_minutes: Option<u32>,
 }
 
 impl std::fmt::Debug for ShopEntry {
@@ -65,6 +81,11 @@ impl std::fmt::Debug for ShopEntry {
             .field("api_url", &self.api_url)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("api_key_env", &self.api_key_env)
+            .field("bot_token", &self.bot_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "invoice_link_secret",
+                &self.invoice_link_secret.as_ref().map(|_| "<redacted>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -157,6 +178,30 @@ impl ShopsFile {
         }
     }
 
+    /// The shop used without a name: the file's `default`, or its only shop.
+    pub fn default_name(&self) -> Option<&str> {
+        match &self.default {
+            Some(name) => Some(name),
+            None if self.shops.len() == 1 => self.shops.keys().next().map(String::as_str),
+            None => None,
+        }
+    }
+
+    /// The shop's bearer token for `upgates serve`: `UPGATES_BOT_TOKEN`, the file's
+    /// `bot_token`, or the variable `bot_token_env` names. `None` when none is set.
+    pub fn bot_token(
+        &self,
+        shop: Option<&str>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<String>, String> {
+        let env = |name: &str| env(name).filter(|value| !value.trim().is_empty());
+        let entry = self.entry(shop)?;
+        Ok(env("UPGATES_BOT_TOKEN")
+            .or_else(|| entry?.bot_token.clone())
+            .or_else(|| env(entry?.bot_token_env.as_deref()?))
+            .map(|token| token.trim().to_owned()))
+    }
+
     fn entry(&self, shop: Option<&str>) -> Result<Option<&ShopEntry>, String> {
         match shop.or(self.default.as_deref()) {
             Some(name) => self.shops.get(name).map(Some).ok_or_else(|| {
@@ -196,6 +241,13 @@ impl ShopsFile {
                 KEY_VERIFY_ATTEMPTS => e.verify_attempts.map(|v| v.to_string()),
                 KEY_VERIFY_WINDOW_MINUTES => e.verify_window_minutes.map(|v| v.to_string()),
                 KEY_MASK_PERSONAL_DATA => e.mask_personal_data.map(|v| v.to_string()),
+                KEY_INVOICE_LINKS => e.invoice_links.clone(),
+                KEY_INVOICE_LINK_SECRET => e
+                    .invoice_link_secret
+                    .clone()
+                    .or_else(|| env(e.invoice_link_secret_env.as_deref()?)),
+                KEY_INVOICE_LINK_BASE_URL => e.invoice_link_base_url.clone(),
+                KEY_INVOICE_LINK_MINUTES => e.invoice_link_minutes.map(|v| v.to_string()),
                 _ => None,
             }
         };
@@ -280,7 +332,7 @@ mask_personal_data = true
     fn errors_never_echo_the_file() {
         for (text, position, description) in [
             (
-                "[shops.cz]\napi_key = secret123abc\n",
+                "[shops.cz]\napi_key = hunter2123abc\n",
                 "line 2, column 11",
                 "string values must be quoted",
             ),
@@ -295,7 +347,7 @@ mask_personal_data = true
                 "wrong type of value, expected a string",
             ),
             (
-                "[shops.cz]\naudit_trail = \"secret, expected x\"\n",
+                "[shops.cz]\naudit_trail = \"hunter2, expected x\"\n",
                 "line 2",
                 "wrong type of value, expected a boolean",
             ),
@@ -305,23 +357,23 @@ mask_personal_data = true
                 "value not allowed, expected a whole number from 0 to 4294967295",
             ),
             (
-                "[shops.cz]\napi_kee = \"secret\"\n",
+                "[shops.cz]\napi_kee = \"hunter2\"\n",
                 "line 2, column 1",
                 "unknown setting, expected one of `api_url`",
             ),
             (
-                "[shops.cz]\napi_key = \"secret\"\napi_key = \"secret\"\n",
+                "[shops.cz]\napi_key = \"hunter2\"\napi_key = \"hunter2\"\n",
                 "line 3",
                 "duplicate key",
             ),
             (
-                "[shops.cz]\napi_key = \"secret\" secret\n",
+                "[shops.cz]\napi_key = \"hunter2\" hunter2\n",
                 "line 2",
                 "expected newline",
             ),
         ] {
             let err = load_error(text);
-            assert!(!err.contains("secret") && !err.contains("987654"), "{err}");
+            assert!(!err.contains("hunter2") && !err.contains("987654"), "{err}");
             assert!(err.contains(position), "{err}");
             assert!(err.contains(description), "{err}");
         }

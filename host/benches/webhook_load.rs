@@ -1,0 +1,343 @@
+//! The webhook under load (docs/performance.md, "The webhook under load"):
+//! `cargo bench -p upgates-host --bench webhook_load`.
+//!
+//! A loopback fake shop that takes 50 ms per request and refuses a 4th at once with 429, as
+//! Upgates does; in front of it the release `upgates serve`, then (where a spin CLI is found:
+//! `UPGATES_SPIN` or `PATH`) the Spin app under a real `spin up`. Each gets the same load:
+//! 500 chats at once, each one `verify-order` call on its own connection, over 50 distinct
+//! orders. Printed per server: the answers by outcome, the requests the shop saw, the most it
+//! saw at once, and the calls' p50/p99 latency. Then, for `upgates serve` with a warm cache,
+//! calls per second from 64 keep-alive connections for 5 s.
+//!
+//! Not a test: the numbers are read and reported, never asserted on timing.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper_util::rt::TokioIo;
+use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
+
+const CHATS: usize = 500;
+const ORDERS: usize = 50;
+const UPGATES_LATENCY: Duration = Duration::from_millis(50);
+const TOKEN: &str = "load-test-token-0123456789";
+const WARM_CONNECTIONS: usize = 64;
+const WARM_SECONDS: u64 = 5;
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter that does not match this bench skips it.
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    if filter.is_some_and(|f| !"webhook_load".contains(f.as_str())) {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
+    println!("machine: {}", machine());
+    let fake = orders_shop();
+    let upgates = fake.serve().await.expect("the fake shop listens");
+    let serve = start_serve(&upgates.api_url());
+    let cold = burst(&serve.base, &fake).await;
+    cold.print("upgates serve, cold cache");
+    let warm = warm_throughput(&serve.base).await;
+    println!(
+        "upgates serve, warm cache: {warm:.0} calls/s ({WARM_CONNECTIONS} keep-alive connections, {WARM_SECONDS} s)"
+    );
+    drop(serve);
+    drop(upgates);
+    match spin_binary() {
+        Some(spin) => {
+            let fake = orders_shop();
+            let upgates = fake.serve().await.expect("the fake shop listens");
+            let app = start_spin(&spin, &upgates.api_url());
+            let result = burst(&app.base, &fake).await;
+            result.print("spin up (the Spin app)");
+        }
+        None => println!("spin up: skipped (no spin CLI: set UPGATES_SPIN or put spin on PATH)"),
+    }
+}
+
+/// The sample shop with `ORDERS` orders, slow and limited like Upgates.
+fn orders_shop() -> FakeShop {
+    let fake = FakeShop::sample(SystemTime::now());
+    let template = fake.order("2025000123").expect("the sample's order");
+    for i in 0..ORDERS {
+        let mut order = template.clone();
+        order["order_number"] = serde_json::json!(order_number(i));
+        fake.add_order(order);
+    }
+    fake.set_latency(UPGATES_LATENCY);
+    fake
+}
+
+fn order_number(i: usize) -> String {
+    format!("20269{i:05}")
+}
+
+struct Burst {
+    outcomes: BTreeMap<String, usize>,
+    upstream: usize,
+    peak: usize,
+    latencies: Vec<Duration>,
+    wall: Duration,
+}
+
+impl Burst {
+    fn print(&self, server: &str) {
+        let pct = |p: f64| {
+            let i = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+            self.latencies[i].as_secs_f64() * 1000.0
+        };
+        println!(
+            "{server}: {CHATS} chats over {ORDERS} orders in {:.0} ms: answers {:?}; \
+             the shop saw {} requests, at most {} at once; latency p50 {:.1} ms, p99 {:.1} ms",
+            self.wall.as_secs_f64() * 1000.0,
+            self.outcomes,
+            self.upstream,
+            self.peak,
+            pct(0.50),
+            pct(0.99),
+        );
+    }
+}
+
+/// `CHATS` calls at once, each on a connection of its own.
+async fn burst(base: &str, fake: &FakeShop) -> Burst {
+    fake.clear_requests();
+    let started = Instant::now();
+    let calls: Vec<_> = (0..CHATS)
+        .map(|i| {
+            let base = base.to_owned();
+            tokio::spawn(async move {
+                let body = format!(r#"{{"order":"{}"}}"#, order_number(i % ORDERS));
+                let began = Instant::now();
+                let outcome = match connect(&base).await {
+                    Ok(mut sender) => outcome(call(&mut sender, &body).await),
+                    Err(e) => format!("connect: {e}"),
+                };
+                (outcome, began.elapsed())
+            })
+        })
+        .collect();
+    let mut outcomes = BTreeMap::new();
+    let mut latencies = Vec::new();
+    for call in calls {
+        let (outcome, latency) = call.await.expect("a call");
+        *outcomes.entry(outcome).or_default() += 1;
+        latencies.push(latency);
+    }
+    latencies.sort();
+    Burst {
+        outcomes,
+        upstream: fake.requests().len(),
+        peak: fake.peak_in_flight(),
+        latencies,
+        wall: started.elapsed(),
+    }
+}
+
+/// Calls per second for `WARM_SECONDS`, the cache warm (every order read once already).
+async fn warm_throughput(base: &str) -> f64 {
+    let done = Arc::new(AtomicU64::new(0));
+    let until = Instant::now() + Duration::from_secs(WARM_SECONDS);
+    let workers: Vec<_> = (0..WARM_CONNECTIONS)
+        .map(|w| {
+            let (base, done) = (base.to_owned(), done.clone());
+            tokio::spawn(async move {
+                let mut sender = connect(&base).await.expect("a connection");
+                let mut i = w;
+                while Instant::now() < until {
+                    let body = format!(r#"{{"order":"{}"}}"#, order_number(i % ORDERS));
+                    let answer = call(&mut sender, &body).await;
+                    assert_eq!(outcome(answer), "ano", "a warm call answers from the cache");
+                    done.fetch_add(1, Ordering::Relaxed);
+                    i += 1;
+                }
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    for worker in workers {
+        worker.await.expect("a worker");
+    }
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+async fn connect(base: &str) -> Result<Sender, String> {
+    let stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+async fn call(sender: &mut Sender, body: &str) -> Result<(u16, Bytes), String> {
+    let request = http::Request::post("/v1/verify-order")
+        .header("host", "bot")
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_owned())))
+        .map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status().as_u16();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((status, body.to_bytes()))
+}
+
+/// `ano`, the "Ne" reason, or the HTTP status / error.
+fn outcome(answer: Result<(u16, Bytes), String>) -> String {
+    match answer {
+        Ok((200, body)) => match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(json) if json["ok"] == true => "ano".into(),
+            Ok(json) => json["reason"].as_str().unwrap_or("?").to_owned(),
+            Err(_) => "not JSON".into(),
+        },
+        Ok((status, _)) => format!("HTTP {status}"),
+        Err(e) => format!("failed: {e}"),
+    }
+}
+
+/// A server process, killed when dropped.
+struct Server {
+    base: String,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn wait_for(port: u16, child: &mut Child, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not start");
+        assert!(child.try_wait().ok().flatten().is_none(), "{what} exited");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn start_serve(api_url: &str) -> Server {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_upgates"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--cache-dir",
+        ])
+        .arg(dir.path())
+        .env("UPGATES_API_URL", api_url)
+        .env("UPGATES_API_LOGIN", SAMPLE_LOGIN)
+        .env("UPGATES_API_KEY", SAMPLE_KEY)
+        .env("UPGATES_BOT_TOKEN", TOKEN)
+        // No log line per request: the load is the point.
+        .env("RUST_LOG", "warn")
+        .env("HOME", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("upgates serve starts");
+    wait_for(port, &mut child, "upgates serve");
+    Server {
+        base: format!("http://127.0.0.1:{port}"),
+        child,
+        _dir: dir,
+    }
+}
+
+fn spin_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("UPGATES_SPIN").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("spin"))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+fn start_spin(spin: &std::path::Path, api_url: &str) -> Server {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spin.toml"))
+        .expect("spin.toml")
+        .replace(
+            "source = \"target/wasm32-wasip2/component/upgates_spin.wasm\"",
+            &format!("source = \"{}\"", env!("UPGATES_SPIN_WASM_PATH")),
+        );
+    let path = dir.path().join("spin.toml");
+    std::fs::write(&path, manifest).expect("a manifest");
+    let port = free_port();
+    let origin = api_url.trim_end_matches("/api/v2");
+    let mut child = Command::new(spin)
+        .arg("up")
+        .arg("-f")
+        .arg(&path)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .env("SPIN_VARIABLE_API_URL", api_url)
+        .env("SPIN_VARIABLE_API_ORIGIN", origin)
+        .env("SPIN_VARIABLE_API_LOGIN", SAMPLE_LOGIN)
+        .env("SPIN_VARIABLE_API_KEY", SAMPLE_KEY)
+        .env("SPIN_VARIABLE_BOT_TOKEN", TOKEN)
+        .env("HOME", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spin up starts");
+    wait_for(port, &mut child, "spin up");
+    Server {
+        base: format!("http://127.0.0.1:{port}"),
+        child,
+        _dir: dir,
+    }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cpu}, {cores} cores")
+}

@@ -1,0 +1,129 @@
+//! `upgates serve`'s side of the webhook: its shops (from the shops file, each with its own
+//! token), each call in a fresh component instance under the host's HTTP policy, and signed
+//! invoice links' PDFs fetched through that policy.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use http::HeaderValue;
+use http_body_util::Full;
+use tokio::sync::Semaphore;
+use upgates_core::guardrails::InvoiceLinks;
+use upgates_core::{ActionInput, ActionName, Answer, Failure, invoice_link};
+use upgates_host::{PluginRuntime, ShopConnection};
+use upgates_webhook::{Backend, Rejection, pdf};
+
+/// One shop served: its connection (settings, policy) and the token that opens it.
+pub struct ServedShop {
+    pub name: String,
+    pub connection: ShopConnection,
+    pub token: String,
+}
+
+pub struct Server {
+    pub runtime: PluginRuntime,
+    pub shops: BTreeMap<String, Arc<ServedShop>>,
+    /// The shop of `/v1/<action>`.
+    pub default_shop: String,
+    /// Set on SIGTERM: `/v1/ready` answers 503 so the load balancer stops sending.
+    pub draining: AtomicBool,
+    /// Calls beyond the runtime's pool wait here instead of failing to instantiate.
+    pub call_slots: Semaphore,
+}
+
+impl Server {
+    pub fn shop_named(&self, name: Option<&str>) -> Option<&Arc<ServedShop>> {
+        self.shops.get(name.unwrap_or(&self.default_shop))
+    }
+}
+
+impl Backend for Server {
+    type Shop = Arc<ServedShop>;
+    type Pdf = http::Response<Full<Bytes>>;
+
+    async fn shop(&self, name: Option<&str>) -> Result<Self::Shop, Rejection> {
+        self.shop_named(name)
+            .cloned()
+            .ok_or_else(|| Rejection::NoShop(name.unwrap_or_default().to_owned()))
+    }
+
+    async fn token(&self, shop: &Self::Shop) -> Result<String, Rejection> {
+        Ok(shop.token.clone())
+    }
+
+    async fn ready(&self) -> Result<(), Rejection> {
+        if self.draining.load(Ordering::Relaxed) {
+            return Err(Rejection::NotReady("shutting down".into()));
+        }
+        Ok(())
+    }
+
+    async fn run(
+        &self,
+        shop: &Self::Shop,
+        action: ActionName,
+        input: ActionInput,
+    ) -> Result<Result<Answer, Failure>, Rejection> {
+        let _slot = self
+            .call_slots
+            .acquire()
+            .await
+            .map_err(|_| Rejection::NotReady("shutting down".into()))?;
+        match self.runtime.call(&shop.connection, action, &input).await {
+            Ok(result) => Ok(result),
+            Err(error) => {
+                // A trap is ours to look into; the caller learns only that it happened.
+                tracing::error!(shop = %shop.name, action = action.as_str(), "{error}");
+                Err(Rejection::Failed)
+            }
+        }
+    }
+
+    async fn invoice(&self, shop: &Self::Shop, token: &str) -> Result<Self::Pdf, Rejection> {
+        let config = &shop.connection.config;
+        let InvoiceLinks::Signed { secret, .. } = &config.guardrails.invoice_links else {
+            // Links are off for this shop: the route does not exist.
+            return Err(Rejection::NoRoute);
+        };
+        let now = shop.connection.fixed_time.unwrap_or_else(SystemTime::now);
+        let grant = invoice_link::verify(secret, &config.api_url, token, now).map_err(|refused| {
+            // Why, for the operator; never the token (a credential until it expires).
+            tracing::warn!(shop = %shop.name, reason = refused.reason(), "invoice link refused");
+            Rejection::LinkRefused
+        })?;
+        let request = invoice_link::pdf_request(config, &grant.invoice_number);
+        let mut policy = shop.connection.policy.clone();
+        policy.max_response_bytes = pdf::MAX_PDF_BYTES;
+        let upgates = |failure: Failure| {
+            tracing::warn!(shop = %shop.name, reason = failure.reason(), "invoice pdf");
+            Rejection::Upstream(failure)
+        };
+        let response = policy
+            .send_api(request)
+            .await
+            .map_err(|e| upgates(e.into()))?;
+        if response.status != 200 {
+            // With its headers: a 429's `Retry-After`, a 301's `Location` tell the failure.
+            let failure = match upgates_core::api::check_status(&response) {
+                Err(failure) => failure,
+                Ok(()) => Failure::Upstream(format!("Upgates answered HTTP {}", response.status)),
+            };
+            return Err(upgates(failure));
+        }
+        // An error page or JSON sent with status 200 must not reach the customer as the PDF.
+        if !response.body.starts_with(pdf::MAGIC) {
+            return Err(upgates(Failure::Upstream(
+                "Upgates did not send a PDF".into(),
+            )));
+        }
+        let length = HeaderValue::from(response.body.len());
+        Ok(pdf::reply(
+            &grant.invoice_number,
+            Some(&length),
+            Full::new(Bytes::from(response.body)),
+        ))
+    }
+}
