@@ -38,7 +38,7 @@ struct Report {
 
 fn cell(value: &Value) -> String {
     let text = match value.get("ok") {
-        Some(Value::Bool(true)) => format!("Ano {}", value["vars"]),
+        Some(Value::Bool(true)) => format!("Ano {}", upgates_core::json_text(&value["vars"])),
         _ => format!(
             "Ne `{}`: {}",
             value["reason"].as_str().unwrap_or("?"),
