@@ -7,7 +7,8 @@
 //! 500 chats at once, each one `verify-order` call on its own connection, over 50 distinct
 //! orders. Printed per server: the answers by outcome, the requests the shop saw, the most it
 //! saw at once, and the calls' p50/p99 latency. Then, for `upgates serve` with a warm cache,
-//! calls per second from 64 keep-alive connections for 5 s.
+//! calls per second from 32 keep-alive connections for 5 s: from this process, and from `wrk`
+//! where it is installed (a lighter client, so more of the 2 cores go to the server).
 //!
 //! Not a test: the numbers are read and reported, never asserted on timing.
 
@@ -27,7 +28,7 @@ const CHATS: usize = 500;
 const ORDERS: usize = 50;
 const UPGATES_LATENCY: Duration = Duration::from_millis(50);
 const TOKEN: &str = "load-test-token-0123456789";
-const WARM_CONNECTIONS: usize = 64;
+const WARM_CONNECTIONS: usize = 32;
 const WARM_SECONDS: u64 = 5;
 
 fn main() {
@@ -36,7 +37,8 @@ fn main() {
     if filter.is_some_and(|f| !"webhook_load".contains(f.as_str())) {
         return;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread for the load and the fake shop: the server under test keeps the other core.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
@@ -54,6 +56,12 @@ async fn run() {
     println!(
         "upgates serve, warm cache: {warm:.0} calls/s ({WARM_CONNECTIONS} keep-alive connections, {WARM_SECONDS} s)"
     );
+    match wrk(&serve.base) {
+        Some(line) => {
+            println!("upgates serve, warm cache, wrk (a load generator in C, 1 thread): {line}")
+        }
+        None => println!("wrk: skipped (not on PATH)"),
+    }
     drop(serve);
     drop(upgates);
     match spin_binary() {
@@ -174,6 +182,44 @@ async fn warm_throughput(base: &str) -> f64 {
     done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
 }
 
+/// The same warm load from `wrk` (Debian's package), a lighter client than this process's:
+/// its `Requests/sec` line, or `None` where it is not installed.
+fn wrk(base: &str) -> Option<String> {
+    let dir = tempfile::tempdir().ok()?;
+    let script = dir.path().join("verify-order.lua");
+    let lua = format!(
+        "wrk.method = \"POST\"\n\
+         wrk.headers[\"Authorization\"] = \"Bearer {TOKEN}\"\n\
+         wrk.headers[\"Content-Type\"] = \"application/json\"\n\
+         local n = 0\n\
+         request = function()\n  n = n + 1\n  \
+         return wrk.format(nil, \"/v1/verify-order\", nil, string.format('{{\"order\":\"20269%05d\"}}', n % {ORDERS}))\nend\n"
+    );
+    std::fs::write(&script, lua).ok()?;
+    let output = Command::new("wrk")
+        .args([
+            "-t1",
+            &format!("-c{WARM_CONNECTIONS}"),
+            &format!("-d{WARM_SECONDS}s"),
+            "-s",
+        ])
+        .arg(&script)
+        .arg(base)
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let rate = text
+        .lines()
+        .find(|l| l.starts_with("Requests/sec"))?
+        .to_owned();
+    let errors = text
+        .lines()
+        .find(|l| l.contains("Non-2xx") || l.contains("Socket errors"))
+        .map(|l| format!(" ({})", l.trim()))
+        .unwrap_or_default();
+    Some(format!("{rate}{errors}"))
+}
+
 type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 
 async fn connect(base: &str) -> Result<Sender, String> {
@@ -228,10 +274,21 @@ struct Server {
 }
 
 impl Drop for Server {
+    /// The whole process group: `spin up` runs its trigger as a child process of its own,
+    /// which outlives a killed `spin up`.
     fn drop(&mut self) {
+        if let Some(pid) = rustix::process::Pid::from_raw(self.child.id() as i32) {
+            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts `command` as the leader of a process group of its own.
+fn spawn_group(command: &mut Command) -> Child {
+    use std::os::unix::process::CommandExt as _;
+    command.process_group(0).spawn().expect("the server starts")
 }
 
 fn free_port() -> u16 {
@@ -253,7 +310,8 @@ fn wait_for(port: u16, child: &mut Child, what: &str) {
 fn start_serve(api_url: &str) -> Server {
     let dir = tempfile::tempdir().expect("a temp dir");
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_upgates"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_upgates"));
+    command
         .args([
             "serve",
             "--listen",
@@ -269,9 +327,8 @@ fn start_serve(api_url: &str) -> Server {
         .env("RUST_LOG", "warn")
         .env("HOME", dir.path())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("upgates serve starts");
+        .stderr(Stdio::null());
+    let mut child = spawn_group(&mut command);
     wait_for(port, &mut child, "upgates serve");
     Server {
         base: format!("http://127.0.0.1:{port}"),
@@ -303,7 +360,8 @@ fn start_spin(spin: &std::path::Path, api_url: &str) -> Server {
     std::fs::write(&path, manifest).expect("a manifest");
     let port = free_port();
     let origin = api_url.trim_end_matches("/api/v2");
-    let mut child = Command::new(spin)
+    let mut command = Command::new(spin);
+    command
         .arg("up")
         .arg("-f")
         .arg(&path)
@@ -317,9 +375,8 @@ fn start_spin(spin: &std::path::Path, api_url: &str) -> Server {
         .env("SPIN_VARIABLE_BOT_TOKEN", TOKEN)
         .env("HOME", dir.path())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spin up starts");
+        .stderr(Stdio::null());
+    let mut child = spawn_group(&mut command);
     wait_for(port, &mut child, "spin up");
     Server {
         base: format!("http://127.0.0.1:{port}"),

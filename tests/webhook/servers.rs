@@ -85,10 +85,25 @@ impl Process {
 }
 
 impl Drop for Process {
+    /// The whole process group: `spin up` runs its trigger as a child process of its own,
+    /// which outlives a killed `spin up`.
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        kill_group(&mut self.child);
     }
+}
+
+/// Starts `command` as the leader of a process group of its own, for [`kill_group`].
+fn spawn_group(command: &mut Command) -> Child {
+    use std::os::unix::process::CommandExt as _;
+    command.process_group(0).spawn().expect("the server starts")
+}
+
+fn kill_group(child: &mut Child) {
+    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// Copies the child's stderr into `log`, and hands the first line containing `marker` to
@@ -135,7 +150,7 @@ pub fn upgates_serve(env: &[(String, String)], args: &[&str]) -> Process {
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("upgates serve starts");
+    let mut child = spawn_group(&mut command);
     let (log, line) = capture_stderr(&mut child, "listening on http://");
     let base = match line.recv_timeout(Duration::from_secs(120)) {
         Ok(line) => line
@@ -145,7 +160,7 @@ pub fn upgates_serve(env: &[(String, String)], args: &[&str]) -> Process {
             .trim()
             .to_owned(),
         Err(_) => {
-            let _ = child.kill();
+            kill_group(&mut child);
             panic!(
                 "upgates serve did not start:\n{}",
                 log.lock().unwrap().as_str()
@@ -213,13 +228,13 @@ pub fn spin_up(spin: &std::path::Path, variables: &HashMap<String, String>) -> P
         )
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("spin up starts");
+    let mut child = spawn_group(&mut command);
     let (log, _) = capture_stderr(&mut child, "Serving http://");
     let base = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(120);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         if Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
-            let _ = child.kill();
+            kill_group(&mut child);
             panic!("spin up did not start:\n{}", log.lock().unwrap().as_str());
         }
         std::thread::sleep(Duration::from_millis(20));

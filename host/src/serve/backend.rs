@@ -18,7 +18,8 @@ use upgates_webhook::{Backend, Rejection, pdf};
 
 /// One shop served: its connection (settings, policy) and the token that opens it.
 pub struct ServedShop {
-    pub name: String,
+    /// Lives as long as the process: the metrics' label.
+    pub name: &'static str,
     pub connection: ShopConnection,
     pub token: String,
 }

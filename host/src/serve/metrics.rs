@@ -15,17 +15,18 @@ use prometheus_client::registry::Registry;
 
 use super::backend::ServedShop;
 
+/// Static strings: a call's labels cost no allocation (shop names live as long as the process).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CallLabels {
-    pub shop: String,
-    pub action: String,
+    pub shop: &'static str,
+    pub action: &'static str,
     /// `ano`, the "Ne" reason, or the HTTP layer's refusal (`bad-request`, `unauthenticated`).
-    pub outcome: String,
+    pub outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ActionLabel {
-    pub action: String,
+    pub action: &'static str,
 }
 
 pub struct Metrics {
@@ -98,7 +99,7 @@ impl Collector for ShopsCollector {
         let stats: Vec<_> = self
             .0
             .iter()
-            .map(|shop| (shop.name.as_str(), shop.connection.policy.stats()))
+            .map(|shop| (shop.name, shop.connection.policy.stats()))
             .collect();
         let counter = ConstCounter::new(0u64);
         {

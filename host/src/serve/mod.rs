@@ -249,7 +249,8 @@ fn served(
     let mut connection = ShopConnection::new(config).map_err(|f| f.message())?;
     connection.policy.call_timeout = timeout;
     Ok(ServedShop {
-        name: name.to_owned(),
+        // Once per shop and process.
+        name: Box::leak(name.into()),
         connection,
         token,
     })
@@ -388,15 +389,15 @@ async fn webhook(State(app): State<Arc<App>>, request: Request) -> Response {
         app.metrics
             .calls
             .get_or_create(&CallLabels {
-                shop: shop.clone(),
-                action: action.as_str().to_owned(),
-                outcome: served.outcome.to_owned(),
+                shop,
+                action: action.as_str(),
+                outcome: served.outcome,
             })
             .inc();
         app.metrics
             .durations
             .get_or_create(&ActionLabel {
-                action: action.as_str().to_owned(),
+                action: action.as_str(),
             })
             .observe(elapsed.as_secs_f64());
     }
@@ -422,12 +423,14 @@ async fn webhook(State(app): State<Arc<App>>, request: Request) -> Response {
 }
 
 /// The shop a path names, for the metrics: the default one unless `/v1/shops/<name>/`.
-fn shop_label(server: &Server, path: &str) -> String {
-    path.strip_prefix("/v1/shops/")
-        .and_then(|rest| rest.split('/').next())
-        .filter(|name| server.shops.contains_key(*name))
-        .unwrap_or(&server.default_shop)
-        .to_owned()
+fn shop_label(server: &Server, path: &str) -> &'static str {
+    let named = path
+        .strip_prefix("/v1/shops/")
+        .and_then(|rest| rest.split('/').next());
+    server
+        .shop_named(named)
+        .or_else(|| server.shop_named(None))
+        .map_or("", |shop| shop.name)
 }
 
 /// The path, with an invoice link's token left out.
