@@ -171,6 +171,9 @@ pub fn all() -> Vec<HttpCase> {
             r#"{"phone":"+420 601 223 344","days":"30"}"#),
         same_as("orders-by-phone: the last 30 days, newest first", "form-encoded", FORM,
             "phone=%2B420+601+223+344&days=30"),
+        // A trunk 0 typed before a Czech mobile, in a Czech shop: the Czech customer.
+        same_as("orders-by-phone: the last 30 days, newest first", "a trunk 0 before a Czech mobile", JSON,
+            r#"{"phone":"0601 223 344","days":30}"#),
         same_as("verify-order: new order", "the order number as a JSON number", JSON,
             r#"{"order":2025000123}"#),
         // `curl -d '{...}'` labels JSON as a form.
