@@ -406,3 +406,89 @@ async fn the_demo_answers_the_readmes_curl() {
     assert_eq!(pdf.status, 200);
     assert!(pdf.body.starts_with(b"%PDF-"));
 }
+
+/// Every shop's signed links have the Spin app's form, `<base>/v1/invoice/<token>`: the link
+/// a named shop hands out opens that shop's invoice (its signature tells the shop), and one
+/// signed for no shop served here is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_named_shops_signed_link_opens_its_own_invoice() {
+    let (cz, sk) = (
+        FakeShop::sample(SystemTime::now()),
+        FakeShop::sample(SystemTime::now()),
+    );
+    let (cz_upgates, sk_upgates) = (cz.serve().await.unwrap(), sk.serve().await.unwrap());
+    let (_dir, mut env) = two_shops(&cz_upgates.api_url(), &sk_upgates.api_url());
+    // The default shop's links from the variables, the other's from its own.
+    for (name, value) in [
+        ("UPGATES_INVOICE_LINKS", "signed"),
+        (
+            "UPGATES_INVOICE_LINK_SECRET",
+            "cz-links-secret-0123456789abcdef012",
+        ),
+        ("UPGATES_INVOICE_LINK_BASE_URL", "http://127.0.0.1:9"),
+    ] {
+        env.push((name.to_owned(), value.to_owned()));
+    }
+    let file = env[0].1.clone();
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str(
+        "invoice_links = \"signed\"\ninvoice_link_secret_env = \"SK_LINKS\"\n\
+         invoice_link_base_url = \"http://127.0.0.1:9\"\n",
+    );
+    std::fs::write(&file, text).unwrap();
+    env.push((
+        "SK_LINKS".into(),
+        "sk-links-secret-0123456789abcdef012".into(),
+    ));
+    let server = servers::upgates_serve(&env, &[]);
+    let verified = r#"{"order":"2025000124","email":"jana.novakova@example.cz"}"#;
+    for (route, token, shop, other) in [
+        ("/v1/shops/sk/order-documents", SK_TOKEN, &sk, &cz),
+        ("/v1/order-documents", CZ_TOKEN, &cz, &sk),
+    ] {
+        let answer = servers::send(&server.base, call(route, token, verified)).await;
+        let link = json_of(&answer)["vars"]["invoiceurl"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{route}: {answer:?}"))
+            .to_owned();
+        let path = link
+            .strip_prefix("http://127.0.0.1:9")
+            .expect("the shop's base URL");
+        assert!(path.starts_with("/v1/invoice/"), "{path}");
+        shop.clear_requests();
+        other.clear_requests();
+        let pdf = servers::send(
+            &server.base,
+            http::Request::get(path)
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(pdf.status, 200, "{route}: {pdf:?}");
+        assert!(pdf.body.starts_with(b"%PDF-"));
+        assert_eq!(
+            crate::support::sent(shop),
+            vec![Sent::get("/api/v2/invoices/FV2025001/pdf")],
+            "{route}: the shop that signed it"
+        );
+        assert!(other.requests().is_empty(), "{route}");
+    }
+    cz.clear_requests();
+    sk.clear_requests();
+    let foreign = upgates_core::invoice_link::sign(
+        "nobodys-links-secret-0123456789abcdef",
+        &sk_upgates.api_url(),
+        "2025000124",
+        "FV2025001",
+        SystemTime::now() + Duration::from_secs(600),
+    );
+    let refused = servers::send(
+        &server.base,
+        http::Request::get(format!("/v1/invoice/{foreign}"))
+            .body(Full::new(Bytes::new()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(refused.status, 403);
+    assert!(cz.requests().is_empty() && sk.requests().is_empty());
+}

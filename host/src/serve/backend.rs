@@ -12,7 +12,8 @@ use http::HeaderValue;
 use http_body_util::Full;
 use tokio::sync::Semaphore;
 use upgates_core::guardrails::InvoiceLinks;
-use upgates_core::{ActionInput, ActionName, Answer, Failure, invoice_link};
+use upgates_core::invoice_link::{self, LinkError};
+use upgates_core::{ActionInput, ActionName, Answer, Failure};
 use upgates_host::{PluginRuntime, ShopConnection};
 use upgates_webhook::{Backend, Rejection, pdf};
 
@@ -83,18 +84,46 @@ impl Backend for Server {
         }
     }
 
+    /// Every shop's links are `<base>/v1/invoice/<token>` (the Spin app's form), so on that
+    /// route the shop is the one whose secret and API URL the token's signature verifies
+    /// under; `/v1/shops/<name>/invoice/<token>` takes that shop's only.
     async fn invoice(&self, shop: &Self::Shop, token: &str) -> Result<Self::Pdf, Rejection> {
-        let config = &shop.connection.config;
-        let InvoiceLinks::Signed { secret, .. } = &config.guardrails.invoice_links else {
-            // Links are off for this shop: the route does not exist.
-            return Err(Rejection::NoRoute);
+        let signed = |shop: &ServedShop| match &shop.connection.config.guardrails.invoice_links {
+            InvoiceLinks::Signed { secret, .. } => Some(secret.clone()),
+            InvoiceLinks::Upgates => None,
         };
-        let now = shop.connection.fixed_time.unwrap_or_else(SystemTime::now);
-        let grant = invoice_link::verify(secret, &config.api_url, token, now).map_err(|refused| {
+        let verify = |shop: &ServedShop, secret: &str| {
+            let now = shop.connection.fixed_time.unwrap_or_else(SystemTime::now);
+            invoice_link::verify(secret, &shop.connection.config.api_url, token, now)
+        };
+        let mut found = signed(shop).map(|secret| (shop, verify(shop, &secret)));
+        // Signed here (valid or expired): this shop's. Otherwise, on the default route, it
+        // may be another shop's link.
+        let ours = matches!(&found, Some((_, Ok(_) | Err(LinkError::Expired))));
+        let default = self.shop_named(None).is_some_and(|d| Arc::ptr_eq(d, shop));
+        if default && !ours {
+            for other in self
+                .shops
+                .values()
+                .filter(|other| !Arc::ptr_eq(other, shop))
+            {
+                if let Some(secret) = signed(other) {
+                    let result = verify(other, &secret);
+                    if !matches!(result, Err(LinkError::BadSignature | LinkError::Malformed)) {
+                        found = Some((other, result));
+                        break;
+                    }
+                }
+            }
+        }
+        // No shop of this route hands out signed links: the route does not exist.
+        let (shop, verified) = found.ok_or(Rejection::NoRoute)?;
+        let grant = verified.map_err(|refused| {
             // Why, for the operator; never the token (a credential until it expires).
             tracing::warn!(shop = %shop.name, reason = refused.reason(), "invoice link refused");
             Rejection::LinkRefused
         })?;
+        let config = &shop.connection.config;
         let request = invoice_link::pdf_request(config, &grant.invoice_number);
         let mut policy = shop.connection.policy.clone();
         policy.max_response_bytes = pdf::MAX_PDF_BYTES;
