@@ -90,6 +90,29 @@ impl std::fmt::Debug for ShopEntry {
     }
 }
 
+/// The environment variable that overrides a setting: `api-url` -> `UPGATES_API_URL`.
+fn env_name(key: &str) -> String {
+    format!("UPGATES_{}", key.replace('-', "_").to_ascii_uppercase())
+}
+
+/// Whether `var` is one of the `UPGATES_*` variables that override a shop's settings (or its
+/// bot token), as opposed to one a shops file names itself (`api_key_env`, `bot_token_env`).
+pub fn is_override(var: &str) -> bool {
+    var == BOT_TOKEN_VAR
+        || [
+            KEY_API_URL,
+            KEY_API_LOGIN,
+            KEY_API_KEY,
+            KEY_DEFAULT_COUNTRY_CODE,
+            KEY_VERIFY_APPENDS,
+        ]
+        .into_iter()
+        .chain(upgates_core::guardrails::KEYS)
+        .any(|key| env_name(key) == var)
+}
+
+const BOT_TOKEN_VAR: &str = "UPGATES_BOT_TOKEN";
+
 /// The default file: `<config dir>/upgates/shops.toml`.
 pub fn default_path() -> Option<PathBuf> {
     dirs::config_dir().map(|d| d.join("upgates").join("shops.toml"))
@@ -196,7 +219,7 @@ impl ShopsFile {
     ) -> Result<Option<String>, String> {
         let env = |name: &str| env(name).filter(|value| !value.trim().is_empty());
         let entry = self.entry(shop)?;
-        Ok(env("UPGATES_BOT_TOKEN")
+        Ok(env(BOT_TOKEN_VAR)
             .or_else(|| entry?.bot_token.clone())
             .or_else(|| env(entry?.bot_token_env.as_deref()?))
             .map(|token| token.trim().to_owned()))
@@ -251,8 +274,6 @@ impl ShopsFile {
                 _ => None,
             }
         };
-        let env_name =
-            |key: &str| format!("UPGATES_{}", key.replace('-', "_").to_ascii_uppercase());
         let lookup = |key: &str| env(&env_name(key)).or_else(|| from_file(key));
         ShopConfig::from_lookup(lookup).map_err(|f| {
             let message = f.message();
@@ -387,6 +408,25 @@ mask_personal_data = true
         let two = text.find('2').unwrap();
         assert_eq!(line_and_column(text, two), (2, 13));
         assert_eq!(line_and_column(text, text.len() + 10), (3, 1));
+    }
+
+    #[test]
+    fn overrides_are_the_settings_variables() {
+        for var in [
+            "UPGATES_API_KEY",
+            "UPGATES_BOT_TOKEN",
+            "UPGATES_INVOICE_LINK_SECRET",
+        ] {
+            assert!(is_override(var), "{var}");
+        }
+        for var in [
+            "UPGATES_SK_KEY",
+            "MYSHOP_CZ_KEY",
+            "UPGATES_CONFIG",
+            "UPGATES_SHOP",
+        ] {
+            assert!(!is_override(var), "{var}");
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ use tokio::sync::{Semaphore, watch};
 use upgates_core::ShopConfig;
 use upgates_core::config::KEY_API_URL;
 use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
-use upgates_host::shops_file::ShopsFile;
+use upgates_host::shops_file::{self, ShopsFile};
 use upgates_host::{PluginRuntime, ShopConnection};
 use upgates_webhook::{Reply, is_shop_name, token_problem};
 
@@ -197,9 +197,10 @@ fn shops(
             ));
         }
         let is_default = name == default;
-        // Another shop's settings must not come from the default shop's variables.
+        // Another shop's settings must not come from the default shop's variables; the
+        // variables its own entry names (`api_key_env`, ...) are its own.
         let env_of = |var: &str| {
-            if is_default || !var.starts_with("UPGATES_") {
+            if is_default || !shops_file::is_override(var) {
                 env(var)
             } else {
                 None
