@@ -63,6 +63,12 @@ impl Backend for SpinApp {
         config::bot_token().await
     }
 
+    async fn opens_any(&self, headers: &http::HeaderMap) -> bool {
+        config::bot_token()
+            .await
+            .is_ok_and(|token| upgates_webhook::authorized(headers, &token))
+    }
+
     async fn ready(&self) -> Result<(), Rejection> {
         let not_ready = |rejection: Rejection| match rejection {
             Rejection::Misconfigured(why) => {

@@ -8,6 +8,7 @@ use http::HeaderMap;
 use http::header::CONTENT_TYPE;
 use http_body::Body;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use upgates_core::{ActionInput, ActionName};
 
@@ -102,34 +103,102 @@ fn is_form(headers: &HeaderMap, body: &[u8]) -> bool {
 }
 
 fn json_fields(action: ActionName, body: &[u8]) -> Result<Vec<(String, Raw)>, Rejection> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
+    let value: JsonBody = serde_json::from_slice(body).map_err(|e| {
         Rejection::BadRequest(format!(
             "the body is not valid JSON (line {}, column {})",
             e.line(),
             e.column()
         ))
     })?;
-    let Value::Object(fields) = value else {
+    let JsonBody::Object(fields) = value else {
         return Err(Rejection::BadRequest(format!(
             "the body must be a JSON object of {action}'s inputs: {}",
             action.inputs().join(", ")
         )));
     };
-    Ok(fields.into_iter().map(|(k, v)| (k, Raw::Json(v))).collect())
+    once_each(fields.into_iter().map(|(k, v)| (k, Raw::Json(v))))
 }
 
-fn form_fields(body: &[u8]) -> Result<Vec<(String, Raw)>, Rejection> {
-    let mut fields: Vec<(String, Raw)> = Vec::new();
-    for (key, value) in form_urlencoded::parse(body) {
-        if fields.iter().any(|(seen, _)| *seen == key) {
+/// A JSON body: an object's members in order, every one of them (serde_json's `Map` would
+/// keep only the last of a repeated key), or anything else.
+enum JsonBody {
+    Object(Vec<(String, Value)>),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for JsonBody {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonBodyVisitor)
+    }
+}
+
+struct JsonBodyVisitor;
+
+impl<'de> Visitor<'de> for JsonBodyVisitor {
+    type Value = JsonBody;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonBody, A::Error> {
+        let mut fields = Vec::new();
+        while let Some(field) = map.next_entry::<String, Value>()? {
+            fields.push(field);
+        }
+        Ok(JsonBody::Object(fields))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JsonBody, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(JsonBody::Other)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<JsonBody, E> {
+        Ok(JsonBody::Other)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<JsonBody, E> {
+        Ok(JsonBody::Other)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<JsonBody, E> {
+        Ok(JsonBody::Other)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<JsonBody, E> {
+        Ok(JsonBody::Other)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<JsonBody, E> {
+        Ok(JsonBody::Other)
+    }
+
+    fn visit_unit<E>(self) -> Result<JsonBody, E> {
+        Ok(JsonBody::Other)
+    }
+}
+
+/// The fields, refusing one given twice (which of the two would count is a guess).
+fn once_each(fields: impl Iterator<Item = (String, Raw)>) -> Result<Vec<(String, Raw)>, Rejection> {
+    let mut seen: Vec<(String, Raw)> = Vec::new();
+    for (key, value) in fields {
+        if seen.iter().any(|(other, _)| *other == key) {
             return Err(Rejection::BadRequest(format!(
                 "{} is given twice",
                 shown(&key)
             )));
         }
-        fields.push((key.into_owned(), Raw::Text(value.into_owned())));
+        seen.push((key, value));
     }
-    Ok(fields)
+    Ok(seen)
+}
+
+fn form_fields(body: &[u8]) -> Result<Vec<(String, Raw)>, Rejection> {
+    once_each(
+        form_urlencoded::parse(body)
+            .map(|(key, value)| (key.into_owned(), Raw::Text(value.into_owned()))),
+    )
 }
 
 /// Sets input `name` from `value`: `Ok(false)` when the value means "not given" (`""` or
@@ -175,9 +244,9 @@ fn set(input: &mut ActionInput, name: &str, value: Raw) -> Result<bool, &'static
         return Ok(false);
     };
     match name {
+        // A number or a yes/no of only spaces says nothing: as if it was not given.
+        "days" | "notify" if text.trim().is_empty() => return Ok(false),
         "days" => input.days = Some(text.trim().parse().map_err(|_| DAYS)?),
-        // Only spaces says nothing: as if it was not given.
-        "notify" if text.trim().is_empty() => return Ok(false),
         "notify" => input.notify = boolean(&text).ok_or(NOTIFY)?,
         _ => set_text(input, name, text),
     }
@@ -208,14 +277,13 @@ fn boolean(text: &str) -> Option<bool> {
     }
 }
 
-/// An unknown key is the caller's text: quoted only when it looks like a name.
+/// A key is the caller's text (a form's `&` in a customer's note makes one of its words a
+/// key): named only when it is one of the actions' input names.
 fn shown(key: &str) -> String {
-    let name_like = !key.is_empty()
-        && key.len() <= 32
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if name_like {
+    const INPUTS: [&str; 7] = [
+        "order", "email", "phone", "days", "status", "notify", "text",
+    ];
+    if INPUTS.contains(&key) {
         format!("`{key}`")
     } else {
         "a key".into()
@@ -339,7 +407,21 @@ mod tests {
         );
         assert_eq!(
             message(json(VerifyOrder, r#"{"order":"1","evil":2}"#)),
-            "`evil` is not an input of verify-order; it takes: order"
+            "a key is not an input of verify-order; it takes: order"
+        );
+        for body in [r#"{"601223344":"x"}"#, r#"{"order":"1","jana":1}"#] {
+            assert_eq!(
+                message(json(VerifyOrder, body)),
+                "a key is not an input of verify-order; it takes: order"
+            );
+        }
+        assert_eq!(
+            message(json(VerifyOrder, r#"{"order":"1","order":"2"}"#)),
+            "`order` is given twice"
+        );
+        assert_eq!(
+            message(form(AppendNote, "order=1&text=Doru%C4%8Dit&zvonit")),
+            "a key is not an input of append-note; it takes: order, text"
         );
         assert_eq!(
             message(json(

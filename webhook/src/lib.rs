@@ -41,6 +41,11 @@ pub trait Backend {
     /// The bearer token that opens `shop` (a token opens one shop only).
     fn token(&self, shop: &Self::Shop) -> impl Future<Output = Result<String, Rejection>>;
 
+    /// Whether `headers` carry a token that opens any shop served here: only such a caller
+    /// learns that a shop a path names does not exist (others get `401`), so shop names
+    /// cannot be listed without a token.
+    fn opens_any(&self, headers: &http::HeaderMap) -> impl Future<Output = bool>;
+
     /// Whether the server can serve: the component compiled, the settings valid.
     fn ready(&self) -> impl Future<Output = Result<(), Rejection>>;
 
@@ -71,6 +76,8 @@ pub struct Served<P> {
     pub reply: Reply<P>,
     /// The action the route named, if any.
     pub action: Option<ActionName>,
+    /// Whether that action ran to an answer ("Ano" or "Ne"), not refused before it ran.
+    pub answered: bool,
     /// `ano`, the "Ne" reason, the rejection's reason, or `pdf` / `ok` for the other routes.
     pub outcome: &'static str,
 }
@@ -80,6 +87,7 @@ impl<P> Served<P> {
         Self {
             reply: Reply::Json(reply),
             action,
+            answered: false,
             outcome,
         }
     }
@@ -112,12 +120,15 @@ where
         Target::Invoice(token) => {
             let pdf = match backend.shop(shop).await {
                 Ok(shop) => backend.invoice(&shop, &token).await,
+                // As for a shop that hands out no links: which shops exist is not told here.
+                Err(Rejection::NoShop(_)) => Err(Rejection::NoRoute),
                 Err(rejection) => Err(rejection),
             };
             match pdf {
                 Ok(pdf) => Served {
                     reply: Reply::Pdf(pdf),
                     action: None,
+                    answered: false,
                     outcome: "pdf",
                 },
                 Err(rejection) => Served::rejected(None, rejection),
@@ -129,7 +140,10 @@ where
                     Ok(_) => "ano",
                     Err(failure) => failure.reason(),
                 };
-                Served::json(Some(action), outcome, reply::answer(&result))
+                Served {
+                    answered: true,
+                    ..Served::json(Some(action), outcome, reply::answer(&result))
+                }
             }
             Err(rejection) => Served::rejected(Some(action), rejection),
         },
@@ -148,7 +162,12 @@ where
     Incoming: Body,
     Incoming::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let shop = backend.shop(shop).await?;
+    let shop = match backend.shop(shop).await {
+        Err(Rejection::NoShop(_)) if !backend.opens_any(request.headers()).await => {
+            return Err(Rejection::Unauthenticated);
+        }
+        found => found?,
+    };
     let token = backend.token(&shop).await?;
     if !authorized(request.headers(), &token) {
         return Err(Rejection::Unauthenticated);
