@@ -350,7 +350,12 @@ impl HttpPolicy {
         options: Option<RequestOptions>,
     ) -> Result<Stored, HttpError> {
         let key = cache_key(&request);
-        let ttl = self.ttl_for(request.uri().path());
+        // `no-store`: the answer is not kept (a signed link's PDF, up to 32 MiB).
+        let ttl = if has_directive(&request, &["no-store"]) {
+            Duration::ZERO
+        } else {
+            self.ttl_for(request.uri().path())
+        };
         // Sent before any write that lands meanwhile: such an answer is not kept.
         let key = key.as_str();
         let fetch = |request, options| async move {
@@ -512,15 +517,17 @@ fn cache_key(request: &http::Request<Bytes>) -> String {
 }
 
 fn wants_fresh(request: &http::Request<Bytes>) -> bool {
+    has_directive(request, &["no-cache", "no-store", "max-age=0"])
+}
+
+/// Whether the request's `Cache-Control` carries one of `directives`.
+fn has_directive(request: &http::Request<Bytes>, directives: &[&str]) -> bool {
     request
         .headers()
         .get_all(http::header::CACHE_CONTROL)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|v| {
-            v.split(',')
-                .any(|d| matches!(d.trim(), "no-cache" | "no-store" | "max-age=0"))
-        })
+        .any(|v| v.split(',').any(|d| directives.contains(&d.trim())))
 }
 
 type BoxFuture<T> = Box<dyn Future<Output = T> + Send>;

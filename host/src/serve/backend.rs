@@ -33,7 +33,7 @@ pub struct Server {
     /// Set on SIGTERM: `/v1/ready` answers 503 so the load balancer stops sending.
     pub draining: AtomicBool,
     /// Calls beyond the runtime's pool wait here instead of failing to instantiate.
-    pub call_slots: Semaphore,
+    pub call_slots: Arc<Semaphore>,
 }
 
 impl Server {
@@ -56,6 +56,13 @@ impl Backend for Server {
         Ok(shop.token.clone())
     }
 
+    async fn opens_any(&self, headers: &http::HeaderMap) -> bool {
+        // Every shop's token is compared, so the time does not tell which one matched.
+        self.shops.values().fold(false, |any, shop| {
+            upgates_webhook::authorized(headers, &shop.token) | any
+        })
+    }
+
     async fn ready(&self) -> Result<(), Rejection> {
         if self.draining.load(Ordering::Relaxed) {
             return Err(Rejection::NotReady("shutting down".into()));
@@ -63,22 +70,41 @@ impl Backend for Server {
         Ok(())
     }
 
+    /// On a task of its own: a caller that hangs up (a bot platform's shorter timeout) does not
+    /// stop the call halfway, between a write and its audit record or with an e-mail check
+    /// still held. The wait for a slot counts against the call's time.
     async fn run(
         &self,
         shop: &Self::Shop,
         action: ActionName,
         input: ActionInput,
     ) -> Result<Result<Answer, Failure>, Rejection> {
-        let _slot = self
-            .call_slots
-            .acquire()
-            .await
-            .map_err(|_| Rejection::NotReady("shutting down".into()))?;
-        match self.runtime.call(&shop.connection, action, &input).await {
-            Ok(result) => Ok(result),
-            Err(error) => {
+        let (runtime, slots, shop) = (self.runtime.clone(), self.call_slots.clone(), shop.clone());
+        let call = tokio::spawn(async move {
+            let timeout = shop.connection.policy.call_timeout;
+            let started = tokio::time::Instant::now();
+            let Ok(slot) = tokio::time::timeout(timeout, slots.acquire_owned()).await else {
+                return Ok(Ok(Err(Failure::Timeout)));
+            };
+            let _slot = slot.map_err(|_| Rejection::NotReady("shutting down".into()))?;
+            let mut connection = shop.connection.clone();
+            connection.policy.call_timeout = timeout.saturating_sub(started.elapsed());
+            let result = runtime.call(&connection, action, &input).await;
+            Ok(result.map_err(|error| (shop.name, error)))
+        });
+        match call.await {
+            Ok(Ok(Ok(result))) => Ok(result),
+            Ok(Ok(Err((shop, error)))) => {
                 // A trap is ours to look into; the caller learns only that it happened.
-                tracing::error!(shop = %shop.name, action = action.as_str(), "{error}");
+                tracing::error!(shop, action = action.as_str(), "{error}");
+                Err(Rejection::Failed)
+            }
+            Ok(Err(rejection)) => Err(rejection),
+            Err(panicked) => {
+                tracing::error!(
+                    action = action.as_str(),
+                    "the call's task failed: {panicked}"
+                );
                 Err(Rejection::Failed)
             }
         }
@@ -97,6 +123,7 @@ impl Backend for Server {
             invoice_link::verify(secret, &shop.connection.config.api_url, token, now)
         };
         let mut found = signed(shop).map(|secret| (shop, verify(shop, &secret)));
+        let mut any_signed = found.is_some();
         // Signed here (valid or expired): this shop's. Otherwise, on the default route, it
         // may be another shop's link.
         let ours = matches!(&found, Some((_, Ok(_) | Err(LinkError::Expired))));
@@ -108,6 +135,7 @@ impl Backend for Server {
                 .filter(|other| !Arc::ptr_eq(other, shop))
             {
                 if let Some(secret) = signed(other) {
+                    any_signed = true;
                     let result = verify(other, &secret);
                     if !matches!(result, Err(LinkError::BadSignature | LinkError::Malformed)) {
                         found = Some((other, result));
@@ -116,15 +144,22 @@ impl Backend for Server {
                 }
             }
         }
-        // No shop of this route hands out signed links: the route does not exist.
-        let (shop, verified) = found.ok_or(Rejection::NoRoute)?;
+        let (shop, verified) = match found {
+            Some(found) => found,
+            // Signed by none of the shops that hand out links: refused like an altered one.
+            None if any_signed => return Err(Rejection::LinkRefused),
+            // No shop of this route hands out signed links: the route does not exist.
+            None => return Err(Rejection::NoRoute),
+        };
         let grant = verified.map_err(|refused| {
             // Why, for the operator; never the token (a credential until it expires).
             tracing::warn!(shop = %shop.name, reason = refused.reason(), "invoice link refused");
             Rejection::LinkRefused
         })?;
         let config = &shop.connection.config;
-        let request = invoice_link::pdf_request(config, &grant.invoice_number);
+        let mut request = invoice_link::pdf_request(config, &grant.invoice_number);
+        // Up to 32 MiB held for the answer: not kept in the shop's GET cache as well.
+        request.headers.push(("cache-control", "no-store".into()));
         let mut policy = shop.connection.policy.clone();
         policy.max_response_bytes = pdf::MAX_PDF_BYTES;
         let upgates = |failure: Failure| {

@@ -25,10 +25,11 @@ use upgates_core::config::KEY_API_URL;
 use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
 use upgates_host::shops_file::{self, ShopsFile};
 use upgates_host::{PluginRuntime, ShopConnection};
-use upgates_webhook::{Reply, is_shop_name, token_problem};
+use upgates_webhook::{Reply, Target, is_shop_name, token_problem};
 
 pub use backend::{ServedShop, Server};
 use metrics::{ActionLabel, CallLabels, Metrics};
+use prometheus_client::metrics::gauge::Gauge;
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -44,8 +45,12 @@ pub struct ServeArgs {
     /// is printed at start (or UPGATES_BOT_TOKEN's).
     #[arg(long)]
     demo: bool,
-    /// After SIGTERM or SIGINT, how long the calls in flight may take to finish before the
-    /// process exits anyway [default: the call timeout + 5].
+    /// After SIGTERM or SIGINT, how long to keep serving with `/v1/ready` answering 503, so a
+    /// load balancer stops sending before the listener closes (Kubernetes: a few seconds).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    drain: u64,
+    /// Then how long the calls in flight may take to finish before the process exits anyway
+    /// [default: the call timeout + 5].
     #[arg(long, value_name = "SECONDS")]
     grace: Option<u64>,
 }
@@ -69,10 +74,13 @@ pub async fn run(args: &ServeArgs, setup: Setup) -> ExitCode {
     };
     let local = listener.local_addr().unwrap_or(args.listen);
     let mut demo_shop = None;
+    // The demo prints its token, unless it is the caller's own (`UPGATES_BOT_TOKEN`).
+    let mut demo_token = None;
     let (shops, default_shop) = if args.demo {
         match demo(local, setup.timeout).await {
-            Ok((shops, fake)) => {
+            Ok((shops, fake, printed)) => {
                 demo_shop = Some(fake);
+                demo_token = Some(printed);
                 shops
             }
             Err(e) => return fail(1, &e),
@@ -92,7 +100,7 @@ pub async fn run(args: &ServeArgs, setup: Setup) -> ExitCode {
     let app = Arc::new(App {
         server: Server {
             runtime: setup.runtime,
-            call_slots: Semaphore::new(CALL_SLOTS),
+            call_slots: Arc::new(Semaphore::new(CALL_SLOTS)),
             shops,
             default_shop,
             draining: AtomicBool::new(false),
@@ -100,22 +108,31 @@ pub async fn run(args: &ServeArgs, setup: Setup) -> ExitCode {
         metrics: Metrics::new(served),
         ids: RequestIds::new(),
     });
-    announce(&app.server, local, args.demo);
+    // Installed before it says it listens: a signal from then on stops it cleanly.
+    let stop = match StopSignal::install() {
+        Ok(stop) => stop,
+        Err(e) => return fail(1, &format!("cannot handle SIGTERM/SIGINT: {e}")),
+    };
+    announce(&app.server, local, demo_token);
     let (stop_tx, mut stop_rx) = watch::channel(false);
     let router = Router::new()
         .route("/metrics", get(metrics_text))
         .fallback(webhook)
         .with_state(app.clone());
     let grace = Duration::from_secs(args.grace.unwrap_or(setup.timeout.as_secs() + 5));
+    let drain = Duration::from_secs(args.drain);
     let signals = {
         let app = app.clone();
         async move {
-            stop_signal().await;
+            stop.wait().await;
             app.server.draining.store(true, Ordering::Relaxed);
             tracing::info!(
+                drain_seconds = drain.as_secs(),
                 grace_seconds = grace.as_secs(),
-                "stopping: no new connections; finishing the calls in flight"
+                "stopping: /v1/ready answers 503; then no new connections, and the calls in \
+                 flight finish"
             );
+            tokio::time::sleep(drain).await;
             let _ = stop_tx.send(true);
         }
     };
@@ -266,6 +283,7 @@ async fn demo(
     (
         (BTreeMap<String, Arc<ServedShop>>, String),
         upgates_fake_shop::LoopbackServer,
+        String,
     ),
     String,
 > {
@@ -274,10 +292,16 @@ async fn demo(
         .serve()
         .await
         .map_err(|e| format!("cannot start the demo shop: {e}"))?;
-    let token = std::env::var("UPGATES_BOT_TOKEN")
+    let (token, printed) = match std::env::var("UPGATES_BOT_TOKEN")
         .ok()
         .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(random_hex);
+    {
+        Some(token) => (token, "$UPGATES_BOT_TOKEN".to_owned()),
+        None => {
+            let token = random_hex();
+            (token.clone(), token)
+        }
+    };
     if let Some(problem) = token_problem("UPGATES_BOT_TOKEN", &token) {
         return Err(problem);
     }
@@ -307,52 +331,61 @@ async fn demo(
     let name = "demo".to_owned();
     let shop = served(&name, config, token, timeout)?;
     let shops = BTreeMap::from([(name.clone(), Arc::new(shop))]);
-    Ok(((shops, name), upgates))
+    Ok(((shops, name), upgates, printed))
 }
 
-/// 128 random bits as hex: std's `RandomState` keys come from the OS's random source.
+/// 32 hex digits no one can guess: two hashes under std's `RandomState`, whose keys come from
+/// the OS's random source (a demo's token and link secret, nothing that must be a key).
 fn random_hex() -> String {
     use std::hash::BuildHasher as _;
     let half = || std::hash::RandomState::new().hash_one(SystemTime::now());
     format!("{:016x}{:016x}", half(), half())
 }
 
-fn announce(server: &Server, at: SocketAddr, demo: bool) {
+fn announce(server: &Server, at: SocketAddr, demo_token: Option<String>) {
     let shops: Vec<&str> = server.shops.keys().map(String::as_str).collect();
     tracing::info!(address = %at, shops = ?shops, default = %server.default_shop, "listening");
     eprintln!("upgates serve: listening on http://{at}");
-    if demo {
-        // The demo's token is the fake shop's: printing it is the point.
-        let token = server
-            .shop_named(None)
-            .map(|s| s.token.as_str())
-            .unwrap_or_default();
+    if let Some(token) = demo_token {
+        // A token made up for the fake shop: printing it is the point.
         eprintln!(
-            "upgates serve --demo: a fake shop with sample orders; try\n  curl -s -H 'Authorization: Bearer {token}' -d '{{\"order\":\"2025000123\"}}' http://{at}/v1/verify-order"
+            "upgates serve --demo: a fake shop with sample orders; try\n  curl -s -H \"Authorization: Bearer {token}\" -d '{{\"order\":\"2025000123\"}}' http://{at}/v1/verify-order"
         );
     }
 }
 
-async fn stop_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// SIGTERM (Kubernetes, systemd) or SIGINT (Ctrl-C).
+struct StopSignal {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl StopSignal {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -370,21 +403,16 @@ async fn webhook(State(app): State<Arc<App>>, request: Request) -> Response {
     let started = Instant::now();
     let id = app.ids.for_request(request.headers());
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let shop = shop_label(&app.server, &path);
-    let call = method == Method::POST;
-    if call {
-        app.metrics.in_flight.inc();
-    }
+    // What the logs and metrics may say of the path: its route, never the path itself.
+    let (route, shop) = route_of(&app.server, &method, request.uri().path());
+    // Counted down on drop, also when the caller hangs up and the request is dropped.
+    let _in_flight = (method == Method::POST).then(|| InFlight::new(&app.metrics.in_flight));
     let span = tracing::info_span!("request", id = %id);
     let served = tracing::Instrument::instrument(
         upgates_webhook::handle(&app.server, request),
         span.clone(),
     )
     .await;
-    if call {
-        app.metrics.in_flight.dec();
-    }
     let elapsed = started.elapsed();
     if let Some(action) = served.action {
         app.metrics
@@ -395,12 +423,15 @@ async fn webhook(State(app): State<Arc<App>>, request: Request) -> Response {
                 outcome: served.outcome,
             })
             .inc();
-        app.metrics
-            .durations
-            .get_or_create(&ActionLabel {
-                action: action.as_str(),
-            })
-            .observe(elapsed.as_secs_f64());
+        // The calls that ran: refusals answered in microseconds would hide their time.
+        if served.answered {
+            app.metrics
+                .durations
+                .get_or_create(&ActionLabel {
+                    action: action.as_str(),
+                })
+                .observe(elapsed.as_secs_f64());
+        }
     }
     let mut response = match served.reply {
         Reply::Json(reply) => reply.map(Body::new),
@@ -409,10 +440,10 @@ async fn webhook(State(app): State<Arc<App>>, request: Request) -> Response {
     let _entered = span.enter();
     tracing::info!(
         %method,
-        // An invoice link's token is a credential: never logged.
-        route = %loggable_route(&path),
-        status = response.status().as_u16(),
+        route,
+        shop,
         action = served.action.map(|a| a.as_str()),
+        status = response.status().as_u16(),
         outcome = served.outcome,
         elapsed_ms = elapsed.as_millis() as u64,
         "answered"
@@ -423,23 +454,43 @@ async fn webhook(State(app): State<Arc<App>>, request: Request) -> Response {
     response
 }
 
-/// The shop a path names, for the metrics: the default one unless `/v1/shops/<name>/`.
-fn shop_label(server: &Server, path: &str) -> &'static str {
-    let named = path
-        .strip_prefix("/v1/shops/")
-        .and_then(|rest| rest.split('/').next());
-    server
-        .shop_named(named)
-        .or_else(|| server.shop_named(None))
-        .map_or("", |shop| shop.name)
+/// A call in flight for the gauge, from the request's start until it is answered or dropped.
+struct InFlight(Gauge);
+
+impl InFlight {
+    fn new(gauge: &Gauge) -> Self {
+        gauge.inc();
+        Self(gauge.clone())
+    }
 }
 
-/// The path, with an invoice link's token left out.
-fn loggable_route(path: &str) -> String {
-    match path.find("/invoice/") {
-        Some(at) => format!("{}/invoice/…", &path[..at]),
-        None => path.chars().take(120).collect(),
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
     }
+}
+
+/// The route a request takes (`/v1/<action>`, `/v1/shops/<name>/invoice/…`, `no route`)
+/// and the shop it names, for the logs and the metrics: a path is the caller's text (an
+/// e-mail a template put in it, a link's token), so only what matched is told.
+fn route_of(server: &Server, method: &Method, path: &str) -> (&'static str, &'static str) {
+    let Ok(route) = upgates_webhook::routing::route(method, path) else {
+        return ("no route", "");
+    };
+    let shop = match server.shop_named(route.shop.as_deref()) {
+        Some(shop) => shop.name,
+        None => return ("an unknown shop's", "unknown"),
+    };
+    let named = route.shop.is_some();
+    let route = match (route.target, named) {
+        (Target::Health, _) => "/v1/health",
+        (Target::Ready, _) => "/v1/ready",
+        (Target::Invoice(_), false) => "/v1/invoice/…",
+        (Target::Invoice(_), true) => "/v1/shops/<name>/invoice/…",
+        (Target::Action(_), false) => "/v1/<action>",
+        (Target::Action(_), true) => "/v1/shops/<name>/<action>",
+    };
+    (route, shop)
 }
 
 /// Request ids for the logs: the caller's `X-Request-Id` when it is a plain token, else one
