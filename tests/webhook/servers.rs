@@ -57,7 +57,8 @@ pub async fn send(base: &str, request: http::Request<Full<Bytes>>) -> Answer {
 /// A server process, stopped when dropped; what it wrote to stderr so far.
 pub struct Process {
     pub base: String,
-    child: Child,
+    /// `None` once waited for: its pid and group may be another process's by then.
+    child: Option<Child>,
     log: Arc<Mutex<String>>,
     _dir: tempfile::TempDir,
 }
@@ -68,14 +69,16 @@ impl Process {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.as_ref().map_or(0, Child::id)
     }
 
     /// Waits for the process to exit; its exit code.
     pub fn wait(mut self, within: Duration) -> Option<i32> {
         let deadline = Instant::now() + within;
+        let child = self.child.as_mut()?;
         while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().expect("a child") {
+            if let Some(status) = child.try_wait().expect("a child") {
+                self.child = None;
                 return status.code();
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -88,7 +91,9 @@ impl Drop for Process {
     /// The whole process group: `spin up` runs its trigger as a child process of its own,
     /// which outlives a killed `spin up`.
     fn drop(&mut self) {
-        kill_group(&mut self.child);
+        if let Some(child) = &mut self.child {
+            kill_group(child);
+        }
     }
 }
 
@@ -169,7 +174,7 @@ pub fn upgates_serve(env: &[(String, String)], args: &[&str]) -> Process {
     };
     Process {
         base,
-        child,
+        child: Some(child),
         log,
         _dir: dir,
     }
@@ -241,7 +246,7 @@ pub fn spin_up(spin: &std::path::Path, variables: &HashMap<String, String>) -> P
     }
     Process {
         base,
-        child,
+        child: Some(child),
         log,
         _dir: dir,
     }
