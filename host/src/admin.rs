@@ -149,15 +149,7 @@ async fn get_json(
         .await
         .map_err(|_| Failure::Timeout)?
         .map_err(|e| Failure::Upstream(format!("request failed: {e}")))?;
-    let response = upgates_core::ApiResponse {
-        status: stored.status,
-        headers: stored
-            .headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect(),
-        body: stored.body.to_vec(),
-    };
+    let response = stored.to_api_response();
     upgates_core::api::check_status(&response)?;
     let json = serde_json::from_slice(&response.body)
         .map_err(|_| Failure::Upstream("the response is not valid JSON".into()))?;

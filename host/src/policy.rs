@@ -199,15 +199,7 @@ impl HttpPolicy {
                 HttpError::HttpResponseBodySize(_) => TransportError::TooLarge,
                 other => TransportError::Failed(format!("the request failed: {other}")),
             })?;
-        Ok(upgates_core::ApiResponse {
-            status: stored.status,
-            headers: stored
-                .headers
-                .iter()
-                .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-                .collect(),
-            body: stored.body.to_vec(),
-        })
+        Ok(stored.to_api_response())
     }
 
     /// This shop's failed e-mail checks in this process (shared like the cache; `isolated`

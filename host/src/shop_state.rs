@@ -25,6 +25,21 @@ pub struct Stored {
     pub body: Bytes,
 }
 
+impl Stored {
+    /// As upgates-core reads a response (a header that is not text is left out).
+    pub fn to_api_response(&self) -> upgates_core::ApiResponse {
+        upgates_core::ApiResponse {
+            status: self.status,
+            headers: self
+                .headers
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                .collect(),
+            body: self.body.to_vec(),
+        }
+    }
+}
+
 /// The `X-Rate-Limit-*` figures of the last response.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RateLimits {
