@@ -123,45 +123,47 @@ impl Backend for Server {
     /// route the shop is the one whose secret and API URL the token's signature verifies
     /// under; `/v1/shops/<name>/invoice/<token>` takes that shop's only.
     async fn invoice(&self, shop: &Self::Shop, token: &str) -> Result<Self::Pdf, Rejection> {
-        let signed = |shop: &ServedShop| match &shop.connection.config.guardrails.invoice_links {
+        let secret = |shop: &ServedShop| match &shop.connection.config.guardrails.invoice_links {
             InvoiceLinks::Signed { secret, .. } => Some(secret.clone()),
             InvoiceLinks::Upgates => None,
         };
-        let verify = |shop: &ServedShop, secret: &str| {
-            let now = shop.connection.fixed_time.unwrap_or_else(SystemTime::now);
-            invoice_link::verify(secret, &shop.connection.config.api_url, token, now)
-        };
-        let mut found = signed(shop).map(|secret| (shop, verify(shop, &secret)));
-        let mut any_signed = found.is_some();
-        // Signed here (valid or expired): this shop's. Otherwise, on the default route, it
-        // may be another shop's link.
-        let ours = matches!(&found, Some((_, Ok(_) | Err(LinkError::Expired))));
         let default = self.shop_named(None).is_some_and(|d| Arc::ptr_eq(d, shop));
-        if default && !ours {
-            for other in self
-                .shops
-                .values()
-                .filter(|other| !Arc::ptr_eq(other, shop))
-            {
-                if let Some(secret) = signed(other) {
-                    any_signed = true;
-                    let result = verify(other, &secret);
-                    if !matches!(result, Err(LinkError::BadSignature | LinkError::Malformed)) {
-                        found = Some((other, result));
-                        break;
-                    }
-                }
-            }
-        }
-        let (shop, verified) = match found {
-            Some(found) => found,
-            // Signed by none of the shops that hand out links: refused like an altered one.
-            None if any_signed => return Err(Rejection::LinkRefused),
+        // The route's shop first; on the default route the other shops after it.
+        let others = self
+            .shops
+            .values()
+            .filter(|other| default && !Arc::ptr_eq(other, shop));
+        let signing: Vec<(&Arc<ServedShop>, String)> = std::iter::once(shop)
+            .chain(others)
+            .filter_map(|shop| Some((shop, secret(shop)?)))
+            .collect();
+        if signing.is_empty() {
             // No shop of this route hands out signed links: the route does not exist.
-            None => return Err(Rejection::NoRoute),
-        };
+            return Err(Rejection::NoRoute);
+        }
+        // The shop whose secret and API URL the signature verifies under (valid or expired).
+        let (shop, verified) = signing
+            .into_iter()
+            .map(|(shop, secret)| {
+                let now = shop.connection.fixed_time.unwrap_or_else(SystemTime::now);
+                let api_url = &shop.connection.config.api_url;
+                (shop, invoice_link::verify(&secret, api_url, token, now))
+            })
+            .find(|(_, verified)| {
+                !matches!(
+                    verified,
+                    Err(LinkError::BadSignature | LinkError::Malformed)
+                )
+            })
+            .ok_or_else(|| {
+                // Never the token in the log: a credential until it expires.
+                tracing::warn!(
+                    reason = "signed by none of the shops",
+                    "invoice link refused"
+                );
+                Rejection::LinkRefused
+            })?;
         let grant = verified.map_err(|refused| {
-            // Why, for the operator; never the token (a credential until it expires).
             tracing::warn!(shop = %shop.name, reason = refused.reason(), "invoice link refused");
             Rejection::LinkRefused
         })?;
