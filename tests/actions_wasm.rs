@@ -3,9 +3,10 @@
 
 mod support;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use support::{Sent, cases, in_process, run_wasm, runtime, sample_shop, sent};
 use upgates_core::{ActionInput, ActionName, Failure};
+use upgates_fake_shop::FakeShop;
 use upgates_host::{Allocator, PLUGIN_WASM, PluginRuntime, RuntimeOptions, ShopConnection};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -84,23 +85,26 @@ async fn the_on_demand_allocator_answers_like_the_pool() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn real_http_on_loopback() {
-    let fake = sample_shop();
+/// `action` through the component to `fake` served over real HTTP on a loopback port; the
+/// bot's JSON.
+async fn over_loopback(fake: &FakeShop, action: ActionName, input: &ActionInput) -> Value {
     let server = fake.serve().await.unwrap();
     let mut shop = ShopConnection::new(support::config(&server.api_url())).unwrap();
     shop.fixed_time = Some(support::now());
+    let result = runtime().call(&shop, action, input).await.unwrap();
+    upgates_core::render(&result)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn real_http_on_loopback() {
+    let fake = sample_shop();
     let input = ActionInput {
         order: Some("2025000124".into()),
         email: Some("jana.novakova@example.cz".into()),
         ..Default::default()
     };
-    let result = runtime()
-        .call(&shop, ActionName::OrderDocuments, &input)
-        .await
-        .unwrap();
     assert_eq!(
-        upgates_core::render(&result),
+        over_loopback(&fake, ActionName::OrderDocuments, &input).await,
         json!({"ok": true, "vars": {"invoice": "found", "invoiceurl": "https://demo.admin.s1.upgates.com/invoices/pdf/FV2025001",
                                     "invoicenumber": "FV2025001"}})
     );
@@ -118,20 +122,13 @@ async fn real_http_on_loopback() {
 #[tokio::test(flavor = "multi_thread")]
 async fn writes_over_real_http_carry_their_length() {
     let fake = sample_shop();
-    let server = fake.serve().await.unwrap();
-    let mut shop = ShopConnection::new(support::config(&server.api_url())).unwrap();
-    shop.fixed_time = Some(support::now());
     let input = ActionInput {
         order: Some("2025000124".into()),
         text: Some("Doručit po 17:00 👍".into()),
         ..Default::default()
     };
-    let result = runtime()
-        .call(&shop, ActionName::AppendNote, &input)
-        .await
-        .unwrap();
     assert_eq!(
-        upgates_core::render(&result),
+        over_loopback(&fake, ActionName::AppendNote, &input).await,
         json!({"ok": true, "vars": {}})
     );
     let requests = fake.requests();

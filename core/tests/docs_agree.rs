@@ -18,18 +18,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-const ACTIONS: [&str; 9] = [
-    "verify-order",
-    "order-detail",
-    "customer-email",
-    "set-order-status",
-    "verify-customer",
-    "orders-by-phone",
-    "append-note",
-    "replace-note",
-    "order-documents",
-];
-
 const REASONS: [&str; 10] = [
     "not-found",
     "not-verified",
@@ -202,9 +190,10 @@ fn variables(doc: &Doc) -> BTreeMap<String, BTreeSet<String>> {
         );
         for action in &actions {
             assert!(
-                ACTIONS.contains(&action.as_str()),
-                "{}:{number}: `{name}`'s second cell names `{action}`, which is no action (expected one of {ACTIONS:?})",
-                doc.name
+                action.parse::<upgates_core::ActionName>().is_ok(),
+                "{}:{number}: `{name}`'s second cell names `{action}`, which is no action (expected one of {:?})",
+                doc.name,
+                upgates_core::ActionName::ALL.map(|a| a.as_str())
             );
         }
         assert!(

@@ -452,23 +452,35 @@ async fn the_table_through_the_spin_app() {
     }
 }
 
-/// The same table through `upgates serve`: the binary, over real HTTP, in front of the fake
-/// shop on a loopback port, one process per case (a fresh cache and attempt count).
-#[tokio::test(flavor = "multi_thread")]
-async fn the_table_through_upgates_serve() {
+/// The table on a server of its own process over real HTTP, on the real clock: a fresh fake
+/// shop on a loopback port and a fresh `start`ed server per case (a fresh cache and attempt
+/// count). The cases that need the pinned clock are skipped, and named.
+async fn the_table_through(server: &str, start: impl Fn(&HttpCase, &str) -> servers::Process) {
     let (table, pinned): (Vec<_>, Vec<_>) = all().into_iter().partition(|c| !c.pinned_clock);
     for case in &pinned {
-        eprintln!(
-            "the_table_through_upgates_serve: skipped {} (needs the pinned clock)",
-            case.name
-        );
+        eprintln!("{server}: skipped {} (needs the pinned clock)", case.name);
     }
     for case in table {
         let fake = FakeShop::sample(SystemTime::now());
         (case.setup)(&fake);
         let upgates = fake.serve().await.expect("the fake shop listens");
+        let process = start(&case, &upgates.api_url());
+        let answer = servers::send(
+            &process.base,
+            case.request(&upgates.api_url(), SystemTime::now()),
+        )
+        .await;
+        case.check(server, &answer, &fake, true);
+    }
+}
+
+/// The same table through `upgates serve`: the binary, its settings as the `UPGATES_*`
+/// variables.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_table_through_upgates_serve() {
+    the_table_through("upgates serve", |case, api_url| {
         let mut env = vec![
-            ("UPGATES_API_URL".to_owned(), upgates.api_url()),
+            ("UPGATES_API_URL".to_owned(), api_url.to_owned()),
             ("UPGATES_API_LOGIN".to_owned(), SAMPLE_LOGIN.to_owned()),
             ("UPGATES_API_KEY".to_owned(), SAMPLE_KEY.to_owned()),
             ("UPGATES_BOT_TOKEN".to_owned(), TOKEN.to_owned()),
@@ -477,14 +489,9 @@ async fn the_table_through_upgates_serve() {
             let name = format!("UPGATES_{}", key.replace('-', "_").to_ascii_uppercase());
             env.push((name, value.clone()));
         }
-        let server = servers::upgates_serve(&env, &[]);
-        let answer = servers::send(
-            &server.base,
-            case.request(&upgates.api_url(), SystemTime::now()),
-        )
-        .await;
-        case.check("upgates serve", &answer, &fake, true);
-    }
+        servers::upgates_serve(&env, &[])
+    })
+    .await;
 }
 
 /// The same table through a real `spin up` of spin.toml, where a spin CLI is installed (CI
@@ -497,23 +504,8 @@ async fn the_table_through_a_real_spin_up() {
         );
         return;
     };
-    let (table, pinned): (Vec<_>, Vec<_>) = all().into_iter().partition(|c| !c.pinned_clock);
-    for case in &pinned {
-        eprintln!(
-            "the_table_through_a_real_spin_up: skipped {} (needs the pinned clock)",
-            case.name
-        );
-    }
-    for case in table {
-        let fake = FakeShop::sample(SystemTime::now());
-        (case.setup)(&fake);
-        let upgates = fake.serve().await.expect("the fake shop listens");
-        let server = servers::spin_up(&spin, &case.variables(&upgates.api_url()));
-        let answer = servers::send(
-            &server.base,
-            case.request(&upgates.api_url(), SystemTime::now()),
-        )
-        .await;
-        case.check("spin up", &answer, &fake, true);
-    }
+    the_table_through("spin up", |case, api_url| {
+        servers::spin_up(&spin, &case.variables(api_url))
+    })
+    .await;
 }
