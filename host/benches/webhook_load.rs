@@ -12,9 +12,15 @@
 //!
 //! Not a test: the numbers are read and reported, never asserted on timing.
 
+// The webhook tests' servers (`upgates serve`, `spin up`, in process groups of their own).
+#[allow(dead_code)]
+#[path = "../../tests/webhook/servers.rs"]
+mod servers;
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -22,6 +28,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioIo;
+use servers::Process;
 use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
 
 const CHATS: usize = 500;
@@ -64,7 +71,7 @@ async fn run() {
     }
     drop(serve);
     drop(upgates);
-    match spin_binary() {
+    match servers::spin_binary() {
         Some(spin) => {
             let fake = orders_shop();
             let upgates = fake.serve().await.expect("the fake shop listens");
@@ -266,123 +273,29 @@ fn outcome(answer: Result<(u16, Bytes), String>) -> String {
     }
 }
 
-/// A server process, killed when dropped.
-struct Server {
-    base: String,
-    child: Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    /// The whole process group: `spin up` runs its trigger as a child process of its own,
-    /// which outlives a killed `spin up`.
-    fn drop(&mut self) {
-        if let Some(pid) = rustix::process::Pid::from_raw(self.child.id() as i32) {
-            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `command` as the leader of a process group of its own.
-fn spawn_group(command: &mut Command) -> Child {
-    use std::os::unix::process::CommandExt as _;
-    command.process_group(0).spawn().expect("the server starts")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-fn wait_for(port: u16, child: &mut Child, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} did not start");
-        assert!(child.try_wait().ok().flatten().is_none(), "{what} exited");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn start_serve(api_url: &str) -> Server {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let port = free_port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_upgates"));
-    command
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--cache-dir",
-        ])
-        .arg(dir.path())
-        .env("UPGATES_API_URL", api_url)
-        .env("UPGATES_API_LOGIN", SAMPLE_LOGIN)
-        .env("UPGATES_API_KEY", SAMPLE_KEY)
-        .env("UPGATES_BOT_TOKEN", TOKEN)
+fn start_serve(api_url: &str) -> Process {
+    let env = [
+        ("UPGATES_API_URL", api_url),
+        ("UPGATES_API_LOGIN", SAMPLE_LOGIN),
+        ("UPGATES_API_KEY", SAMPLE_KEY),
+        ("UPGATES_BOT_TOKEN", TOKEN),
         // No log line per request: the load is the point.
-        .env("RUST_LOG", "warn")
-        .env("HOME", dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let mut child = spawn_group(&mut command);
-    wait_for(port, &mut child, "upgates serve");
-    Server {
-        base: format!("http://127.0.0.1:{port}"),
-        child,
-        _dir: dir,
-    }
+        ("RUST_LOG", "warn"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()));
+    servers::upgates_serve(&env, &[])
 }
 
-fn spin_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("UPGATES_SPIN").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(path));
-    }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("spin"))
-            .find(|candidate| candidate.is_file())
-    })
-}
-
-fn start_spin(spin: &std::path::Path, api_url: &str) -> Server {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spin.toml"))
-        .expect("spin.toml")
-        .replace(
-            "source = \"target/wasm32-wasip2/component/upgates_spin.wasm\"",
-            &format!("source = \"{}\"", env!("UPGATES_SPIN_WASM_PATH")),
-        );
-    let path = dir.path().join("spin.toml");
-    std::fs::write(&path, manifest).expect("a manifest");
-    let port = free_port();
-    let origin = api_url.trim_end_matches("/api/v2");
-    let mut command = Command::new(spin);
-    command
-        .arg("up")
-        .arg("-f")
-        .arg(&path)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .arg("--state-dir")
-        .arg(dir.path().join("state"))
-        .env("SPIN_VARIABLE_API_URL", api_url)
-        .env("SPIN_VARIABLE_API_ORIGIN", origin)
-        .env("SPIN_VARIABLE_API_LOGIN", SAMPLE_LOGIN)
-        .env("SPIN_VARIABLE_API_KEY", SAMPLE_KEY)
-        .env("SPIN_VARIABLE_BOT_TOKEN", TOKEN)
-        .env("HOME", dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let mut child = spawn_group(&mut command);
-    wait_for(port, &mut child, "spin up");
-    Server {
-        base: format!("http://127.0.0.1:{port}"),
-        child,
-        _dir: dir,
-    }
+fn start_spin(spin: &std::path::Path, api_url: &str) -> Process {
+    let variables = [
+        ("api_url", api_url),
+        ("api_origin", api_url.trim_end_matches("/api/v2")),
+        ("api_login", SAMPLE_LOGIN),
+        ("api_key", SAMPLE_KEY),
+        ("bot_token", TOKEN),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()));
+    servers::spin_up(spin, &variables.into_iter().collect())
 }
 
 fn machine() -> String {
