@@ -235,7 +235,8 @@ async fn metrics_request_ids_and_logs() {
     ] {
         assert!(text.contains(line), "{line}\n{text}");
     }
-    let log = server.log();
+    // Each of the four calls' lines.
+    let log = server.log_with("answered", 4);
     assert!(log.contains("chat-42.step-7"), "{log}");
     for personal in [
         "601223344",
@@ -600,7 +601,8 @@ async fn paths_are_not_logged_and_shops_not_listed() {
     )
     .await;
     assert_eq!(known.status, 404);
-    let log = server.log();
+    // Each of the three requests' lines.
+    let log = server.log_with("answered", 3);
     assert!(log.contains("route=\"no route\""), "{log}");
     assert!(!log.contains("jana") && !log.contains("guess"), "{log}");
 }

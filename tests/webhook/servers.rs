@@ -68,6 +68,21 @@ impl Process {
         self.log.lock().unwrap().clone()
     }
 
+    /// Its log once it holds `count` lines containing `marker`: the server writes a request's
+    /// line before its answer, but the line reaches this process through a pipe, later.
+    pub fn log_with(&self, marker: &str, count: usize) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if log.lines().filter(|l| l.contains(marker)).count() >= count
+                || Instant::now() > deadline
+            {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.as_ref().map_or(0, Child::id)
     }
