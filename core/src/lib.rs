@@ -19,6 +19,7 @@ pub mod input;
 pub mod invoice_link;
 pub mod model;
 mod shop;
+pub mod upgates_rules;
 
 pub use answer::{
     Answer, InvoiceState, OrderDetail, OrderDocuments, OrderItem, OrderRef, OrderSummary,

@@ -11,6 +11,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 use upgates_core::api::RESPONSE_HEADERS_READ;
+use upgates_core::upgates_rules::{self, CacheLife};
 use upgates_core::{Failure, ShopConfig};
 
 use crate::shop_state::{RateLimits, ShopState, Stored};
@@ -241,11 +242,9 @@ impl HttpPolicy {
 
     /// Order statuses and products change rarely: cached for the code-list TTL.
     fn ttl_for(&self, path: &str) -> Duration {
-        let api_path = path.split_once("/api/v2").map_or(path, |(_, rest)| rest);
-        if api_path.starts_with("/order-statuses") || api_path.starts_with("/products") {
-            self.code_list_ttl
-        } else {
-            self.cache_ttl
+        match upgates_rules::cache_life(path) {
+            CacheLife::CodeList => self.code_list_ttl,
+            CacheLife::Short => self.cache_ttl,
         }
     }
 
@@ -384,54 +383,14 @@ impl HttpPolicy {
         result
     }
 
-    /// Writes drop what they make stale: a PUT of orders drops those orders' entries and
-    /// every order list (which may contain them); a write under one order
-    /// (`/orders/{n}/history`) that order's entries and the lists. The code lists (statuses,
-    /// products) stay. A write we cannot place drops everything.
+    /// Writes drop what they make stale ([`upgates_rules::write_scope`]); the cache keys
+    /// carry the URL after the credentials.
     fn invalidate_after_write(&self, request: &http::Request<Bytes>) {
-        let path = request.uri().path();
-        let api_path = path.split_once("/api/v2").map_or(path, |(_, rest)| rest);
-        let orders: Vec<String> = if api_path == "/orders" {
-            serde_json::from_slice::<serde_json::Value>(request.body())
-                .ok()
-                .and_then(|body| body.get("orders")?.as_array().cloned())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|o| o.get("order_number")?.as_str().map(str::to_owned))
-                .collect()
-        } else {
-            api_path
-                .strip_prefix("/orders/")
-                .and_then(|rest| rest.split('/').next())
-                .filter(|n| !n.is_empty())
-                .map(|n| {
-                    percent_encoding::percent_decode_str(n)
-                        .decode_utf8_lossy()
-                        .into_owned()
-                })
-                .into_iter()
-                .collect()
-        };
-        let everything = orders.is_empty();
+        let scope = upgates_rules::write_scope(request.uri().path(), request.body());
         self.shop.invalidate(|key| {
-            let Some(url_path) = key.split('\u{0}').nth(1) else {
-                return true;
-            };
-            let api_path = url_path
-                .split_once("/api/v2")
-                .map_or(url_path, |(_, rest)| rest);
-            everything
-                || api_path.starts_with("/orders?")
-                || api_path == "/orders"
-                || orders.iter().any(|n| {
-                    let encoded = percent_encoding::utf8_percent_encode(
-                        n,
-                        percent_encoding::NON_ALPHANUMERIC,
-                    )
-                    .to_string();
-                    api_path.starts_with(&format!("/orders/{n}"))
-                        || api_path.starts_with(&format!("/orders/{encoded}"))
-                })
+            key.split('\u{0}')
+                .nth(1)
+                .is_none_or(|url| scope.makes_stale(url))
         });
     }
 }

@@ -40,34 +40,8 @@ impl Stored {
     }
 }
 
-/// The `X-Rate-Limit-*` figures of the last response.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RateLimits {
-    pub hour: Option<u64>,
-    pub day: Option<u64>,
-    pub hour_remaining: Option<u64>,
-    pub day_remaining: Option<u64>,
-    pub total_remaining: Option<u64>,
-}
-
-impl RateLimits {
-    fn from_headers(headers: &[(http::HeaderName, http::HeaderValue)]) -> Option<Self> {
-        let get = |name: &str| {
-            headers
-                .iter()
-                .find(|(k, _)| k.as_str().eq_ignore_ascii_case(name))
-                .and_then(|(_, v)| v.to_str().ok()?.trim().parse().ok())
-        };
-        let limits = RateLimits {
-            hour: get("x-rate-limit-hour"),
-            day: get("x-rate-limit-day"),
-            hour_remaining: get("x-rate-limit-hour-remaining"),
-            day_remaining: get("x-rate-limit-day-remaining"),
-            total_remaining: get("x-rate-limit-total-remaining"),
-        };
-        (limits != RateLimits::default()).then_some(limits)
-    }
-}
+/// The `X-Rate-Limit-*` figures of the last response (read by core's Upgates rules).
+pub use upgates_core::upgates_rules::RateLimits;
 
 /// What one shop's calls in this process cost and saved, since the process started.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -242,7 +216,11 @@ impl ShopState {
     pub fn saw(&self, response: &Stored) {
         self.upstream_requests.fetch_add(1, Ordering::Relaxed);
         *lock(&self.statuses).entry(response.status).or_default() += 1;
-        if let Some(limits) = RateLimits::from_headers(&response.headers) {
+        let headers = response
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_bytes()));
+        if let Some(limits) = RateLimits::from_headers(headers) {
             *lock(&self.rate_limits) = Some(limits);
         }
     }
