@@ -12,18 +12,19 @@ pub mod demo;
 pub mod file_lock;
 pub mod logging;
 mod outgoing;
-pub mod policy;
 mod precompiled;
 mod runtime;
+mod sandbox;
+mod shop_cache;
 mod shop_state;
 pub mod shops_file;
 
-pub use policy::{HttpPolicy, InProcess, InProcessAsync, Origin};
 pub use precompiled::{CacheOutcome, PrecompiledCache};
 pub use runtime::{
     Allocator, CallError, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MEMORY_LIMIT, PluginRuntime,
     RuntimeOptions, ShopConnection,
 };
+pub use sandbox::{HttpPolicy, InProcess, InProcessAsync, Origin};
 pub use shop_state::{MAX_IN_FLIGHT, RateLimits, ShopStats, Stored};
 pub use upgates_core::{ActionInput, ActionName, Answer, Failure, ShopConfig, render, render_text};
 

@@ -184,7 +184,7 @@ mod tests {
     use wasmtime_wasi_http::{FieldMap, WasiHttpCtx};
 
     use super::*;
-    use crate::policy::HttpPolicy;
+    use crate::sandbox::HttpPolicy;
 
     fn policy(api_url: &str) -> HttpPolicy {
         let config = ShopConfig::new(api_url, "l", "k", "420").unwrap();

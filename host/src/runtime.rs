@@ -20,8 +20,8 @@ use upgates_core::{ActionInput, ActionName, Answer, Failure, ShopConfig};
 
 use crate::attempt_store::AttemptStore;
 use crate::bindings::wit;
-use crate::policy::HttpPolicy;
 use crate::precompiled::{CacheOutcome, PrecompiledCache};
+use crate::sandbox::HttpPolicy;
 
 /// How often the engine's epoch ticks; call deadlines are counted in these.
 const EPOCH_TICK: Duration = Duration::from_millis(10);

@@ -1,6 +1,6 @@
 //! What the component may reach over HTTP, and how: the shop's origin only, `http://` only on
 //! loopback, bounded waits and a bounded response size; of a response's headers it sees only
-//! those the actions read.
+//! those the actions read. GETs go through the shop's cache (`crate::shop_cache`).
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -11,9 +11,9 @@ use http_body_util::{BodyExt, Full, Limited};
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 use upgates_core::api::RESPONSE_HEADERS_READ;
-use upgates_core::upgates_rules::{self, CacheLife};
 use upgates_core::{Failure, ShopConfig};
 
+use crate::shop_cache::StaleAfterWrite;
 use crate::shop_state::{RateLimits, ShopState, Stored};
 
 /// A request handler that stands in for the network: the fake shop in tests and the demo.
@@ -91,7 +91,7 @@ pub struct HttpPolicy {
     /// `None`: the real network. `Some`: this handler answers instead (same policy checks).
     pub in_process: Option<InProcessAsync>,
     /// Shared by every call to this shop in the process: limiter, cache, rate-limit figures.
-    shop: Arc<ShopState>,
+    pub(crate) shop: Arc<ShopState>,
 }
 
 impl std::fmt::Debug for HttpPolicy {
@@ -240,17 +240,9 @@ impl HttpPolicy {
         }
     }
 
-    /// Order statuses and products change rarely: cached for the code-list TTL.
-    fn ttl_for(&self, path: &str) -> Duration {
-        match upgates_rules::cache_life(path) {
-            CacheLife::CodeList => self.code_list_ttl,
-            CacheLife::Short => self.cache_ttl,
-        }
-    }
-
     /// One request through the limiter to the network or the in-process stand-in, with the
     /// whole body read (bounded) so the permit is held exactly while Upgates works on it.
-    async fn forward(
+    pub(crate) async fn forward(
         &self,
         request: http::Request<Bytes>,
         options: Option<RequestOptions>,
@@ -332,156 +324,9 @@ impl HttpPolicy {
         connection.abort();
         Ok((parts, body))
     }
-
-    /// GETs: from the cache when fresh (unless the guest sent `Cache-Control: no-cache`),
-    /// identical concurrent ones coalesced into one upstream request.
-    async fn get(
-        &self,
-        request: http::Request<Bytes>,
-        options: Option<RequestOptions>,
-    ) -> Result<Stored, HttpError> {
-        let key = cache_key(&request);
-        // `no-store`: the answer is not kept (a signed link's PDF, up to 32 MiB).
-        let ttl = if has_directive(&request, &["no-store"]) {
-            Duration::ZERO
-        } else {
-            self.ttl_for(request.uri().path())
-        };
-        // Sent before any write that lands meanwhile: such an answer is not kept.
-        let key = key.as_str();
-        let fetch = |request, options| async move {
-            self.shop.saw_cache_miss();
-            let sent = self.shop.epoch();
-            let stored = self.forward(request, options).await?;
-            self.shop.store(key, &stored, ttl, sent);
-            Ok::<_, HttpError>(stored)
-        };
-        if wants_fresh(&request) {
-            return fetch(request, options).await;
-        }
-        if let Some(hit) = self.shop.cached(key) {
-            tracing::debug!(path = %crate::logging::loggable_path(request.uri()), "served from the cache");
-            self.shop.saw_cache_hit();
-            return Ok(hit);
-        }
-        let cell = self.shop.flight(key);
-        let mut fetched = false;
-        let result = match cell
-            .get_or_init(|| async {
-                fetched = true;
-                fetch(request, options).await.map_err(Arc::new)
-            })
-            .await
-        {
-            Ok(stored) => Ok(stored.clone()),
-            Err(failed) => Err(replicate(failed)),
-        };
-        if !fetched {
-            self.shop.saw_shared_get();
-        }
-        self.shop.land(key, &cell);
-        result
-    }
-
-    /// Writes drop what they make stale ([`upgates_rules::write_scope`]); the cache keys
-    /// carry the URL after the credentials.
-    fn invalidate_after_write(&self, request: &http::Request<Bytes>) {
-        let scope = upgates_rules::write_scope(request.uri().path(), request.body());
-        self.shop.invalidate(|key| {
-            key.split('\u{0}')
-                .nth(1)
-                .is_none_or(|url| scope.makes_stale(url))
-        });
-    }
 }
 
-/// The same failure again, for each caller of a shared GET (wasmtime-wasi-http's error is
-/// not `Clone`). Each reads to the guest as the original would: a hyper error as the error
-/// code inside it, else a protocol error (wasmtime-wasi-http's default); I/O errors keep
-/// their kind and text.
-fn replicate(e: &HttpError) -> HttpError {
-    use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
-    match e {
-        HttpError::Hyper(err) => std::error::Error::source(err)
-            .and_then(|cause| cause.downcast_ref::<ErrorCode>())
-            .map_or(HttpError::HttpProtocolError, |code| code.clone().into()),
-        HttpError::Connect(err) => {
-            HttpError::Connect(std::io::Error::new(err.kind(), err.to_string()))
-        }
-        HttpError::Tls(err) => HttpError::Tls(std::io::Error::new(err.kind(), err.to_string())),
-        HttpError::DnsTimeout => HttpError::DnsTimeout,
-        HttpError::DnsError { rcode, info_code } => HttpError::DnsError {
-            rcode: rcode.clone(),
-            info_code: *info_code,
-        },
-        HttpError::DestinationNotFound => HttpError::DestinationNotFound,
-        HttpError::DestinationUnavailable => HttpError::DestinationUnavailable,
-        HttpError::DestinationIpProhibited => HttpError::DestinationIpProhibited,
-        HttpError::DestinationIpUnroutable => HttpError::DestinationIpUnroutable,
-        HttpError::ConnectionRefused => HttpError::ConnectionRefused,
-        HttpError::ConnectionTerminated => HttpError::ConnectionTerminated,
-        HttpError::ConnectionTimeout => HttpError::ConnectionTimeout,
-        HttpError::ConnectionReadTimeout => HttpError::ConnectionReadTimeout,
-        HttpError::ConnectionWriteTimeout => HttpError::ConnectionWriteTimeout,
-        HttpError::ConnectionLimitReached => HttpError::ConnectionLimitReached,
-        HttpError::TlsProtocolError => HttpError::TlsProtocolError,
-        HttpError::TlsCertificateError => HttpError::TlsCertificateError,
-        HttpError::TlsAlertReceived {
-            alert_id,
-            alert_message,
-        } => HttpError::TlsAlertReceived {
-            alert_id: *alert_id,
-            alert_message: alert_message.clone(),
-        },
-        HttpError::HttpRequestDenied => HttpError::HttpRequestDenied,
-        HttpError::HttpResponseIncomplete => HttpError::HttpResponseIncomplete,
-        HttpError::HttpResponseBodySize(size) => HttpError::HttpResponseBodySize(*size),
-        HttpError::HttpResponseTimeout => HttpError::HttpResponseTimeout,
-        HttpError::HttpProtocolError => HttpError::HttpProtocolError,
-        HttpError::InternalError(message) => HttpError::InternalError(message.clone()),
-        // The rest concern the request, which a GET the host builds does not get wrong, or
-        // are rarer than worth naming: the guest reads them as one.
-        other => HttpError::InternalError(Some(format!("the shared request failed: {other}"))),
-    }
-}
-
-/// Drops what a write makes stale when the write is over, however it ended.
-struct StaleAfterWrite<'a> {
-    policy: &'a HttpPolicy,
-    request: &'a http::Request<Bytes>,
-}
-
-impl Drop for StaleAfterWrite<'_> {
-    fn drop(&mut self) {
-        self.policy.invalidate_after_write(self.request);
-    }
-}
-
-/// Cache key: the credentials and the full URL (the credentials never leave memory).
-fn cache_key(request: &http::Request<Bytes>) -> String {
-    let auth = request
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .map(|v| v.as_bytes())
-        .unwrap_or_default();
-    format!("{}\u{0}{}", String::from_utf8_lossy(auth), request.uri())
-}
-
-fn wants_fresh(request: &http::Request<Bytes>) -> bool {
-    has_directive(request, &["no-cache", "no-store", "max-age=0"])
-}
-
-/// Whether the request's `Cache-Control` carries one of `directives`.
-fn has_directive(request: &http::Request<Bytes>, directives: &[&str]) -> bool {
-    request
-        .headers()
-        .get_all(http::header::CACHE_CONTROL)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.split(',').any(|d| directives.contains(&d.trim())))
-}
-
-type BoxFuture<T> = Box<dyn Future<Output = T> + Send>;
+pub(crate) type BoxFuture<T> = Box<dyn Future<Output = T> + Send>;
 /// An exchange over the network: the response's head and its whole body.
 type Exchange<'a> =
     Pin<Box<dyn Future<Output = Result<(http::response::Parts, Bytes), HttpError>> + Send + 'a>>;
@@ -513,10 +358,7 @@ impl WasiHttpHooks for HttpPolicy {
             } else {
                 // On drop, so also when the call is stopped mid-write: Upgates may have
                 // applied it anyway.
-                let _stale = StaleAfterWrite {
-                    policy: &policy,
-                    request: &request,
-                };
+                let _stale = StaleAfterWrite::new(&policy, &request);
                 policy.forward(request.clone(), options).await?
             };
             let body_len = stored.body.len();
@@ -552,26 +394,6 @@ impl WasiHttpHooks for HttpPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Every waiter of a failed shared GET gets the failure the first caller got.
-    #[test]
-    fn a_shared_failure_is_replicated_as_it_was() {
-        let same = |e: HttpError| format!("{:?}", replicate(&e)) == format!("{e:?}");
-        assert!(same(HttpError::HttpResponseBodySize(Some(9))));
-        assert!(same(HttpError::ConnectionReadTimeout));
-        assert!(same(HttpError::DnsError {
-            rcode: Some("x".into()),
-            info_code: Some(3)
-        }));
-        assert!(same(HttpError::Connect(std::io::Error::new(
-            std::io::ErrorKind::ConnectionRefused,
-            "refused"
-        ))));
-        assert!(matches!(
-            replicate(&HttpError::LoopDetected),
-            HttpError::InternalError(Some(_))
-        ));
-    }
 
     /// The component stops reading at the announced length, so the hook announces the exact
     /// length of the body it hands over, whatever the upstream said; of the other headers,
@@ -679,64 +501,5 @@ mod tests {
         let third = HttpPolicy::for_shop(&ShopConfig::new(elsewhere, "bot", "k1", "420").unwrap());
         let first = HttpPolicy::for_shop(&ShopConfig::new(url, "bot", "k1", "420").unwrap());
         assert!(!Arc::ptr_eq(&first.unwrap().shop, &third.unwrap().shop));
-    }
-
-    fn empty_body() -> WasiBody {
-        http_body_util::Empty::new()
-            .map_err(|never| match never {})
-            .boxed_unsync()
-    }
-
-    fn full_body(bytes: &'static [u8]) -> WasiBody {
-        Full::new(Bytes::from_static(bytes))
-            .map_err(|never| match never {})
-            .boxed_unsync()
-    }
-
-    /// A write the call stops while Upgates has it (the call's deadline) may still have been
-    /// applied: the order's cached reads go all the same.
-    #[tokio::test]
-    async fn a_write_stopped_midway_still_drops_the_orders_cached_reads() {
-        const ORDER_URL: &str = "http://127.0.0.1:9/api/v2/orders/2025000123";
-        let config = ShopConfig::new("http://127.0.0.1:9/api/v2", "l", "k", "420").unwrap();
-        let mut policy = HttpPolicy::for_shop(&config)
-            .unwrap()
-            .isolated()
-            .with_in_process_async(Arc::new(|request| {
-                Box::pin(async move {
-                    if request.method() == http::Method::PUT {
-                        // Upgates never answers the write.
-                        std::future::pending::<()>().await;
-                    }
-                    http::Response::new(Bytes::from_static(b"{\"orders\":[]}"))
-                })
-            }));
-        let done = || -> BoxFuture<Result<(), HttpError>> { Box::new(async { Ok(()) }) };
-        let read = |policy: &mut HttpPolicy| {
-            let request = http::Request::get(ORDER_URL).body(empty_body()).unwrap();
-            Box::into_pin(policy.send_request(request, None, done()))
-        };
-        let _ = read(&mut policy).await.unwrap();
-        assert_eq!(policy.shop.upstream_requests(), 1);
-        let _ = read(&mut policy).await.unwrap();
-        assert_eq!(
-            policy.shop.upstream_requests(),
-            1,
-            "the second read is cached"
-        );
-        let put = http::Request::put("http://127.0.0.1:9/api/v2/orders")
-            .body(full_body(
-                b"{\"orders\":[{\"order_number\":\"2025000123\"}]}",
-            ))
-            .unwrap();
-        let write = Box::into_pin(policy.send_request(put, None, done()));
-        let stopped = tokio::time::timeout(Duration::from_millis(50), write).await;
-        assert!(stopped.is_err(), "the write never answers");
-        let _ = read(&mut policy).await.unwrap();
-        assert_eq!(
-            policy.shop.upstream_requests(),
-            2,
-            "read again after the write"
-        );
     }
 }
