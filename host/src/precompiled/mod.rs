@@ -24,6 +24,12 @@ use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
+mod file_checks;
+
+use file_checks::{
+    Kind, Trust, create_private_dir, is_entry_name, is_temp_name, private_file_options, trust,
+};
+
 /// A `.cwasm` not written for this long is deleted when another entry is written.
 const STALE_ENTRY: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 /// A temporary file this old was left by a process that died while writing.
@@ -216,89 +222,6 @@ impl PrecompiledCache {
     }
 }
 
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
-}
-
-/// A new file only its owner can read and write (on Unix; the umask can only narrow it).
-fn private_file_options() -> std::fs::OpenOptions {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-}
-
-/// What [`trust`] looks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Dir,
-    File,
-}
-
-/// Whether the cache may read (and write) a path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-// Only Unix has grounds to refuse.
-#[cfg_attr(not(unix), allow(dead_code))]
-enum Trust {
-    /// Nothing there (or nothing this process can look at): nothing to read.
-    Absent,
-    Trusted,
-    /// Something is there that must not be used; says why, for the log.
-    Refused(&'static str),
-}
-
-/// On Unix: `path` is trusted when it is what `kind` asks for (not a symbolic link), owned by
-/// this process's effective user, and not writable by its group or by others. Only then can
-/// nobody else have put a file there or changed one.
-#[cfg(unix)]
-fn trust(path: &Path, kind: Kind) -> Trust {
-    use std::os::unix::fs::MetadataExt;
-    // `symlink_metadata`: a link is refused itself, not judged by what it points to.
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return Trust::Absent;
-    };
-    let file_type = meta.file_type();
-    if file_type.is_symlink() {
-        Trust::Refused("is a symbolic link")
-    } else if kind == Kind::Dir && !file_type.is_dir() {
-        Trust::Refused("is not a directory")
-    } else if kind == Kind::File && !file_type.is_file() {
-        Trust::Refused("is not a regular file")
-    } else if meta.uid() != effective_uid() {
-        Trust::Refused("is owned by another user")
-    } else if meta.mode() & 0o022 != 0 {
-        Trust::Refused("is writable by its group or by others")
-    } else {
-        Trust::Trusted
-    }
-}
-
-/// Elsewhere: no owner or mode to check; only that the path is what `kind` asks for.
-#[cfg(not(unix))]
-fn trust(path: &Path, kind: Kind) -> Trust {
-    match std::fs::metadata(path) {
-        Ok(meta) if (kind == Kind::Dir) == meta.is_dir() => Trust::Trusted,
-        _ => Trust::Absent,
-    }
-}
-
-/// The process's effective user id, which new files get as their owner.
-#[cfg(unix)]
-fn effective_uid() -> u32 {
-    rustix::process::geteuid().as_raw()
-}
-
 /// Feeds `Hash` output into SHA-256: a stable digest of the engine's compatibility hash
 /// (std's `DefaultHasher` promises no stability across Rust releases).
 struct Sha256Hasher(Sha256);
@@ -316,30 +239,10 @@ impl Hasher for Sha256Hasher {
     }
 }
 
-/// `<16 hex>-<64 hex>.cwasm`, the name [`PrecompiledCache::path_for`] gives an entry: the
-/// cache directory may be one the user keeps other files in (`--cache-dir .`), and pruning
-/// must not take their `app.cwasm`.
-fn is_entry_name(name: &str) -> bool {
-    let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
-    name.strip_suffix(".cwasm")
-        .and_then(|stem| stem.split_once('-'))
-        .is_some_and(|(engine, wasm)| hex(engine, 16) && hex(wasm, 64))
-}
-
-/// `.<entry name>.<pid>.<counter>.tmp`, the name `store` writes a new entry under.
-fn is_temp_name(name: &str) -> bool {
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    name.strip_prefix('.')
-        .and_then(|rest| rest.strip_suffix(".tmp"))
-        .and_then(|rest| rest.rsplit_once('.'))
-        .and_then(|(rest, counter)| Some((rest.rsplit_once('.')?, counter)))
-        .is_some_and(|((entry, pid), counter)| {
-            is_entry_name(entry) && digits(pid) && digits(counter)
-        })
-}
-
 #[cfg(test)]
 mod tests {
+    #[cfg(unix)]
+    use super::file_checks::effective_uid;
     use super::*;
 
     use std::sync::Arc;

@@ -1,0 +1,69 @@
+//! A shop as the runtime calls it: its settings, its HTTP policy, its clock and where its
+//! failed e-mail checks are kept; signed invoice links are made here, not in the component.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use wasmtime_wasi_config::WasiConfigVariables;
+
+use upgates_core::{ActionInput, Answer, Failure, ShopConfig};
+
+use crate::attempt_store::AttemptStore;
+use crate::sandbox::HttpPolicy;
+
+/// A shop the host calls the component for: its credentials and its HTTP policy.
+#[derive(Clone, Debug)]
+pub struct ShopConnection {
+    pub config: ShopConfig,
+    pub policy: HttpPolicy,
+    /// Pins the component's wall clock (tests, replays); `None` is the real clock.
+    pub fixed_time: Option<SystemTime>,
+    /// Where failed e-mail checks are counted; `None`: in memory, in the policy's shop state
+    /// (shared by the process's calls to the shop). The CLI uses files.
+    pub attempts: Option<Arc<dyn AttemptStore>>,
+}
+
+impl ShopConnection {
+    /// The shop with the default policy (its own origin, default timeouts and caps).
+    pub fn new(config: ShopConfig) -> Result<Self, Failure> {
+        let policy = HttpPolicy::for_shop(&config)?;
+        Ok(Self {
+            config,
+            policy,
+            fixed_time: None,
+            attempts: None,
+        })
+    }
+
+    /// The settings the component gets. Signed invoice links are the host's to make (the
+    /// component carries no signing code): it answers Upgates' URL and the invoice number,
+    /// and [`Self::sign_invoice_link`] puts our link in its place.
+    pub(super) fn config_vars(&self) -> WasiConfigVariables {
+        let pairs = self.config.to_pairs();
+        WasiConfigVariables::from_iter(
+            pairs
+                .iter()
+                .filter(|(k, _)| !k.starts_with(INVOICE_LINK_KEYS))
+                .map(|(k, v)| (*k, v.as_str())),
+        )
+    }
+
+    /// With `invoice-links = signed`, `order-documents`' link is ours: `<base>/v1/invoice/<token>`.
+    pub(super) fn sign_invoice_link(&self, input: &ActionInput, answer: &mut Answer) {
+        let (Answer::Documents(documents), Some(order)) = (answer, input.order.as_deref()) else {
+            return;
+        };
+        let Some(invoice_number) = documents.invoice_number.as_deref() else {
+            return;
+        };
+        let now = self.fixed_time.unwrap_or_else(SystemTime::now);
+        if let Some(link) =
+            upgates_core::invoice_link::signed_url(&self.config, order.trim(), invoice_number, now)
+        {
+            documents.invoice_url = Some(link);
+        }
+    }
+}
+
+/// `invoice-links`, `invoice-link-secret`, ...: what only the host uses.
+const INVOICE_LINK_KEYS: &str = "invoice-link";
