@@ -4,20 +4,16 @@
 //! fresh `Store` with the shop's credentials (fed through `wasi:config/store`), outbound HTTP
 //! under the shop's [`HttpPolicy`], a memory limit and an epoch deadline.
 
-pub mod admin;
 pub mod attempt_store;
 mod bindings;
 mod convert;
-pub mod demo;
-pub mod file_lock;
-pub mod logging;
+mod logging;
 mod outgoing;
 mod precompiled;
 mod runtime;
 mod sandbox;
 mod shop_cache;
 mod shop_state;
-pub mod shops_file;
 
 pub use precompiled::{CacheOutcome, PrecompiledCache};
 pub use runtime::{
@@ -27,6 +23,18 @@ pub use runtime::{
 pub use sandbox::{HttpPolicy, InProcess, InProcessAsync, Origin};
 pub use shop_state::{MAX_IN_FLIGHT, RateLimits, ShopStats, Stored};
 pub use upgates_core::{ActionInput, ActionName, Answer, Failure, ShopConfig, render, render_text};
+
+/// What the host's tests (tests/units/host_*.rs, in the workspace's one test binary) reach
+/// beyond the embedding API, the host having no unit-test binary of its own.
+#[doc(hidden)]
+pub mod for_tests {
+    pub use crate::outgoing::{announces_body, handle as outgoing_handle};
+    #[cfg(unix)]
+    pub use crate::precompiled::file_checks::effective_uid;
+    pub use crate::precompiled::file_checks::{Kind, Trust, is_entry_name, trust};
+    pub use crate::shop_cache::replicate;
+    pub use wasmtime_wasi_http;
+}
 
 /// Lower-case hex of `bytes`: the file names derived from hashes (cache entries, attempt files,
 /// lock files).

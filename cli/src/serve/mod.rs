@@ -23,9 +23,10 @@ use tokio::sync::{Semaphore, watch};
 use upgates_core::ShopConfig;
 use upgates_core::config::KEY_API_URL;
 use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
-use upgates_host::shops_file::{self, ShopsFile};
 use upgates_host::{PluginRuntime, ShopConnection};
 use upgates_webhook::{Reply, Target, is_shop_name, token_problem};
+
+use crate::shops_file::{self, ShopsFile};
 
 pub use backend::{ServedShop, Server};
 use metrics::{ActionLabel, CallLabels, Metrics};

@@ -9,8 +9,7 @@ use bytes::Bytes;
 use serde_json::Value;
 use upgates_core::{ActionName, Failure};
 
-use crate::runtime::ShopConnection;
-use crate::shop_state::RateLimits;
+use upgates_host::{RateLimits, ShopConnection};
 
 /// What an API user may do with one service (`GET /api/v2/status`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

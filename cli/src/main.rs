@@ -6,15 +6,14 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use std::sync::Arc;
 
-use upgates_host::attempt_store::FileAttempts;
-use upgates_host::logging::LogFormat;
-use upgates_host::shops_file::{self, ShopsFile};
+use upgates_cli::attempt_files::FileAttempts;
+use upgates_cli::logging::LogFormat;
+use upgates_cli::serve;
+use upgates_cli::shops_file::{self, ShopsFile};
 use upgates_host::{
     ActionInput, ActionName, Allocator, Failure, PLUGIN_WASM, PluginRuntime, PrecompiledCache,
     RuntimeOptions, ShopConnection, render_text,
 };
-
-mod serve;
 
 /// A call allocates and frees in many small pieces (HTTP, JSON, wasmtime's per-instance
 /// state): with mimalloc `upgates serve` answers ~5 % more calls per second than with
@@ -309,7 +308,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     // A server logs each request; a one-off call only what went wrong.
     let serving = matches!(cli.command, Command::Serve(_));
-    upgates_host::logging::init(cli.verbose, serving, cli.log_format);
+    upgates_cli::logging::init(cli.verbose, serving, cli.log_format);
     let cache = precompiled_cache(&cli);
     if let Command::Serve(args) = &cli.command {
         let runtime = match load_runtime(cli.component.as_deref(), cache, Allocator::default()) {
@@ -333,7 +332,7 @@ async fn main() -> ExitCode {
             Ok(r) => r,
             Err(e) => return load_error(cli.component.is_some(), e),
         };
-        return match upgates_host::demo::run(&runtime, &mut std::io::stdout()).await {
+        return match upgates_cli::demo::run(&runtime, &mut std::io::stdout()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("upgates demo: {e:#}");
@@ -365,7 +364,7 @@ async fn main() -> ExitCode {
     let _turn = match (action, &input.order) {
         (ActionName::AppendNote, Some(order)) => {
             let deadline = started + shop.policy.call_timeout;
-            match upgates_host::file_lock::lock_order(&shop.config, order, deadline).await {
+            match upgates_cli::file_lock::lock_order(&shop.config, order, deadline).await {
                 Ok(lock) => lock,
                 Err(e) if e.kind() == std::io::ErrorKind::TimedOut => return timed_out(),
                 Err(e) => return runtime_error(format!("cannot take the order's lock file: {e}")),
@@ -426,7 +425,7 @@ fn print_quota(shop: &ShopConnection, format: LogFormat) {
 }
 
 async fn check(shop: &ShopConnection) -> ExitCode {
-    match upgates_host::admin::check(shop).await {
+    match upgates_cli::admin::check(shop).await {
         Ok(report) => {
             print!("{}", report.to_text());
             if report.all_actions_work() {
@@ -443,9 +442,9 @@ async fn check(shop: &ShopConnection) -> ExitCode {
 }
 
 async fn statuses(shop: &ShopConnection) -> ExitCode {
-    match upgates_host::admin::statuses(shop).await {
+    match upgates_cli::admin::statuses(shop).await {
         Ok(list) => {
-            print!("{}", upgates_host::admin::statuses_text(&list));
+            print!("{}", upgates_cli::admin::statuses_text(&list));
             ExitCode::SUCCESS
         }
         Err(failure) => {

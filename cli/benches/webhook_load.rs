@@ -1,5 +1,5 @@
 //! The webhook under load (docs/performance.md, "The webhook under load"):
-//! `cargo bench -p upgates-host --bench webhook_load`.
+//! `cargo bench -p upgates-cli --bench webhook_load`.
 //!
 //! A loopback fake shop that takes 50 ms per request and refuses a 4th at once with 429, as
 //! Upgates does; in front of it the release `upgates serve`, then (where a spin CLI is found:
@@ -12,13 +12,6 @@
 //!
 //! Not a test: the numbers are read and reported, never asserted on timing.
 
-// The webhook tests' servers (`upgates serve`, `spin up`, in process groups of their own).
-#[allow(dead_code)]
-#[path = "../../tests/webhook/servers.rs"]
-mod servers;
-#[path = "../../tests/support/mod.rs"]
-mod support;
-
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::sync::Arc;
@@ -28,8 +21,9 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioIo;
-use servers::Process;
 use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
+// The webhook tests' servers (`upgates serve`, `spin up`, in process groups of their own).
+use upgates_tests::servers::{self, Process};
 
 const CHATS: usize = 500;
 const ORDERS: usize = 50;
@@ -283,7 +277,7 @@ fn start_serve(api_url: &str) -> Process {
         ("RUST_LOG", "warn"),
     ]
     .map(|(k, v)| (k.to_owned(), v.to_owned()));
-    servers::upgates_serve(&env, &[])
+    servers::upgates_serve(env!("CARGO_BIN_EXE_upgates"), &env, &[])
 }
 
 fn start_spin(spin: &std::path::Path, api_url: &str) -> Process {

@@ -8,7 +8,7 @@ use serde_json::json;
 use upgates_core::{ActionInput, ActionName, ShopConfig, render_text};
 use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
 
-use crate::runtime::{PluginRuntime, ShopConnection};
+use upgates_host::{PluginRuntime, ShopConnection};
 
 /// One bot step: what the customer said, the action the scenario calls, its inputs.
 struct Step {

@@ -1,0 +1,279 @@
+//! The `upgates` CLI's failed e-mail checks (`upgates:bot/attempts`): the CLI lives for one
+//! call, so it keeps them in files ([`FileAttempts`]), one per shop and order number, holding
+//! the failures' times, locked while read and rewritten, so the limit holds across processes
+//! on one machine.
+
+use std::fmt::Debug;
+use std::fs::OpenOptions;
+use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sha2::{Digest, Sha256};
+use upgates_core::{ShopConfig, begin_check_in};
+use upgates_host::attempt_store::AttemptStore;
+
+/// One file per shop and order under `dir`, named by a hash (no order number or login in a
+/// file name), holding the JSON list of the checks' times (Unix seconds). The file is locked
+/// from its read to its rewrite, so the check and the hold are one step across processes.
+/// `Debug` shows the directory only.
+pub struct FileAttempts {
+    dir: PathBuf,
+    /// SHA-256 fed with `"{api_url}\n{login}\n"`: each file's name continues it with the
+    /// order number, so the login is not kept in the clear.
+    shop: Sha256,
+    /// How long a file another process holds locked is waited for (inside the component's
+    /// call, which cannot be cut off while the host works for it): then the store counts as
+    /// unusable for this check.
+    lock_wait: Duration,
+}
+
+impl Debug for FileAttempts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileAttempts")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FileAttempts {
+    pub fn new(dir: impl Into<PathBuf>, shop: &ShopConfig) -> Self {
+        let mut scope = Sha256::new();
+        scope.update(shop.api_url.as_bytes());
+        scope.update(b"\n");
+        scope.update(shop.login.as_bytes());
+        scope.update(b"\n");
+        Self {
+            dir: dir.into(),
+            shop: scope,
+            lock_wait: Self::LOCK_WAIT,
+        }
+    }
+
+    /// Another process holds a file only while it reads and rewrites a few bytes; one that
+    /// holds it longer is stopped or hung.
+    pub const LOCK_WAIT: Duration = Duration::from_secs(2);
+
+    /// Waits at most `wait` for a file another process holds ([`Self::LOCK_WAIT`] by
+    /// default): a caller with a short call timeout needs less.
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
+    }
+
+    /// `upgates/attempts` in the user's state dir (`~/.local/state`), else the local data
+    /// dir, else the temp dir.
+    pub fn user_default(shop: &ShopConfig) -> Self {
+        let dir = dirs::state_dir()
+            .or_else(dirs::data_local_dir)
+            .unwrap_or_else(std::env::temp_dir)
+            .join("upgates")
+            .join("attempts");
+        Self::new(dir, shop)
+    }
+
+    /// `<first 16 bytes of SHA-256("{api_url}\n{login}\n{key}"), hex>.json`.
+    pub fn path(&self, key: &str) -> PathBuf {
+        let digest = self.shop.clone().chain_update(key.as_bytes()).finalize();
+        self.dir.join(format!("{}.json", crate::hex(&digest[..16])))
+    }
+
+    /// Opens and locks the key's file and reads its times; `update` changes them, and they
+    /// are written back, under the same lock, when it answers `true`.
+    fn update<R>(
+        &self,
+        key: &str,
+        update: impl FnOnce(&mut Vec<u64>) -> (R, bool),
+    ) -> std::io::Result<R> {
+        std::fs::create_dir_all(&self.dir)?;
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(self.path(key))?;
+        crate::file_lock::lock_until(&file, Instant::now() + self.lock_wait)?;
+        let mut text = String::new();
+        file.read_to_string(&mut text)?;
+        // Not ours (or cut off by a full disk): counts as none.
+        let mut times: Vec<u64> = serde_json::from_str(&text).unwrap_or_default();
+        let (answer, changed) = update(&mut times);
+        if changed {
+            let text = serde_json::to_string(&times).map_err(std::io::Error::other)?;
+            file.set_len(0)?;
+            file.seek(SeekFrom::Start(0))?;
+            file.write_all(text.as_bytes())?;
+        }
+        Ok(answer)
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl AttemptStore for FileAttempts {
+    fn begin_check(&self, key: &str, limit: u32, window: Duration) -> bool {
+        let now = now_secs();
+        let begun = self.update(key, |times| {
+            let begun = begin_check_in(times, limit, now, |t| {
+                now.saturating_sub(t) < window.as_secs()
+            });
+            (begun, begun)
+        });
+        begun.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read the e-mail checks; letting this one go ahead");
+            true
+        })
+    }
+
+    fn withdraw_check(&self, key: &str, _window: Duration) {
+        if let Err(e) = self.update(key, |times| ((), times.pop().is_some())) {
+            tracing::warn!(error = %e, "cannot withdraw a passed e-mail check");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::path::Path;
+
+    fn shop(login: &str) -> ShopConfig {
+        ShopConfig::new(
+            "https://demo.admin.s1.upgates.com/api/v2",
+            login,
+            "k",
+            "420",
+        )
+        .unwrap()
+    }
+
+    /// Checks held for `key`: a begin with an unreachable limit tells, then is withdrawn.
+    fn held(store: &FileAttempts, key: &str, window: Duration) -> usize {
+        store.begin_check(key, u32::MAX, window);
+        let path = store.path(key);
+        let times: Vec<u64> =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        store.withdraw_check(key, window);
+        times
+            .iter()
+            .filter(|t| now_secs().saturating_sub(**t) < window.as_secs())
+            .count()
+            - 1
+    }
+
+    #[test]
+    fn files_count_per_shop_and_order_across_instances() {
+        let dir = tempfile::tempdir().unwrap();
+        let hour = Duration::from_secs(3600);
+        let first = FileAttempts::new(dir.path(), &shop("bot"));
+        assert!(first.begin_check("2025000123", 2, hour));
+        assert!(first.begin_check("2025000123", 2, hour));
+        // Another process (a new store over the same directory) sees them: the limit is hit.
+        let second = FileAttempts::new(dir.path(), &shop("bot"));
+        assert!(!second.begin_check("2025000123", 2, hour));
+        assert_eq!(held(&second, "2025000123", hour), 2);
+        assert_eq!(held(&second, "2025000124", hour), 0);
+        // A passed check is withdrawn: one more may begin.
+        second.withdraw_check("2025000123", hour);
+        assert!(first.begin_check("2025000123", 2, hour));
+        // Another API user is another shop.
+        assert!(FileAttempts::new(dir.path(), &shop("other")).begin_check("2025000123", 1, hour));
+        // Outside the window they no longer count.
+        assert!(second.begin_check("2025000123", 1, Duration::ZERO));
+        // No order number or login in a file name.
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(
+                !name.contains("2025000123") && !name.contains("bot"),
+                "{name}"
+            );
+        }
+    }
+
+    /// `{:?}` of a store (and so of a `ShopConnection` holding one) shows no login.
+    #[test]
+    fn debug_shows_no_login() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("{:?}", FileAttempts::new(dir.path(), &shop("secret-login")));
+        assert!(!text.contains("secret-login"), "{text}");
+        assert!(!text.contains("upgates.com"), "{text}");
+        assert!(text.contains(&format!("{:?}", dir.path())), "{text}");
+    }
+
+    /// The names stay those written before the login stopped being kept in the clear, so
+    /// existing files still count.
+    #[test]
+    fn file_names_are_unchanged() {
+        let store = FileAttempts::new("/state", &shop("bot"));
+        let digest =
+            Sha256::digest("https://demo.admin.s1.upgates.com/api/v2\nbot\n2025000123".as_bytes());
+        let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            store.path("2025000123"),
+            Path::new("/state").join(format!("{name}.json"))
+        );
+        assert_eq!(
+            store.path("2025000123"),
+            Path::new("/state").join("94d6da65b76c7803118dd15db118312b.json")
+        );
+    }
+
+    /// Processes racing on one file: the lock makes the count and the hold one step, so
+    /// exactly `limit` of them begin.
+    #[test]
+    fn concurrent_checks_cannot_pass_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let hour = Duration::from_secs(3600);
+        let begun: usize = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..16)
+                .map(|_| {
+                    let store = FileAttempts::new(dir.path(), &shop("bot"));
+                    scope.spawn(move || store.begin_check("2025000123", 5, hour))
+                })
+                .collect();
+            threads
+                .into_iter()
+                .map(|t| usize::from(t.join().unwrap()))
+                .sum()
+        });
+        assert_eq!(begun, 5);
+    }
+
+    /// A file another process keeps locked (stopped, hung) is waited for only so long: the
+    /// check then goes ahead, like one the store cannot read, instead of hanging the call.
+    #[test]
+    fn a_file_locked_for_good_is_given_up_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let hour = Duration::from_secs(3600);
+        let store =
+            FileAttempts::new(dir.path(), &shop("bot")).with_lock_wait(Duration::from_millis(100));
+        assert!(store.begin_check("2025000123", 1, hour));
+        // flock locks belong to the open file: this one is refused like another process.
+        let other = std::fs::File::open(store.path("2025000123")).unwrap();
+        other.lock().unwrap();
+        let started = Instant::now();
+        assert!(store.begin_check("2025000123", 1, hour));
+        let waited = started.elapsed();
+        assert!(waited >= store.lock_wait, "{waited:?}");
+        assert!(waited < Duration::from_secs(2), "{waited:?}");
+        drop(other);
+        // Released, the file counts again: the first check is still held, the limit is 1.
+        assert!(!store.begin_check("2025000123", 1, hour));
+    }
+
+    #[test]
+    fn an_unusable_directory_lets_checks_go_ahead_and_does_not_panic() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        // A file where the directory should be.
+        let store = FileAttempts::new(file.path().join("sub"), &shop("bot"));
+        assert!(store.begin_check("1", 1, Duration::from_secs(60)));
+        assert!(store.begin_check("1", 1, Duration::from_secs(60)));
+        store.withdraw_check("1", Duration::from_secs(60));
+    }
+}

@@ -1,0 +1,21 @@
+//! The `upgates` command line: the shops file, one call per run (with its lock and attempt
+//! files), `check` and `statuses`, the demo on a fake shop, and `upgates serve`, the webhook
+//! on the Rust host. The binary (`src/main.rs`) parses arguments and dispatches here; the
+//! tests use these modules too.
+
+pub mod admin;
+pub mod attempt_files;
+pub mod demo;
+pub mod file_lock;
+pub mod logging;
+pub mod serve;
+pub mod shops_file;
+
+/// Lower-case hex of `bytes`: the names of lock and attempt files, derived from hashes.
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
