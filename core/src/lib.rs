@@ -6,11 +6,11 @@
 //! ([`answer`]) or a [`Failure`]. Nothing here does I/O by itself, so the same code runs in the
 //! component, in the Spin app and natively in tests.
 
+pub mod action;
 pub mod answer;
 pub mod api;
 pub mod attempts;
 pub mod config;
-pub mod dispatch;
 pub mod display;
 pub mod failure;
 pub mod guardrails;
@@ -21,6 +21,7 @@ pub mod model;
 mod shop;
 pub mod upgates_rules;
 
+pub use action::{Action, ActionInput, ActionName, InputKind, InputSpec, run};
 pub use answer::{
     Answer, InvoiceState, OrderDetail, OrderDocuments, OrderItem, OrderRef, OrderSummary,
     PhoneOrders, json_text, render, render_text,
@@ -28,7 +29,6 @@ pub use answer::{
 pub use api::{ApiRequest, ApiResponse, Method, TransportError, Upstream};
 pub use attempts::{AttemptLog, MAX_CHECKS_PER_KEY, MemoryAttempts, begin_check_in};
 pub use config::ShopConfig;
-pub use dispatch::{ActionInput, ActionName, run};
 pub use failure::Failure;
 pub use guardrails::Guardrails;
 pub use shop::Shop;

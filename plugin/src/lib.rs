@@ -1,4 +1,5 @@
-//! The component: a thin adapter from the WIT exports to [`upgates_core::Shop`].
+//! The component: a thin adapter from the WIT exports to [`upgates_core::Action`]: each export
+//! builds its action and runs it on the shop.
 //!
 //! Credentials come from `wasi:config/store`, HTTP goes out through `wasi:http`; every action
 //! drives the shared async code to completion with [`block_on`].
@@ -135,7 +136,7 @@ wit_bindgen::generate!({
 use exports::upgates::bot::actions::{
     Failure, Guest, InvoiceInfo, OrderDetails, OrderSummary, PhoneOrders,
 };
-use upgates_core::{AttemptLog, Shop, ShopConfig};
+use upgates_core::{Action, Answer, AttemptLog, Shop, ShopConfig};
 
 use crate::transport::WasiHttp;
 
@@ -187,14 +188,13 @@ impl AttemptLog for HostAttempts {
     }
 }
 
-/// Runs one action and converts its result to the WIT types.
-fn run<T, W, F>(action: impl FnOnce(PluginShop) -> F) -> Result<W, Failure>
-where
-    F: Future<Output = Result<T, upgates_core::Failure>>,
-    W: From<T>,
-{
+/// Runs one action. Not generic, so the actions' code is in the component once, not once
+/// per export. Each export takes its WIT type out of the answer: [`Action::run`] answers each
+/// action with one `Answer` variant, so any other is unreachable (and a trap, with no drop
+/// code for a value that never comes).
+fn run(action: Action) -> Result<Answer, Failure> {
     let shop = shop().map_err(Failure::from)?;
-    block_on(action(shop)).map(W::from).map_err(Failure::from)
+    block_on(action.run(&shop)).map_err(Failure::from)
 }
 
 /// Polls a future to completion. [`WasiHttp`] blocks inside `wasi:http` instead of returning
@@ -215,47 +215,60 @@ fn block_on<T>(
 struct Component;
 
 impl Guest for Component {
-    fn verify_order(order_number: String) -> Result<OrderSummary, Failure> {
-        run(|shop| async move { shop.verify_order(&order_number).await })
+    fn verify_order(order: String) -> Result<OrderSummary, Failure> {
+        match run(Action::VerifyOrder { order })? {
+            Answer::Summary(summary) => Ok(summary.into()),
+            _ => unreachable!(),
+        }
     }
 
-    fn order_detail(order_number: String, email: String) -> Result<OrderDetails, Failure> {
-        run(|shop| async move { shop.order_detail(&order_number, &email).await })
+    fn order_detail(order: String, email: String) -> Result<OrderDetails, Failure> {
+        match run(Action::OrderDetail { order, email })? {
+            Answer::Detail(detail) => Ok(detail.into()),
+            _ => unreachable!(),
+        }
     }
 
-    fn customer_email(order_number: String) -> Result<String, Failure> {
-        run(|shop| async move { shop.customer_email(&order_number).await })
+    fn customer_email(order: String) -> Result<String, Failure> {
+        match run(Action::CustomerEmail { order })? {
+            Answer::Email(email) => Ok(email),
+            _ => unreachable!(),
+        }
     }
 
-    fn set_order_status(
-        order_number: String,
-        status: String,
-        notify_customer: bool,
-    ) -> Result<(), Failure> {
-        run(|shop| async move {
-            shop.set_order_status(&order_number, &status, notify_customer)
-                .await
-        })
+    fn set_order_status(order: String, status: String, notify: bool) -> Result<(), Failure> {
+        let action = Action::SetOrderStatus {
+            order,
+            status,
+            notify,
+        };
+        run(action).map(drop)
     }
 
-    fn verify_customer(order_number: String, email: String) -> Result<(), Failure> {
-        run(|shop| async move { shop.verify_customer(&order_number, &email).await })
+    fn verify_customer(order: String, email: String) -> Result<(), Failure> {
+        run(Action::VerifyCustomer { order, email }).map(drop)
     }
 
     fn orders_by_phone(phone: String, days: u32) -> Result<PhoneOrders, Failure> {
-        run(|shop| async move { shop.orders_by_phone(&phone, days).await })
+        match run(Action::OrdersByPhone { phone, days })? {
+            Answer::Orders(orders) => Ok(orders.into()),
+            _ => unreachable!(),
+        }
     }
 
-    fn append_note(order_number: String, text: String) -> Result<(), Failure> {
-        run(|shop| async move { shop.append_note(&order_number, &text).await })
+    fn append_note(order: String, text: String) -> Result<(), Failure> {
+        run(Action::AppendNote { order, text }).map(drop)
     }
 
-    fn replace_note(order_number: String, text: String) -> Result<(), Failure> {
-        run(|shop| async move { shop.replace_note(&order_number, &text).await })
+    fn replace_note(order: String, text: String) -> Result<(), Failure> {
+        run(Action::ReplaceNote { order, text }).map(drop)
     }
 
-    fn order_documents(order_number: String, email: String) -> Result<InvoiceInfo, Failure> {
-        run(|shop| async move { shop.order_documents(&order_number, &email).await })
+    fn order_documents(order: String, email: String) -> Result<InvoiceInfo, Failure> {
+        match run(Action::OrderDocuments { order, email })? {
+            Answer::Documents(documents) => Ok(documents.into()),
+            _ => unreachable!(),
+        }
     }
 }
 

@@ -15,7 +15,7 @@ mod transport;
 
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::wasip3::http::types::{ErrorCode, Response};
-use upgates_core::{ActionInput, ActionName, Answer, Failure, Shop};
+use upgates_core::{Action, ActionInput, ActionName, Answer, Failure, Shop};
 use upgates_webhook::{Backend, JsonReply, Rejection, Reply};
 
 use crate::attempts::KvAttempts;
@@ -91,9 +91,12 @@ impl Backend for SpinApp {
         let attempts = KvAttempts::for_shop(&config);
         let shop = Shop::with_attempt_log(config, transport::SpinHttp, attempts);
         let deadline = transport::wait(deadline::CALL_DEADLINE);
-        let result = deadline::within(upgates_core::run(&shop, action, &input), deadline)
-            .await
-            .unwrap_or(Err(Failure::Timeout));
+        let result = match Action::from_input(action, &input) {
+            Ok(action) => deadline::within(action.run(&shop), deadline)
+                .await
+                .unwrap_or(Err(Failure::Timeout)),
+            Err(failure) => Err(failure),
+        };
         if let Err(failure) = &result {
             // The reason only: messages may name the shop's URL, inputs are never logged.
             eprintln!("upgates-bot: {action}: {}", failure.reason());

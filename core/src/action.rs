@@ -1,0 +1,462 @@
+//! The one list of actions: their WIT names, their inputs and what each does ([`ActionName`]),
+//! the inputs as one JSON object ([`ActionInput`], what the CLI's flags and the webhook's
+//! request bodies carry), and the typed [`Action`] that runs one of them on a [`Shop`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::answer::Answer;
+use crate::api::Upstream;
+use crate::attempts::AttemptLog;
+use crate::failure::Failure;
+use crate::shop::Shop;
+
+/// The nine actions, named as in the WIT (`verify-order`, ...), in the WIT's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ActionName {
+    VerifyOrder,
+    OrderDetail,
+    CustomerEmail,
+    SetOrderStatus,
+    VerifyCustomer,
+    OrdersByPhone,
+    AppendNote,
+    ReplaceNote,
+    OrderDocuments,
+}
+
+/// What kind of value an input takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    /// A string.
+    Text,
+    /// A whole number of days (`u32`).
+    Days,
+    /// A switch, false unless given.
+    Flag,
+}
+
+/// One input of an action: its JSON / CLI name, its kind, and a line of help.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InputSpec {
+    pub name: &'static str,
+    pub kind: InputKind,
+    pub help: &'static str,
+}
+
+const fn text(name: &'static str, help: &'static str) -> InputSpec {
+    InputSpec {
+        name,
+        kind: InputKind::Text,
+        help,
+    }
+}
+
+const ORDER: InputSpec = text("order", "The order number.");
+const EMAIL: InputSpec = text("email", "The e-mail the order was placed with.");
+const STATUS: InputSpec = text(
+    "status",
+    "The status: its name in any shop language, or its id.",
+);
+const NOTIFY: InputSpec = InputSpec {
+    name: "notify",
+    kind: InputKind::Flag,
+    help: "Send the status's e-mail and SMS to the customer.",
+};
+const PHONE: InputSpec = text("phone", "The customer's phone number.");
+const DAYS: InputSpec = InputSpec {
+    name: "days",
+    kind: InputKind::Days,
+    help: "How many days back to look.",
+};
+const TEXT: InputSpec = text("text", "The note's text.");
+
+impl ActionName {
+    pub const ALL: [ActionName; 9] = [
+        ActionName::VerifyOrder,
+        ActionName::OrderDetail,
+        ActionName::CustomerEmail,
+        ActionName::SetOrderStatus,
+        ActionName::VerifyCustomer,
+        ActionName::OrdersByPhone,
+        ActionName::AppendNote,
+        ActionName::ReplaceNote,
+        ActionName::OrderDocuments,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionName::VerifyOrder => "verify-order",
+            ActionName::OrderDetail => "order-detail",
+            ActionName::CustomerEmail => "customer-email",
+            ActionName::SetOrderStatus => "set-order-status",
+            ActionName::VerifyCustomer => "verify-customer",
+            ActionName::OrdersByPhone => "orders-by-phone",
+            ActionName::AppendNote => "append-note",
+            ActionName::ReplaceNote => "replace-note",
+            ActionName::OrderDocuments => "order-documents",
+        }
+    }
+
+    /// What the action does, in one line (the CLI's help).
+    pub fn summary(self) -> &'static str {
+        match self {
+            ActionName::VerifyOrder => {
+                "Does the order exist? Its status, payment, shipping, total and tracking."
+            }
+            ActionName::OrderDetail => {
+                "The order with its items, for the customer who knows its e-mail."
+            }
+            ActionName::CustomerEmail => "The e-mail the order was placed with.",
+            ActionName::SetOrderStatus => {
+                "Set the order's status (name in any shop language, or id)."
+            }
+            ActionName::VerifyCustomer => "Do the order number and e-mail belong together?",
+            ActionName::OrdersByPhone => {
+                "The customer's orders by phone within the last DAYS days."
+            }
+            ActionName::AppendNote => "Append a line to the order's internal note.",
+            ActionName::ReplaceNote => "Replace the order's internal note.",
+            ActionName::OrderDocuments => {
+                "The order's invoice, for the customer who knows its e-mail."
+            }
+        }
+    }
+
+    /// The inputs the action takes, in the WIT's parameter order.
+    pub fn input_specs(self) -> &'static [InputSpec] {
+        match self {
+            ActionName::VerifyOrder | ActionName::CustomerEmail => &[ORDER],
+            ActionName::OrderDetail | ActionName::VerifyCustomer | ActionName::OrderDocuments => {
+                &[ORDER, EMAIL]
+            }
+            ActionName::SetOrderStatus => &[ORDER, STATUS, NOTIFY],
+            ActionName::OrdersByPhone => &[PHONE, DAYS],
+            ActionName::AppendNote | ActionName::ReplaceNote => &[ORDER, TEXT],
+        }
+    }
+
+    /// The inputs the action takes, by their JSON / CLI names: [`Self::input_specs`]' names.
+    pub fn inputs(self) -> &'static [&'static str] {
+        match self {
+            ActionName::VerifyOrder | ActionName::CustomerEmail => &["order"],
+            ActionName::OrderDetail | ActionName::VerifyCustomer | ActionName::OrderDocuments => {
+                &["order", "email"]
+            }
+            ActionName::SetOrderStatus => &["order", "status", "notify"],
+            ActionName::OrdersByPhone => &["phone", "days"],
+            ActionName::AppendNote | ActionName::ReplaceNote => &["order", "text"],
+        }
+    }
+}
+
+impl fmt::Display for ActionName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ActionName {
+    type Err = Failure;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ActionName::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| Failure::InvalidInput("unknown action".into()))
+    }
+}
+
+/// Every action's inputs in one object; each action reads the ones it needs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub notify: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl ActionInput {
+    /// Fails with `invalid-input` naming the first input `action` needs that is missing.
+    pub fn check(&self, action: ActionName) -> Result<(), Failure> {
+        for name in action.inputs() {
+            let present = match *name {
+                "order" => self.order.is_some(),
+                "email" => self.email.is_some(),
+                "phone" => self.phone.is_some(),
+                "days" => self.days.is_some(),
+                "status" => self.status.is_some(),
+                "text" => self.text.is_some(),
+                _ => true, // `notify` defaults to false
+            };
+            if !present {
+                return Err(Failure::InvalidInput(format!(
+                    "`{name}` is required for {action}"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One action with its inputs: what a WIT export, a CLI subcommand or a webhook route asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    VerifyOrder {
+        order: String,
+    },
+    OrderDetail {
+        order: String,
+        email: String,
+    },
+    CustomerEmail {
+        order: String,
+    },
+    SetOrderStatus {
+        order: String,
+        status: String,
+        notify: bool,
+    },
+    VerifyCustomer {
+        order: String,
+        email: String,
+    },
+    OrdersByPhone {
+        phone: String,
+        days: u32,
+    },
+    AppendNote {
+        order: String,
+        text: String,
+    },
+    ReplaceNote {
+        order: String,
+        text: String,
+    },
+    OrderDocuments {
+        order: String,
+        email: String,
+    },
+}
+
+impl Action {
+    pub fn name(&self) -> ActionName {
+        match self {
+            Action::VerifyOrder { .. } => ActionName::VerifyOrder,
+            Action::OrderDetail { .. } => ActionName::OrderDetail,
+            Action::CustomerEmail { .. } => ActionName::CustomerEmail,
+            Action::SetOrderStatus { .. } => ActionName::SetOrderStatus,
+            Action::VerifyCustomer { .. } => ActionName::VerifyCustomer,
+            Action::OrdersByPhone { .. } => ActionName::OrdersByPhone,
+            Action::AppendNote { .. } => ActionName::AppendNote,
+            Action::ReplaceNote { .. } => ActionName::ReplaceNote,
+            Action::OrderDocuments { .. } => ActionName::OrderDocuments,
+        }
+    }
+
+    /// The action `name` with its inputs taken from `input`; `invalid-input` naming the first
+    /// one it needs that is missing. Inputs it does not take are ignored.
+    pub fn from_input(name: ActionName, input: &ActionInput) -> Result<Action, Failure> {
+        input.check(name)?;
+        let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        let order = || text(&input.order);
+        Ok(match name {
+            ActionName::VerifyOrder => Action::VerifyOrder { order: order() },
+            ActionName::OrderDetail => Action::OrderDetail {
+                order: order(),
+                email: text(&input.email),
+            },
+            ActionName::CustomerEmail => Action::CustomerEmail { order: order() },
+            ActionName::SetOrderStatus => Action::SetOrderStatus {
+                order: order(),
+                status: text(&input.status),
+                notify: input.notify,
+            },
+            ActionName::VerifyCustomer => Action::VerifyCustomer {
+                order: order(),
+                email: text(&input.email),
+            },
+            ActionName::OrdersByPhone => Action::OrdersByPhone {
+                phone: text(&input.phone),
+                days: input.days.unwrap_or_default(),
+            },
+            ActionName::AppendNote => Action::AppendNote {
+                order: order(),
+                text: text(&input.text),
+            },
+            ActionName::ReplaceNote => Action::ReplaceNote {
+                order: order(),
+                text: text(&input.text),
+            },
+            ActionName::OrderDocuments => Action::OrderDocuments {
+                order: order(),
+                email: text(&input.email),
+            },
+        })
+    }
+
+    /// The action's inputs as the JSON object [`Action::from_input`] reads.
+    pub fn input(&self) -> ActionInput {
+        let order = |order: &String| ActionInput {
+            order: Some(order.clone()),
+            ..ActionInput::default()
+        };
+        let with_email = |o: &String, email: &String| ActionInput {
+            email: Some(email.clone()),
+            ..order(o)
+        };
+        let with_text = |o: &String, text: &String| ActionInput {
+            text: Some(text.clone()),
+            ..order(o)
+        };
+        match self {
+            Action::VerifyOrder { order: o } | Action::CustomerEmail { order: o } => order(o),
+            Action::OrderDetail { order, email }
+            | Action::VerifyCustomer { order, email }
+            | Action::OrderDocuments { order, email } => with_email(order, email),
+            Action::SetOrderStatus {
+                order: o,
+                status,
+                notify,
+            } => ActionInput {
+                status: Some(status.clone()),
+                notify: *notify,
+                ..order(o)
+            },
+            Action::OrdersByPhone { phone, days } => ActionInput {
+                phone: Some(phone.clone()),
+                days: Some(*days),
+                ..ActionInput::default()
+            },
+            Action::AppendNote { order, text } | Action::ReplaceNote { order, text } => {
+                with_text(order, text)
+            }
+        }
+    }
+
+    /// Runs the action on `shop`.
+    pub async fn run<U: Upstream, A: AttemptLog>(
+        &self,
+        shop: &Shop<U, A>,
+    ) -> Result<Answer, Failure> {
+        Ok(match self {
+            Action::VerifyOrder { order } => Answer::Summary(shop.verify_order(order).await?),
+            Action::OrderDetail { order, email } => {
+                Answer::Detail(shop.order_detail(order, email).await?)
+            }
+            Action::CustomerEmail { order } => Answer::Email(shop.customer_email(order).await?),
+            Action::SetOrderStatus {
+                order,
+                status,
+                notify,
+            } => {
+                shop.set_order_status(order, status, *notify).await?;
+                Answer::Done
+            }
+            Action::VerifyCustomer { order, email } => {
+                shop.verify_customer(order, email).await?;
+                Answer::Done
+            }
+            Action::OrdersByPhone { phone, days } => {
+                Answer::Orders(shop.orders_by_phone(phone, *days).await?)
+            }
+            Action::AppendNote { order, text } => {
+                shop.append_note(order, text).await?;
+                Answer::Done
+            }
+            Action::ReplaceNote { order, text } => {
+                shop.replace_note(order, text).await?;
+                Answer::Done
+            }
+            Action::OrderDocuments { order, email } => {
+                Answer::Documents(shop.order_documents(order, email).await?)
+            }
+        })
+    }
+}
+
+/// Runs the action `name` with `input` on `shop`: [`Action::from_input`], then [`Action::run`].
+pub async fn run<U: Upstream, A: AttemptLog>(
+    shop: &Shop<U, A>,
+    name: ActionName,
+    input: &ActionInput,
+) -> Result<Answer, Failure> {
+    Action::from_input(name, input)?.run(shop).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_inputs_are_checked() {
+        for a in ActionName::ALL {
+            assert_eq!(a.as_str().parse::<ActionName>().unwrap(), a);
+        }
+        assert!("drop-table".parse::<ActionName>().is_err());
+        let input: ActionInput = serde_json::from_str(r#"{"order":"1"}"#).unwrap();
+        assert!(input.check(ActionName::VerifyOrder).is_ok());
+        assert_eq!(
+            input.check(ActionName::OrderDetail),
+            Err(Failure::InvalidInput(
+                "`email` is required for order-detail".into()
+            ))
+        );
+        assert!(serde_json::from_str::<ActionInput>(r#"{"order":"1","evil":2}"#).is_err());
+    }
+
+    #[test]
+    fn input_names_are_the_specs_names() {
+        for a in ActionName::ALL {
+            let names: Vec<&str> = a.input_specs().iter().map(|spec| spec.name).collect();
+            assert_eq!(names, a.inputs(), "{a}");
+        }
+    }
+
+    #[test]
+    fn an_action_round_trips_through_its_input() {
+        let full = ActionInput {
+            order: Some("2025000123".into()),
+            email: Some("jana@example.cz".into()),
+            phone: Some("+420 777 123 456".into()),
+            days: Some(30),
+            status: Some("Vyřízena".into()),
+            notify: true,
+            text: Some("Poznámka".into()),
+        };
+        for name in ActionName::ALL {
+            let action = Action::from_input(name, &full).unwrap();
+            assert_eq!(action.name(), name);
+            assert_eq!(
+                Action::from_input(name, &action.input()),
+                Ok(action.clone())
+            );
+            let json = serde_json::to_value(action.input()).unwrap();
+            for key in json.as_object().unwrap().keys() {
+                assert!(
+                    name.inputs().contains(&key.as_str()),
+                    "{name} does not take {key}"
+                );
+            }
+        }
+        assert_eq!(
+            Action::from_input(ActionName::OrdersByPhone, &ActionInput::default()),
+            Err(Failure::InvalidInput(
+                "`phone` is required for orders-by-phone".into()
+            ))
+        );
+    }
+}
