@@ -225,12 +225,14 @@ impl HttpPolicy {
     }
 
     /// The request may go out only to the shop's own scheme, host and port.
-    fn allows(&self, uri: &http::Uri) -> bool {
+    #[doc(hidden)]
+    pub fn allows(&self, uri: &http::Uri) -> bool {
         Origin::of_uri(uri).is_some_and(|o| o == self.origin)
     }
 
     /// The guest may ask for shorter waits, never longer ones.
-    fn clamp(&self, asked: Option<RequestOptions>) -> RequestOptions {
+    #[doc(hidden)]
+    pub fn clamp(&self, asked: Option<RequestOptions>) -> RequestOptions {
         let asked = asked.unwrap_or_default();
         let cap = |d: Option<Duration>, max: Duration| Some(d.map_or(max, |d| d.min(max)));
         RequestOptions {
@@ -388,118 +390,5 @@ impl WasiHttpHooks for HttpPolicy {
             let done: BoxFuture<Result<(), HttpError>> = Box::new(async { Ok(()) });
             Ok((response, done))
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The component stops reading at the announced length, so the hook announces the exact
-    /// length of the body it hands over, whatever the upstream said; of the other headers,
-    /// only those the actions read reach the component.
-    #[tokio::test]
-    async fn the_component_gets_the_exact_length_and_the_headers_it_reads() {
-        let config = ShopConfig::new("http://127.0.0.1:9/api/v2", "l", "k", "420").unwrap();
-        let mut policy = HttpPolicy::for_shop(&config)
-            .unwrap()
-            .isolated()
-            .with_in_process(Arc::new(|_| {
-                http::Response::builder()
-                    .status(429)
-                    .header(http::header::CONTENT_LENGTH, "999")
-                    .header(http::header::CONTENT_TYPE, "application/json")
-                    .header("retry-after", "7")
-                    .header("location", "https://elsewhere.example/api/v2")
-                    .header("x-rate-limit-hour-remaining", "9")
-                    .header(http::header::SET_COOKIE, "session=secret")
-                    .body(Bytes::from_static(b"{\"orders\":[]}"))
-                    .unwrap()
-            }));
-        let request = http::Request::get("http://127.0.0.1:9/api/v2/orders")
-            .body(
-                http_body_util::Empty::new()
-                    .map_err(|never| match never {})
-                    .boxed_unsync(),
-            )
-            .unwrap();
-        let sent = Box::into_pin(policy.send_request(request, None, Box::new(async { Ok(()) })));
-        let (response, _) = sent.await.unwrap();
-        let mut headers: Vec<_> = response
-            .headers()
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.to_str().unwrap()))
-            .collect();
-        headers.sort();
-        assert_eq!(
-            headers,
-            [
-                ("content-length", "13"),
-                ("location", "https://elsewhere.example/api/v2"),
-                ("retry-after", "7"),
-            ]
-        );
-        assert_eq!(response.status(), 429);
-        // The host still saw the rate-limit figures.
-        assert!(policy.rate_limits().is_some());
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        assert_eq!(body.len(), 13);
-    }
-
-    #[test]
-    fn origins() {
-        let o = Origin::of_api_url("https://Demo.admin.s1.upgates.com/api/v2").unwrap();
-        assert_eq!(
-            o,
-            Origin {
-                scheme: "https".into(),
-                host: "demo.admin.s1.upgates.com".into(),
-                port: 443
-            }
-        );
-        assert!(Origin::of_api_url("http://127.0.0.1:8080/api/v2").is_ok());
-        assert!(Origin::of_api_url("http://[::1]:8080/api/v2").is_ok());
-        assert!(Origin::of_api_url("http://demo.admin.s1.upgates.com/api/v2").is_err());
-        let config =
-            ShopConfig::new("https://demo.admin.s1.upgates.com/api/v2", "l", "k", "420").unwrap();
-        let policy = HttpPolicy::for_shop(&config).unwrap();
-        assert!(
-            policy.allows(
-                &"https://demo.admin.s1.upgates.com/api/v2/orders"
-                    .parse()
-                    .unwrap()
-            )
-        );
-        assert!(policy.allows(&"https://demo.admin.s1.upgates.com:443/x".parse().unwrap()));
-        for denied in [
-            "http://demo.admin.s1.upgates.com/api/v2",
-            "https://demo.admin.s1.upgates.com:8443/api/v2",
-            "https://evil.example/api/v2",
-            "https://demo.admin.s1.upgates.com.evil.example/",
-        ] {
-            assert!(!policy.allows(&denied.parse().unwrap()), "{denied}");
-        }
-        let clamped = policy.clamp(Some(RequestOptions {
-            connect_timeout: Some(Duration::from_secs(600)),
-            first_byte_timeout: Some(Duration::from_secs(1)),
-            between_bytes_timeout: None,
-        }));
-        assert_eq!(clamped.connect_timeout, Some(Duration::from_secs(5)));
-        assert_eq!(clamped.first_byte_timeout, Some(Duration::from_secs(1)));
-        assert_eq!(clamped.between_bytes_timeout, Some(Duration::from_secs(15)));
-    }
-
-    /// Upgates counts concurrent requests per API access group, which all API users of a
-    /// shop share: two logins of one shop share the limiter (and the rest of the state).
-    #[test]
-    fn a_shops_api_users_share_its_limit() {
-        let url = "https://shared-limit.admin.s1.upgates.com/api/v2";
-        let first = HttpPolicy::for_shop(&ShopConfig::new(url, "bot", "k1", "420").unwrap());
-        let second = HttpPolicy::for_shop(&ShopConfig::new(url, "other", "k2", "420").unwrap());
-        assert!(Arc::ptr_eq(&first.unwrap().shop, &second.unwrap().shop));
-        let elsewhere = "https://another.admin.s1.upgates.com/api/v2";
-        let third = HttpPolicy::for_shop(&ShopConfig::new(elsewhere, "bot", "k1", "420").unwrap());
-        let first = HttpPolicy::for_shop(&ShopConfig::new(url, "bot", "k1", "420").unwrap());
-        assert!(!Arc::ptr_eq(&first.unwrap().shop, &third.unwrap().shop));
     }
 }

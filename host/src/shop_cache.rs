@@ -88,7 +88,7 @@ impl HttpPolicy {
 /// not `Clone`). Each reads to the guest as the original would: a hyper error as the error
 /// code inside it, else a protocol error (wasmtime-wasi-http's default); I/O errors keep
 /// their kind and text.
-fn replicate(e: &HttpError) -> HttpError {
+pub fn replicate(e: &HttpError) -> HttpError {
     use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
     match e {
         HttpError::Hyper(err) => std::error::Error::source(err)
@@ -174,93 +174,4 @@ fn has_directive(request: &http::Request<Bytes>, directives: &[&str]) -> bool {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .any(|v| v.split(',').any(|d| directives.contains(&d.trim())))
-}
-
-#[cfg(test)]
-mod tests {
-    use http_body_util::{BodyExt, Full};
-    use upgates_core::ShopConfig;
-    use wasmtime_wasi_http::{WasiBody, WasiHttpHooks};
-
-    use super::*;
-    use crate::sandbox::BoxFuture;
-
-    /// Every waiter of a failed shared GET gets the failure the first caller got.
-    #[test]
-    fn a_shared_failure_is_replicated_as_it_was() {
-        let same = |e: HttpError| format!("{:?}", replicate(&e)) == format!("{e:?}");
-        assert!(same(HttpError::HttpResponseBodySize(Some(9))));
-        assert!(same(HttpError::ConnectionReadTimeout));
-        assert!(same(HttpError::DnsError {
-            rcode: Some("x".into()),
-            info_code: Some(3)
-        }));
-        assert!(same(HttpError::Connect(std::io::Error::new(
-            std::io::ErrorKind::ConnectionRefused,
-            "refused"
-        ))));
-        assert!(matches!(
-            replicate(&HttpError::LoopDetected),
-            HttpError::InternalError(Some(_))
-        ));
-    }
-
-    fn empty_body() -> WasiBody {
-        http_body_util::Empty::new()
-            .map_err(|never| match never {})
-            .boxed_unsync()
-    }
-
-    fn full_body(bytes: &'static [u8]) -> WasiBody {
-        Full::new(Bytes::from_static(bytes))
-            .map_err(|never| match never {})
-            .boxed_unsync()
-    }
-
-    /// A write the call stops while Upgates has it (the call's deadline) may still have been
-    /// applied: the order's cached reads go all the same.
-    #[tokio::test]
-    async fn a_write_stopped_midway_still_drops_the_orders_cached_reads() {
-        const ORDER_URL: &str = "http://127.0.0.1:9/api/v2/orders/2025000123";
-        let config = ShopConfig::new("http://127.0.0.1:9/api/v2", "l", "k", "420").unwrap();
-        let mut policy = HttpPolicy::for_shop(&config)
-            .unwrap()
-            .isolated()
-            .with_in_process_async(Arc::new(|request| {
-                Box::pin(async move {
-                    if request.method() == http::Method::PUT {
-                        // Upgates never answers the write.
-                        std::future::pending::<()>().await;
-                    }
-                    http::Response::new(Bytes::from_static(b"{\"orders\":[]}"))
-                })
-            }));
-        let done = || -> BoxFuture<Result<(), HttpError>> { Box::new(async { Ok(()) }) };
-        let read = |policy: &mut HttpPolicy| {
-            let request = http::Request::get(ORDER_URL).body(empty_body()).unwrap();
-            Box::into_pin(policy.send_request(request, None, done()))
-        };
-        let _ = read(&mut policy).await.unwrap();
-        assert_eq!(policy.shop.upstream_requests(), 1);
-        let _ = read(&mut policy).await.unwrap();
-        assert_eq!(
-            policy.shop.upstream_requests(),
-            1,
-            "the second read is cached"
-        );
-        let put = http::Request::put("http://127.0.0.1:9/api/v2/orders")
-            .body(full_body(
-                b"{\"orders\":[{\"order_number\":\"2025000123\"}]}",
-            ))
-            .unwrap();
-        let write = Box::into_pin(policy.send_request(put, None, done()));
-        let stopped = tokio::time::timeout(Duration::from_millis(50), write).await;
-        assert!(stopped.is_err(), "the write never answers");
-        let _ = read(&mut policy).await.unwrap();
-        assert_eq!(
-            policy.shop.upstream_requests(),
-            2,
-            "read again after the write"
-        );
-    }
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 #[cfg(unix)]
-pub(super) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -14,12 +14,12 @@ pub(super) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 #[cfg(not(unix))]
-pub(super) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 
 /// A new file only its owner can read and write (on Unix; the umask can only narrow it).
-pub(super) fn private_file_options() -> std::fs::OpenOptions {
+pub fn private_file_options() -> std::fs::OpenOptions {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -29,7 +29,7 @@ pub(super) fn private_file_options() -> std::fs::OpenOptions {
 
 /// What [`trust`] looks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Kind {
+pub enum Kind {
     Dir,
     File,
 }
@@ -38,7 +38,7 @@ pub(super) enum Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 // Only Unix has grounds to refuse.
 #[cfg_attr(not(unix), allow(dead_code))]
-pub(super) enum Trust {
+pub enum Trust {
     /// Nothing there (or nothing this process can look at): nothing to read.
     Absent,
     Trusted,
@@ -50,7 +50,7 @@ pub(super) enum Trust {
 /// this process's effective user, and not writable by its group or by others. Only then can
 /// nobody else have put a file there or changed one.
 #[cfg(unix)]
-pub(super) fn trust(path: &Path, kind: Kind) -> Trust {
+pub fn trust(path: &Path, kind: Kind) -> Trust {
     use std::os::unix::fs::MetadataExt;
     // `symlink_metadata`: a link is refused itself, not judged by what it points to.
     let Ok(meta) = std::fs::symlink_metadata(path) else {
@@ -74,7 +74,7 @@ pub(super) fn trust(path: &Path, kind: Kind) -> Trust {
 
 /// Elsewhere: no owner or mode to check; only that the path is what `kind` asks for.
 #[cfg(not(unix))]
-pub(super) fn trust(path: &Path, kind: Kind) -> Trust {
+pub fn trust(path: &Path, kind: Kind) -> Trust {
     match std::fs::metadata(path) {
         Ok(meta) if (kind == Kind::Dir) == meta.is_dir() => Trust::Trusted,
         _ => Trust::Absent,
@@ -83,14 +83,14 @@ pub(super) fn trust(path: &Path, kind: Kind) -> Trust {
 
 /// The process's effective user id, which new files get as their owner.
 #[cfg(unix)]
-pub(super) fn effective_uid() -> u32 {
+pub fn effective_uid() -> u32 {
     rustix::process::geteuid().as_raw()
 }
 
 /// `<16 hex>-<64 hex>.cwasm`, the name [`PrecompiledCache::path_for`] gives an entry: the
 /// cache directory may be one the user keeps other files in (`--cache-dir .`), and pruning
 /// must not take their `app.cwasm`.
-pub(super) fn is_entry_name(name: &str) -> bool {
+pub fn is_entry_name(name: &str) -> bool {
     let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
     name.strip_suffix(".cwasm")
         .and_then(|stem| stem.split_once('-'))
@@ -98,7 +98,7 @@ pub(super) fn is_entry_name(name: &str) -> bool {
 }
 
 /// `.<entry name>.<pid>.<counter>.tmp`, the name `store` writes a new entry under.
-pub(super) fn is_temp_name(name: &str) -> bool {
+pub fn is_temp_name(name: &str) -> bool {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     name.strip_prefix('.')
         .and_then(|rest| rest.strip_suffix(".tmp"))

@@ -210,16 +210,3 @@ impl PluginRuntime {
         result
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// [`Exports::of_action`] indexes by the enum's discriminant.
-    #[test]
-    fn actions_are_numbered_in_their_list_order() {
-        for (i, action) in ActionName::ALL.into_iter().enumerate() {
-            assert_eq!(action as usize, i, "{}", action.as_str());
-        }
-    }
-}
