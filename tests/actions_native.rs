@@ -1,6 +1,6 @@
 //! The action table, run natively: upgates-core straight against the fake shop.
 
-mod support;
+use crate::support;
 
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};

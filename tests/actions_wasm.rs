@@ -1,7 +1,7 @@
 //! The action table through the real component: wasm, the HTTP hook's policy, the fake shop
 //! in-process; plus what only the host can show (denied hosts, real loopback HTTP, the world).
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::{Sent, cases, in_process, run_wasm, runtime, sample_shop, sent};

@@ -1,7 +1,7 @@
 //! The host's GET cache on the demo conversation: fewer paid requests, never a stale read
 //! before a write or after one.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;

@@ -1,7 +1,5 @@
 //! The `upgates` binary against the fake shop on a loopback port.
 
-mod support;
-
 use std::process::Output;
 
 use serde_json::{Value, json};
@@ -15,7 +13,7 @@ fn state_dir() -> &'static std::path::Path {
 }
 
 fn upgates(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = support::upgates_command();
+    let mut command = crate::upgates_command();
     command.args(args);
     command.env("UPGATES_STATE_DIR", state_dir());
     command.envs(env.iter().copied());
@@ -127,7 +125,7 @@ fn append_note_waits_for_a_held_lock_only_until_its_timeout() {
     let url = server.api_url();
     let locks = tempfile::tempdir().unwrap();
     let shop = upgates_core::ShopConfig::new(&url, SAMPLE_LOGIN, SAMPLE_KEY, "420").unwrap();
-    let path = upgates_host::file_lock::lock_path_in(locks.path(), &shop, "2025000124").unwrap();
+    let path = upgates_cli::file_lock::lock_path_in(locks.path(), &shop, "2025000124").unwrap();
     let held = std::fs::File::create(&path).unwrap();
     held.lock().unwrap();
     let mut env = sample_env(&url);
@@ -167,8 +165,7 @@ fn a_held_checks_file_is_given_up_on_within_a_short_timeout() {
     let url = server.api_url();
     let state = tempfile::tempdir().unwrap();
     let shop = upgates_core::ShopConfig::new(&url, SAMPLE_LOGIN, SAMPLE_KEY, "420").unwrap();
-    let store =
-        upgates_host::attempt_store::FileAttempts::new(state.path().join("attempts"), &shop);
+    let store = upgates_cli::attempt_files::FileAttempts::new(state.path().join("attempts"), &shop);
     let path = store.path("2025000124");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let held = std::fs::File::create(&path).unwrap();

@@ -1,7 +1,7 @@
 //! The shop's guardrails through the component in the host: the shared scenario table
 //! (`support/guardrails.rs`, also run through the Spin app), plus what only the host does.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

@@ -2,12 +2,11 @@
 //! `docs/reliability.md` (the test fails when the committed report differs; run with
 //! `UPDATE_DOCS=1` to rewrite it).
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -516,41 +515,11 @@ async fn stalled_call_is_cut(report: &mut Report) {
 
 // --- the sandbox, with a deliberately hostile component ----------------------------------
 
-/// Builds `tests/guests/misbehave` (its own target dir: the outer build holds target/).
+/// `tests/guests/misbehave`, as the support crate's build script built it.
 fn hostile() -> &'static PluginRuntime {
     static RUNTIME: OnceLock<PluginRuntime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .unwrap()
-            .to_path_buf();
-        let target: PathBuf = root.join("target").join("guest-build");
-        let status = Command::new(env!("CARGO"))
-            .current_dir(&root)
-            .args([
-                "build",
-                "-p",
-                "upgates-misbehaving-guest",
-                "--target",
-                "wasm32-wasip2",
-                "--profile",
-                "component",
-            ])
-            .arg("--target-dir")
-            .arg(&target)
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .env_remove("RUSTC_WRAPPER")
-            .env_remove("RUSTC_WORKSPACE_WRAPPER")
-            .status()
-            .unwrap();
-        assert!(
-            status.success(),
-            "building the hostile test component failed"
-        );
-        let wasm =
-            std::fs::read(target.join("wasm32-wasip2/component/upgates_misbehaving_guest.wasm"))
-                .unwrap();
+        let wasm = std::fs::read(upgates_tests::MISBEHAVE_WASM_PATH).unwrap();
         PluginRuntime::new(&wasm).unwrap()
     })
 }
@@ -904,7 +873,7 @@ fn appends_across_processes(report: &mut Report) {
     let locks = std::env::temp_dir().join(format!("upgates-locks-{}", std::process::id()));
     let children: Vec<_> = (0..6)
         .map(|i| {
-            support::upgates_command()
+            crate::upgates_command()
                 .args([
                     "append-note",
                     "--order",

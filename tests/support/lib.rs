@@ -1,11 +1,13 @@
-//! Shared by the integration tests: a pinned clock, the sample shop, both ways of running an
-//! action (natively and through the component), and the table of action cases.
-
-#![allow(dead_code)] // each test binary uses its own part
+//! The integration tests' support (the tests are `tests/main.rs`, one binary): a pinned clock,
+//! the sample shop, both ways of running an action (natively and through the component), the
+//! tables of action cases, the Spin app's host harness, the webhook's servers as processes, and
+//! the guests `build.rs` built.
 
 pub mod cases;
 pub mod conversation;
 pub mod guardrails;
+pub mod servers;
+pub mod spin_harness;
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -18,6 +20,13 @@ use upgates_core::{
 };
 use upgates_fake_shop::{FakeShop, RecordedRequest, SAMPLE_KEY, SAMPLE_LOGIN};
 use upgates_host::{PLUGIN_WASM, PluginRuntime, ShopConnection};
+
+/// The plugin component, as `build.rs` built it (the host embeds its own build of it).
+pub const PLUGIN_WASM_PATH: &str = env!("UPGATES_PLUGIN_WASM_PATH");
+/// The Spin app (`spin/`), for the harness and `spin up`.
+pub const SPIN_WASM_PATH: &str = env!("UPGATES_SPIN_WASM_PATH");
+/// The deliberately hostile guest (`tests/guests/misbehave`), for the sandbox's tests.
+pub const MISBEHAVE_WASM_PATH: &str = env!("UPGATES_MISBEHAVE_WASM_PATH");
 
 /// 2026-11-28T16:40:00Z: every test sees the same "now".
 pub const NOW_SECS: u64 = 1_795_884_000;
@@ -303,13 +312,15 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
 /// The `upgates` binary, cut off from the developer's own set-up: no `UPGATES_*` from the
 /// shell, and a home of its own (no `~/.config/upgates/shops.toml`, no `~/.cache/upgates`), so
 /// the README's test command gives the same answers on a machine where the CLI is set up.
-/// One home per test binary run, so its tests share the precompiled component.
-pub fn upgates_command() -> std::process::Command {
+/// One home per test binary run, so its tests share the precompiled component. `binary` is the
+/// `upgates` Cargo built for the caller (`env!("CARGO_BIN_EXE_upgates")`, which only a test or
+/// bench of the CLI's crate knows).
+pub fn upgates_command(binary: &str) -> std::process::Command {
     static HOME: OnceLock<tempfile::TempDir> = OnceLock::new();
     let home = HOME
         .get_or_init(|| tempfile::tempdir().expect("a temp dir"))
         .path();
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_upgates"));
+    let mut command = std::process::Command::new(binary);
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("UPGATES_") {
             command.env_remove(name);

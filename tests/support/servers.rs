@@ -159,10 +159,11 @@ fn cache_dir() -> PathBuf {
 }
 
 /// `upgates serve` on an ephemeral loopback port with these `UPGATES_*` variables (the
-/// default shop's settings: no shops file) and these extra arguments.
-pub fn upgates_serve(env: &[(String, String)], args: &[&str]) -> Process {
+/// default shop's settings: no shops file) and these extra arguments; `binary` as for
+/// [`crate::upgates_command`].
+pub fn upgates_serve(binary: &str, env: &[(String, String)], args: &[&str]) -> Process {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let mut command = crate::support::upgates_command();
+    let mut command = crate::upgates_command(binary);
     command
         .args(["serve", "--listen", "127.0.0.1:0", "--cache-dir"])
         .arg(cache_dir())
@@ -223,9 +224,9 @@ pub fn spin_up(spin: &std::path::Path, variables: &HashMap<String, String>) -> P
     // The manifest names the app as `spin build` leaves it; the tests built it elsewhere.
     let manifest = manifest.replace(
         "source = \"target/wasm32-wasip2/component/upgates_spin.wasm\"",
-        &format!("source = \"{}\"", env!("UPGATES_SPIN_WASM_PATH")),
+        &format!("source = \"{}\"", crate::SPIN_WASM_PATH),
     );
-    assert!(manifest.contains(env!("UPGATES_SPIN_WASM_PATH")));
+    assert!(manifest.contains(crate::SPIN_WASM_PATH));
     let path = dir.path().join("spin.toml");
     std::fs::write(&path, manifest).expect("a manifest");
     let port = free_port();

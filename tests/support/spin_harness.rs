@@ -24,13 +24,13 @@ use wasmtime_wasi::{HostWallClock, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p3::bindings::ServicePre;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use crate::support::{self, API_URL};
+use crate::API_URL;
 
 mod spin_host {
     wasmtime::component::bindgen!({
         // `deps/` vendored from the spin-sdk 7.0.0 crate (wit/deps/spin-variables@3.0.0 and
         // wasi-keyvalue-2024-10-17, i.e. wasi:keyvalue@0.2.0-draft2).
-        path: "../tests/wit-spin",
+        path: "wit-spin",
         world: "upgates:spin-harness/host",
         // A CAS handle is a row of the instance's resource table.
         with: { "wasi:keyvalue/atomics.cas": crate::spin_harness::CasHandle },
@@ -39,10 +39,10 @@ mod spin_host {
 use spin_host::spin::variables::variables as spin_vars;
 use spin_host::wasi::keyvalue::{atomics as kv_atomics, store as kv_store};
 
-pub(crate) const TOKEN: &str = "test-bot-token-0123456789";
+pub const TOKEN: &str = "test-bot-token-0123456789";
 
 /// The settings `spin up` would get from `SPIN_VARIABLE_*`.
-pub(crate) fn variables() -> HashMap<String, String> {
+pub fn variables() -> HashMap<String, String> {
     HashMap::from(
         [
             ("api_url", API_URL),
@@ -61,7 +61,7 @@ pub(crate) fn variables() -> HashMap<String, String> {
 
 /// Per request: WASI (pinned clock, stderr captured), wasi:http under the shop's policy, the
 /// Spin variables.
-pub(crate) struct State {
+pub struct State {
     table: ResourceTable,
     wasi: WasiCtx,
     http: WasiHttpCtx,
@@ -74,13 +74,13 @@ pub(crate) struct State {
 /// The `default` store: its contents, each key with a version (what compare-and-swap
 /// compares), how often a request opened it, and the other writer a test may set on it.
 #[derive(Clone, Default)]
-pub(crate) struct Kv {
+pub struct Kv {
     inner: Arc<Mutex<KvInner>>,
     opens: Arc<AtomicUsize>,
 }
 
 #[derive(Default)]
-pub(crate) struct KvInner {
+pub struct KvInner {
     entries: HashMap<String, Versioned>,
     /// The version of the last write: versions only grow, so a key deleted and written again
     /// has changed too.
@@ -94,21 +94,21 @@ pub(crate) struct KvInner {
     misreports: bool,
 }
 
-pub(crate) struct Versioned {
+pub struct Versioned {
     value: Vec<u8>,
     version: u64,
 }
 
 /// A check as the app stores it: when it began and its tag.
-pub(crate) type Held = (u64, u64);
+pub type Held = (u64, u64);
 
 /// What the other writer does to the list of checks it finds.
-pub(crate) type OtherWrite = Box<dyn FnMut(&mut Vec<Held>) + Send>;
+pub type OtherWrite = Box<dyn FnMut(&mut Vec<Held>) + Send>;
 
 /// Another writer (another instance or replica of the app) that changes `key` just before
 /// swaps on it: the `skip` first swaps go through untouched, the next `times` each meet its
 /// write. Its value is a list of check times, as the app writes.
-pub(crate) struct Interference {
+pub struct Interference {
     key: String,
     skip: usize,
     times: usize,
@@ -156,27 +156,27 @@ impl KvInner {
 }
 
 impl Kv {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, KvInner> {
+    pub fn lock(&self) -> MutexGuard<'_, KvInner> {
         self.inner.lock().unwrap()
     }
 
-    pub(crate) fn opens(&self) -> usize {
+    pub fn opens(&self) -> usize {
         self.opens.load(Ordering::SeqCst)
     }
 
     /// Writes `key` as something besides the app would.
-    pub(crate) fn set(&self, key: &str, value: &[u8]) {
+    pub fn set(&self, key: &str, value: &[u8]) {
         self.lock().write(key, value.to_vec());
     }
 
-    pub(crate) fn keys(&self) -> Vec<String> {
+    pub fn keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self.lock().entries.keys().cloned().collect();
         keys.sort();
         keys
     }
 
     /// When the checks held under `key` began (it must hold the app's JSON list).
-    pub(crate) fn times(&self, key: &str) -> Vec<u64> {
+    pub fn times(&self, key: &str) -> Vec<u64> {
         let value = self
             .lock()
             .value_of(key)
@@ -186,18 +186,18 @@ impl Kv {
     }
 
     /// A store that answers swaps as Spin's Redis store does: see [`KvInner::misreports`].
-    pub(crate) fn misreporting() -> Self {
+    pub fn misreporting() -> Self {
         let kv = Kv::default();
         kv.lock().misreports = true;
         kv
     }
 
-    pub(crate) fn cas_failures(&self) -> usize {
+    pub fn cas_failures(&self) -> usize {
         self.lock().cas_failures
     }
 
     /// Sets the other writer: see [`Interference`].
-    pub(crate) fn interfere(
+    pub fn interfere(
         &self,
         key: &str,
         skip: usize,
@@ -233,7 +233,7 @@ impl WasiHttpView for State {
 }
 
 /// `spin:variables` over [`State::variables`]: an absent name is `undefined`, as in Spin.
-pub(crate) struct SpinVariables;
+pub struct SpinVariables;
 
 impl HasData for SpinVariables {
     type Data<'a> = &'a mut State;
@@ -252,7 +252,7 @@ impl<T> spin_vars::HostWithStore<T> for SpinVariables {
 /// `wasi:keyvalue` (store, atomics) over [`State::kv`]: only the `default` bucket exists, as
 /// `key_value_stores = ["default"]` in spin.toml grants; Spin answers `access-denied` for a
 /// label the component was not given.
-pub(crate) struct WasiKeyValue;
+pub struct WasiKeyValue;
 
 impl HasData for WasiKeyValue {
     type Data<'a> = &'a mut State;
@@ -425,7 +425,7 @@ impl kv_atomics::Host for &mut State {
     }
 }
 
-pub(crate) struct FixedClock;
+pub struct FixedClock;
 
 impl HostWallClock for FixedClock {
     fn resolution(&self) -> Duration {
@@ -433,18 +433,18 @@ impl HostWallClock for FixedClock {
     }
 
     fn now(&self) -> Duration {
-        support::now().duration_since(UNIX_EPOCH).unwrap()
+        crate::now().duration_since(UNIX_EPOCH).unwrap()
     }
 }
 
 /// The Spin component, compiled and linked once per test binary.
-pub(crate) fn spin_app() -> &'static (Engine, ServicePre<State>) {
+pub fn spin_app() -> &'static (Engine, ServicePre<State>) {
     static APP: OnceLock<(Engine, ServicePre<State>)> = OnceLock::new();
     APP.get_or_init(|| {
         let mut config = Config::new();
         config.wasm_component_model_async(true);
         let engine = Engine::new(&config).unwrap();
-        let component = Component::from_file(&engine, env!("UPGATES_SPIN_WASM_PATH")).unwrap();
+        let component = Component::from_file(&engine, crate::SPIN_WASM_PATH).unwrap();
         let mut linker = Linker::new(&engine);
         // Rust std imports wasi:cli etc. @0.2; the SDK wasi:http @0.3, spin:variables and
         // wasi:keyvalue.
@@ -461,16 +461,16 @@ pub(crate) fn spin_app() -> &'static (Engine, ServicePre<State>) {
 
 /// What came back, and what the app wrote to stderr (Spin's log).
 #[derive(Debug)]
-pub(crate) struct Reply {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) json: Value,
-    pub(crate) log: String,
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub json: Value,
+    pub log: String,
 }
 
 /// One request through a fresh instance, with `variables`, an empty key-value store and the
 /// `fake` shop behind the policy for [`API_URL`]'s origin.
-pub(crate) async fn serve(
+pub async fn serve(
     fake: &FakeShop,
     variables: HashMap<String, String>,
     request: http::Request<Full<Bytes>>,
@@ -480,7 +480,7 @@ pub(crate) async fn serve(
 
 /// [`serve`] with the key-value store `kv` (several requests sharing one, as Spin's instances
 /// and replicas share the app's store).
-pub(crate) async fn serve_with(
+pub async fn serve_with(
     fake: &FakeShop,
     variables: HashMap<String, String>,
     kv: &Kv,
@@ -499,14 +499,14 @@ pub(crate) async fn serve_with(
 
 /// A reply as bytes (the invoice route's PDF).
 #[derive(Debug)]
-pub(crate) struct RawReply {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
-    pub(crate) log: String,
+pub struct RawReply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub log: String,
 }
 
-pub(crate) async fn serve_raw(
+pub async fn serve_raw(
     fake: &FakeShop,
     variables: HashMap<String, String>,
     kv: &Kv,
@@ -518,14 +518,14 @@ pub(crate) async fn serve_raw(
 }
 
 /// The host's HTTP policy for the test shop, with a state of its own.
-pub(crate) fn shop_policy() -> HttpPolicy {
-    HttpPolicy::for_shop(&support::config(API_URL))
+pub fn shop_policy() -> HttpPolicy {
+    HttpPolicy::for_shop(&crate::config(API_URL))
         .unwrap()
         .isolated()
 }
 
 /// [`serve_raw`] with the app's outgoing requests answered by `policy`.
-pub(crate) async fn serve_through(
+pub async fn serve_through(
     policy: HttpPolicy,
     variables: HashMap<String, String>,
     kv: &Kv,
@@ -571,7 +571,7 @@ pub(crate) async fn serve_through(
     }
 }
 
-pub(crate) fn request(
+pub fn request(
     method: Method,
     path: &str,
     token: Option<&str>,
@@ -590,7 +590,7 @@ pub(crate) fn request(
 }
 
 /// `POST /v1/<action>` with the right token.
-pub(crate) fn post(action: ActionName, body: &Value) -> http::Request<Full<Bytes>> {
+pub fn post(action: ActionName, body: &Value) -> http::Request<Full<Bytes>> {
     request(
         Method::POST,
         &format!("/v1/{action}"),
@@ -599,7 +599,7 @@ pub(crate) fn post(action: ActionName, body: &Value) -> http::Request<Full<Bytes
     )
 }
 
-pub(crate) fn assert_error(reply: &Reply, status: u16, reason: &str, message: &str) {
+pub fn assert_error(reply: &Reply, status: u16, reason: &str, message: &str) {
     assert_eq!(reply.status.as_u16(), status, "{reply:?}");
     assert_eq!(
         reply.json,

@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use upgates_core::ActionName;
 use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
 
-use crate::servers::{self, Answer};
-use crate::spin_harness::{self, Kv, TOKEN};
+use crate::support::servers::{self, Answer};
+use crate::support::spin_harness::{self, Kv, TOKEN};
 use crate::support::{self, ANY, API_URL, Sent, cases, sample_shop, sent};
 
 /// Whose bearer token a request carries.
@@ -489,7 +489,7 @@ async fn the_table_through_upgates_serve() {
             let name = format!("UPGATES_{}", key.replace('-', "_").to_ascii_uppercase());
             env.push((name, value.clone()));
         }
-        servers::upgates_serve(&env, &[])
+        servers::upgates_serve(crate::UPGATES, &env, &[])
     })
     .await;
 }

@@ -11,8 +11,8 @@ use http_body_util::Full;
 use serde_json::{Value, json};
 use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
 
-use crate::servers::{self, Answer, Process};
 use crate::support::Sent;
+use crate::support::servers::{self, Answer, Process};
 
 const CZ_TOKEN: &str = "cz-shop-token-0123456789";
 const SK_TOKEN: &str = "sk-shop-token-0123456789";
@@ -65,7 +65,7 @@ async fn each_shop_has_its_route_and_its_token() {
     );
     let (cz_upgates, sk_upgates) = (cz.serve().await.unwrap(), sk.serve().await.unwrap());
     let (_dir, env) = two_shops(&cz_upgates.api_url(), &sk_upgates.api_url());
-    let server = servers::upgates_serve(&env, &[]);
+    let server = servers::upgates_serve(crate::UPGATES, &env, &[]);
     let order = r#"{"order":"2025000123"}"#;
     // Other orders each time: a second read of one order comes from the cache.
     for (path, token, shop, order) in [
@@ -121,7 +121,7 @@ async fn chats_share_one_request_and_the_limit_of_three() {
     let fake = FakeShop::sample(SystemTime::now());
     fake.set_latency(Duration::from_millis(200));
     let upgates = fake.serve().await.unwrap();
-    let server = servers::upgates_serve(&shop_env(&upgates.api_url()), &[]);
+    let server = servers::upgates_serve(crate::UPGATES, &shop_env(&upgates.api_url()), &[]);
     let calls = (0..20).map(|_| {
         let base = server.base.clone();
         async move {
@@ -191,7 +191,7 @@ fn shop_env(api_url: &str) -> Vec<(String, String)> {
 async fn metrics_request_ids_and_logs() {
     let fake = FakeShop::sample(SystemTime::now());
     let upgates = fake.serve().await.unwrap();
-    let server = servers::upgates_serve(&shop_env(&upgates.api_url()), &["-v"]);
+    let server = servers::upgates_serve(crate::UPGATES, &shop_env(&upgates.api_url()), &["-v"]);
     let mut request = call(
         "/v1/order-detail",
         CZ_TOKEN,
@@ -257,7 +257,7 @@ async fn sigterm_finishes_the_calls_in_flight_then_exits_0() {
     let fake = FakeShop::sample(SystemTime::now());
     fake.set_latency(Duration::from_millis(1500));
     let upgates = fake.serve().await.unwrap();
-    let server = servers::upgates_serve(&shop_env(&upgates.api_url()), &[]);
+    let server = servers::upgates_serve(crate::UPGATES, &shop_env(&upgates.api_url()), &[]);
     let base = server.base.clone();
     let in_flight = tokio::spawn(async move {
         servers::send(
@@ -291,7 +291,11 @@ async fn a_call_past_the_grace_period_does_not_hold_the_exit() {
     let fake = FakeShop::sample(SystemTime::now());
     fake.set_latency(Duration::from_secs(8));
     let upgates = fake.serve().await.unwrap();
-    let server = servers::upgates_serve(&shop_env(&upgates.api_url()), &["--grace", "1"]);
+    let server = servers::upgates_serve(
+        crate::UPGATES,
+        &shop_env(&upgates.api_url()),
+        &["--grace", "1"],
+    );
     // A caller that never gets its answer: the request written, the connection left open.
     let body = r#"{"order":"2025000123"}"#;
     let mut caller =
@@ -361,7 +365,7 @@ fn refuses_to_start_without_what_it_needs() {
             "shop `sk` has another shop's bot token: a token must open one shop only",
         ),
     ] {
-        let output = crate::support::upgates_command()
+        let output = crate::upgates_command()
             .args(["serve", "--listen", "127.0.0.1:0", "--no-cache"])
             .envs(env)
             .output()
@@ -381,7 +385,7 @@ fn refuses_to_start_without_what_it_needs() {
 async fn the_demo_answers_the_readmes_curl() {
     let token = "readme-demo-token-0123456789";
     let env = [("UPGATES_BOT_TOKEN".to_owned(), token.to_owned())];
-    let server = servers::upgates_serve(&env, &["--demo"]);
+    let server = servers::upgates_serve(crate::UPGATES, &env, &["--demo"]);
     let answer = servers::send(
         &server.base,
         call("/v1/verify-order", token, r#"{"order":"2025000123"}"#),
@@ -449,7 +453,7 @@ async fn a_named_shops_signed_link_opens_its_own_invoice() {
         "SK_LINKS".into(),
         "sk-links-secret-0123456789abcdef012".into(),
     ));
-    let server = servers::upgates_serve(&env, &[]);
+    let server = servers::upgates_serve(crate::UPGATES, &env, &[]);
     let verified = r#"{"order":"2025000124","email":"jana.novakova@example.cz"}"#;
     for (route, token, shop, other) in [
         ("/v1/shops/sk/order-documents", SK_TOKEN, &sk, &cz),
@@ -512,7 +516,7 @@ async fn a_call_whose_caller_hangs_up_still_finishes() {
     let upgates = fake.serve().await.unwrap();
     let mut env = shop_env(&upgates.api_url());
     env.push(("UPGATES_VERIFY_ATTEMPTS".into(), "1".into()));
-    let server = servers::upgates_serve(&env, &[]);
+    let server = servers::upgates_serve(crate::UPGATES, &env, &[]);
     let right = r#"{"order":"2025000124","email":"jana.novakova@example.cz"}"#;
     let base = server.base.clone();
     let hung_up = tokio::spawn(async move {
@@ -543,7 +547,11 @@ async fn a_call_whose_caller_hangs_up_still_finishes() {
 async fn ready_turns_503_while_draining() {
     let fake = FakeShop::sample(SystemTime::now());
     let upgates = fake.serve().await.unwrap();
-    let server = servers::upgates_serve(&shop_env(&upgates.api_url()), &["--drain", "2"]);
+    let server = servers::upgates_serve(
+        crate::UPGATES,
+        &shop_env(&upgates.api_url()),
+        &["--drain", "2"],
+    );
     let ready = || {
         http::Request::get("/v1/ready")
             .body(Full::new(Bytes::new()))
@@ -577,7 +585,7 @@ async fn ready_turns_503_while_draining() {
 async fn paths_are_not_logged_and_shops_not_listed() {
     let fake = FakeShop::sample(SystemTime::now());
     let upgates = fake.serve().await.unwrap();
-    let server = servers::upgates_serve(&shop_env(&upgates.api_url()), &[]);
+    let server = servers::upgates_serve(crate::UPGATES, &shop_env(&upgates.api_url()), &[]);
     let stray = servers::send(
         &server.base,
         call("/v1/order-detail/jana.novakova@example.cz", CZ_TOKEN, "{}"),

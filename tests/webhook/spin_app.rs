@@ -15,7 +15,7 @@ use upgates_core::ActionName;
 use upgates_fake_shop::{Fault, SAMPLE_KEY, SAMPLE_LOGIN};
 use upgates_host::HttpPolicy;
 
-use crate::spin_harness::*;
+use crate::support::spin_harness::*;
 use crate::support::{self, API_URL, Sent, cases, sample_shop, sent};
 
 /// A valid signed link's token to this invoice of order 124, for ten more minutes.
