@@ -3,6 +3,7 @@
 //! on the Rust host. The binary (`src/main.rs`) parses arguments and dispatches here; the
 //! tests use these modules too.
 
+pub mod action_commands;
 pub mod admin;
 pub mod attempt_files;
 pub mod demo;

@@ -3,16 +3,17 @@
 
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use std::sync::Arc;
 
+use upgates_cli::action_commands::ActionCommand;
 use upgates_cli::attempt_files::FileAttempts;
 use upgates_cli::logging::LogFormat;
 use upgates_cli::serve;
 use upgates_cli::shops_file::{self, ShopsFile};
 use upgates_host::{
-    ActionInput, ActionName, Allocator, Failure, PLUGIN_WASM, PluginRuntime, PrecompiledCache,
-    RuntimeOptions, ShopConnection, render_text,
+    ActionName, Allocator, Failure, PLUGIN_WASM, PluginRuntime, PrecompiledCache, RuntimeOptions,
+    ShopConnection, render_text,
 };
 
 /// A call allocates and frees in many small pieces (HTTP, JSON, wasmtime's per-instance
@@ -78,24 +79,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Does the order exist? Its status, payment, shipping, total and tracking.
-    VerifyOrder(Order),
-    /// The order with its items, for the customer who knows its e-mail.
-    OrderDetail(OrderEmail),
-    /// The e-mail the order was placed with.
-    CustomerEmail(Order),
-    /// Set the order's status (name in any shop language, or id).
-    SetOrderStatus(Status),
-    /// Do the order number and e-mail belong together?
-    VerifyCustomer(OrderEmail),
-    /// The customer's orders by phone within the last DAYS days.
-    OrdersByPhone(Phone),
-    /// Append a line to the order's internal note.
-    AppendNote(Note),
-    /// Replace the order's internal note.
-    ReplaceNote(Note),
-    /// The order's invoice, for the customer who knows its e-mail.
-    OrderDocuments(OrderEmail),
+    /// The nine actions, one subcommand each, from core's list of actions.
+    #[command(flatten)]
+    Action(ActionCommand),
     /// Start a fake shop with sample data and walk a customer conversation through all nine actions.
     Demo,
     /// Check the API URL and the API user's rights for each action (one request); exits 1
@@ -106,96 +92,6 @@ enum Command {
     /// Serve the actions as a webhook for bot platforms (the Spin app's HTTP API), every
     /// shop of the shops file with its own bot token.
     Serve(serve::ServeArgs),
-}
-
-#[derive(Args)]
-struct Order {
-    #[arg(long)]
-    order: String,
-}
-
-#[derive(Args)]
-struct OrderEmail {
-    #[arg(long)]
-    order: String,
-    #[arg(long)]
-    email: String,
-}
-
-#[derive(Args)]
-struct Status {
-    #[arg(long)]
-    order: String,
-    #[arg(long)]
-    status: String,
-    /// Send the status's e-mail and SMS to the customer.
-    #[arg(long)]
-    notify: bool,
-}
-
-#[derive(Args)]
-struct Phone {
-    #[arg(long)]
-    phone: String,
-    #[arg(long)]
-    days: u32,
-}
-
-#[derive(Args)]
-struct Note {
-    #[arg(long)]
-    order: String,
-    #[arg(long)]
-    text: String,
-}
-
-impl Command {
-    /// The action and its inputs; `None` for `demo`.
-    fn action(self) -> Option<(ActionName, ActionInput)> {
-        let order_email = |a: OrderEmail| ActionInput {
-            order: Some(a.order),
-            email: Some(a.email),
-            ..Default::default()
-        };
-        let order = |a: Order| ActionInput {
-            order: Some(a.order),
-            ..Default::default()
-        };
-        let note = |a: Note| ActionInput {
-            order: Some(a.order),
-            text: Some(a.text),
-            ..Default::default()
-        };
-        Some(match self {
-            Command::Demo | Command::Check | Command::Statuses | Command::Serve(_) => {
-                return None;
-            }
-            Command::VerifyOrder(a) => (ActionName::VerifyOrder, order(a)),
-            Command::OrderDetail(a) => (ActionName::OrderDetail, order_email(a)),
-            Command::CustomerEmail(a) => (ActionName::CustomerEmail, order(a)),
-            Command::SetOrderStatus(a) => (
-                ActionName::SetOrderStatus,
-                ActionInput {
-                    order: Some(a.order),
-                    status: Some(a.status),
-                    notify: a.notify,
-                    ..Default::default()
-                },
-            ),
-            Command::VerifyCustomer(a) => (ActionName::VerifyCustomer, order_email(a)),
-            Command::OrdersByPhone(a) => (
-                ActionName::OrdersByPhone,
-                ActionInput {
-                    phone: Some(a.phone),
-                    days: Some(a.days),
-                    ..Default::default()
-                },
-            ),
-            Command::AppendNote(a) => (ActionName::AppendNote, note(a)),
-            Command::ReplaceNote(a) => (ActionName::ReplaceNote, note(a)),
-            Command::OrderDocuments(a) => (ActionName::OrderDocuments, order_email(a)),
-        })
-    }
 }
 
 /// Less than this left of a call after waiting for its order's lock file is `Ne timeout`
@@ -351,7 +247,7 @@ async fn main() -> ExitCode {
     }
     let (verbose, log_format) = (cli.verbose, cli.log_format);
     let component = cli.component.clone();
-    let Some((action, input)) = cli.command.action() else {
+    let Command::Action(ActionCommand { action, input }) = cli.command else {
         return usage_error("no action given");
     };
     let runtime = match load_runtime(component.as_deref(), cache, ONE_CALL_POOL) {
