@@ -7,9 +7,12 @@
 //! component, in the Spin app and natively in tests.
 
 pub mod action;
+mod actions;
+pub mod admin;
 pub mod answer;
 pub mod api;
 pub mod attempts;
+mod calendar;
 pub mod config;
 pub mod display;
 pub mod failure;
