@@ -4,10 +4,8 @@
 
 use std::fmt::Write as _;
 
-use base64::Engine as _;
-use bytes::Bytes;
-use serde_json::Value;
-use upgates_core::{ActionName, Failure};
+use upgates_core::admin::{self, ApiStatus, OrderStatusList, Service};
+use upgates_core::{ActionName, ApiRequest, Failure};
 
 use upgates_host::{RateLimits, ShopConnection};
 
@@ -20,7 +18,7 @@ pub enum Privilege {
 }
 
 impl Privilege {
-    fn parse(text: &str) -> Self {
+    pub fn parse(text: &str) -> Self {
         match text {
             "all" => Privilege::All,
             "readonly" => Privilege::ReadOnly,
@@ -28,7 +26,7 @@ impl Privilege {
         }
     }
 
-    fn allows(self, write: bool) -> bool {
+    pub fn allows(self, write: bool) -> bool {
         match self {
             Privilege::All => true,
             Privilege::ReadOnly => !write,
@@ -127,62 +125,42 @@ pub fn url_warning(api_url: &str) -> Option<String> {
     })
 }
 
-async fn get_json(
+/// Sends one of core's requests through the shop's policy and reads the answer as `T`.
+async fn get<T: serde::de::DeserializeOwned>(
     shop: &ShopConnection,
-    path: &str,
-) -> Result<(Value, Option<RateLimits>), Failure> {
-    let credentials = format!("{}:{}", shop.config.login, shop.config.key);
-    let request = http::Request::get(format!("{}{path}", shop.config.api_url))
-        .header(
-            http::header::AUTHORIZATION,
-            format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(credentials)
-            ),
-        )
-        .header(http::header::ACCEPT, "application/json")
-        .header(http::header::CACHE_CONTROL, "no-cache")
-        .body(Bytes::new())
-        .map_err(|_| Failure::Misconfigured("`api-url` is not a valid URL".into()))?;
-    let stored = tokio::time::timeout(shop.policy.call_timeout, shop.policy.request(request))
-        .await
-        .map_err(|_| Failure::Timeout)?
-        .map_err(|e| Failure::Upstream(format!("request failed: {e}")))?;
-    let response = stored.to_api_response();
+    request: ApiRequest,
+) -> Result<(T, Option<RateLimits>), Failure> {
+    let response = shop.policy.send_api(request).await?;
     upgates_core::api::check_status(&response)?;
-    let json = serde_json::from_slice(&response.body)
+    let answer = serde_json::from_slice(&response.body)
         .map_err(|_| Failure::Upstream("the response is not valid JSON".into()))?;
-    Ok((json, shop.policy.rate_limits()))
+    Ok((answer, shop.policy.rate_limits()))
 }
 
 /// What `/status` grants for `service` (`orders`, ...): the entry of that name, or, since
 /// Upgates documents the `url` of each entry but not its names, the entry whose URL is that
 /// endpoint (`.../api/v2/orders`). Not listed at all: no right.
-fn privilege_of(services: &[Value], service: &str) -> Privilege {
+pub fn privilege_of(services: &[Service], service: &str) -> Privilege {
     let endpoint = format!("/api/v2/{service}");
-    let named = |s: &&Value| s.get("service").and_then(Value::as_str) == Some(service);
-    let at_url = |s: &&Value| {
-        s.get("url")
-            .and_then(Value::as_str)
+    let named = |s: &&Service| s.service.as_deref() == Some(service);
+    let at_url = |s: &&Service| {
+        s.url
+            .as_deref()
             .is_some_and(|url| url.trim_end_matches('/').ends_with(&endpoint))
     };
     services
         .iter()
         .find(named)
         .or_else(|| services.iter().find(at_url))
-        .and_then(|s| s.get("privilege").and_then(Value::as_str))
+        .and_then(|s| s.privilege.as_deref())
         .map_or(Privilege::Deny, Privilege::parse)
 }
 
 /// One `GET /api/v2/status`: the rights of the API user against what each action needs.
 pub async fn check(shop: &ShopConnection) -> Result<CheckReport, Failure> {
-    let (status, rate_limits) = get_json(shop, "/status").await?;
-    let services = status
-        .get("services")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let privilege = |service: &str| privilege_of(&services, service);
+    let (status, rate_limits): (ApiStatus, _) =
+        get(shop, admin::status_request(&shop.config)).await?;
+    let privilege = |service: &str| privilege_of(&status.services, service);
     let actions = ActionName::ALL
         .into_iter()
         .map(|action| {
@@ -220,38 +198,22 @@ pub struct StatusInfo {
     pub names: Vec<(String, String)>,
 }
 
-/// `GET /api/v2/order-statuses`.
+/// `GET /api/v2/order-statuses`: the statuses with an id, in Upgates' order.
 pub async fn statuses(shop: &ShopConnection) -> Result<Vec<StatusInfo>, Failure> {
-    let (body, _) = get_json(shop, "/order-statuses").await?;
-    let list = body
-        .get("order_statuses")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let (list, _): (OrderStatusList, _) =
+        get(shop, admin::order_statuses_request(&shop.config)).await?;
     Ok(list
-        .iter()
-        .filter_map(|s| {
+        .order_statuses
+        .into_iter()
+        .filter_map(|status| {
             Some(StatusInfo {
-                id: s.get("id")?.as_i64()?,
-                kind: s
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-                names: s
-                    .get("descriptions")
-                    .and_then(Value::as_array)
-                    .map(|d| {
-                        d.iter()
-                            .filter_map(|d| {
-                                Some((
-                                    d.get("language_id")?.as_str()?.to_owned(),
-                                    d.get("name")?.as_str()?.to_owned(),
-                                ))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                id: status.id?,
+                kind: status.kind.unwrap_or_default(),
+                names: status
+                    .descriptions
+                    .into_iter()
+                    .filter_map(|d| Some((d.language_id?, d.name?)))
+                    .collect(),
             })
         })
         .collect())
@@ -268,36 +230,4 @@ pub fn statuses_text(statuses: &[StatusInfo]) -> String {
         let _ = writeln!(out, "{:<6} {:<20} {}", s.id, s.kind, names.join(" | "));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn url_shape() {
-        assert_eq!(
-            url_warning("https://demo.admin.s1.upgates.com/api/v2"),
-            None
-        );
-        assert!(url_warning("https://demo.upgates.com/api/v2").is_some());
-        assert!(url_warning("https://demo.admin.s1.upgates.com/api").is_some());
-    }
-
-    /// A service found by its URL when its name is not the one we look for.
-    #[test]
-    fn rights_by_name_or_by_endpoint_url() {
-        let services: Vec<Value> = serde_json::from_value(serde_json::json!([
-            {"service": "Objednávky", "url": "https://x.admin.s1.upgates.com/api/v2/orders/",
-             "privilege": "all"},
-            {"service": "invoices", "url": "https://x.admin.s1.upgates.com/api/v2/elsewhere",
-             "privilege": "readonly"},
-            {"service": "Produkty", "url": "https://x.admin.s1.upgates.com/api/v2/products-old",
-             "privilege": "all"},
-        ]))
-        .unwrap();
-        assert_eq!(privilege_of(&services, "orders"), Privilege::All);
-        assert_eq!(privilege_of(&services, "invoices"), Privilege::ReadOnly);
-        assert_eq!(privilege_of(&services, "products"), Privilege::Deny);
-    }
 }

@@ -1,6 +1,7 @@
 //! Tests of the host's and the CLI's libraries through their public API: those crates have no
 //! unit-test binary of their own (each would link wasmtime again).
 
+mod cli_admin;
 mod host_outgoing;
 mod host_policy;
 mod host_precompiled;
