@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use wasmtime_wasi_config::WasiConfigVariables;
 
-use upgates_core::{ActionInput, Answer, Failure, ShopConfig};
+use upgates_core::{Answer, Failure, ShopConfig};
 
 use crate::attempt_store::AttemptStore;
 use crate::sandbox::HttpPolicy;
@@ -49,8 +49,8 @@ impl ShopConnection {
     }
 
     /// With `invoice-links = signed`, `order-documents`' link is ours: `<base>/v1/invoice/<token>`.
-    pub(super) fn sign_invoice_link(&self, input: &ActionInput, answer: &mut Answer) {
-        let (Answer::Documents(documents), Some(order)) = (answer, input.order.as_deref()) else {
+    pub(super) fn sign_invoice_link(&self, order: &str, answer: &mut Answer) {
+        let Answer::Documents(documents) = answer else {
             return;
         };
         let Some(invoice_number) = documents.invoice_number.as_deref() else {

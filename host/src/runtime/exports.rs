@@ -1,12 +1,12 @@
 //! The component's nine exports: found once per component, and called with each action's
-//! typed inputs.
+//! typed inputs, one `Action` variant to one export.
 
 use wasmtime::Store;
 use wasmtime::component::{
     Component, ComponentExportIndex, ComponentNamedList, Instance, Lift, Lower,
 };
 
-use upgates_core::{ActionInput, ActionName, Answer, Failure};
+use upgates_core::{Action, ActionName, Answer, Failure};
 
 use super::PluginRuntime;
 use super::store_setup::HostState;
@@ -16,55 +16,57 @@ impl PluginRuntime {
     pub(super) async fn run(
         &self,
         store: &mut Store<HostState>,
-        action: ActionName,
-        input: &ActionInput,
+        action: &Action,
     ) -> wasmtime::Result<Result<Answer, Failure>> {
         let instance = self.pre.instantiate_async(&mut *store).await?;
         let export = ExportCall {
             store,
             instance,
-            export: self.exports.of_action(action),
+            export: self.exports.of_action(action.name()),
         };
-        let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        let (order, email) = (text(&input.order), text(&input.email));
-        let (order, email) = (order.as_str(), email.as_str());
         let done = |r: Result<(), wit::Failure>| r.map(|()| Answer::Done).map_err(Failure::from);
         Ok(match action {
-            ActionName::VerifyOrder => export
-                .call::<_, Result<wit::OrderSummary, wit::Failure>>((order,))
+            Action::VerifyOrder { order } => export
+                .call::<_, Result<wit::OrderSummary, wit::Failure>>((order.as_str(),))
                 .await?
                 .map(|a| Answer::Summary(a.into()))
                 .map_err(Failure::from),
-            ActionName::OrderDetail => export
-                .call::<_, Result<wit::OrderDetails, wit::Failure>>((order, email))
+            Action::OrderDetail { order, email } => export
+                .call::<_, Result<wit::OrderDetails, wit::Failure>>((
+                    order.as_str(),
+                    email.as_str(),
+                ))
                 .await?
                 .map(|a| Answer::Detail(a.into()))
                 .map_err(Failure::from),
-            ActionName::CustomerEmail => export
-                .call::<_, Result<String, wit::Failure>>((order,))
+            Action::CustomerEmail { order } => export
+                .call::<_, Result<String, wit::Failure>>((order.as_str(),))
                 .await?
                 .map(Answer::Email)
                 .map_err(Failure::from),
-            ActionName::SetOrderStatus => done(
+            Action::SetOrderStatus {
+                order,
+                status,
+                notify,
+            } => done(
                 export
-                    .call((order, text(&input.status).as_str(), input.notify))
+                    .call((order.as_str(), status.as_str(), *notify))
                     .await?,
             ),
-            ActionName::VerifyCustomer => done(export.call((order, email)).await?),
-            ActionName::OrdersByPhone => export
-                .call::<_, Result<wit::PhoneOrders, wit::Failure>>((
-                    text(&input.phone).as_str(),
-                    input.days.unwrap_or_default(),
-                ))
+            Action::VerifyCustomer { order, email } => {
+                done(export.call((order.as_str(), email.as_str())).await?)
+            }
+            Action::OrdersByPhone { phone, days } => export
+                .call::<_, Result<wit::PhoneOrders, wit::Failure>>((phone.as_str(), *days))
                 .await?
                 .map(|a| Answer::Orders(a.into()))
                 .map_err(Failure::from),
             // The same signature; `export` is the one the action names.
-            ActionName::AppendNote | ActionName::ReplaceNote => {
-                done(export.call((order, text(&input.text).as_str())).await?)
+            Action::AppendNote { order, text } | Action::ReplaceNote { order, text } => {
+                done(export.call((order.as_str(), text.as_str())).await?)
             }
-            ActionName::OrderDocuments => export
-                .call::<_, Result<wit::InvoiceInfo, wit::Failure>>((order, email))
+            Action::OrderDocuments { order, email } => export
+                .call::<_, Result<wit::InvoiceInfo, wit::Failure>>((order.as_str(), email.as_str()))
                 .await?
                 .map(|a| Answer::Documents(a.into()))
                 .map_err(Failure::from),

@@ -13,7 +13,7 @@ use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 use wasmtime_wasi_config::WasiConfig;
 use wasmtime_wasi_http::{WasiHttp, WasiHttpView};
 
-use upgates_core::{ActionInput, ActionName, Answer, Failure};
+use upgates_core::{Action, ActionInput, ActionName, Answer, Failure};
 
 use crate::precompiled::CacheOutcome;
 
@@ -150,30 +150,40 @@ impl PluginRuntime {
         self.peak_memory.store(0, Ordering::Relaxed);
     }
 
-    /// Runs one action in a fresh instance. `Ok(Ok(_))` is "Ano", `Ok(Err(_))` is "Ne";
-    /// the whole call is bounded by the policy's `call_timeout` (then `Ne: timeout`).
+    /// Runs one action in a fresh instance. `Ok(Ok(_))` is "Ano", `Ok(Err(_))` is "Ne" (a
+    /// missing input is `invalid-input`); the whole call is bounded by the policy's
+    /// `call_timeout` (then `Ne: timeout`).
     pub async fn call(
         &self,
         shop: &ShopConnection,
         action: ActionName,
         input: &ActionInput,
     ) -> Result<Result<Answer, Failure>, CallError> {
-        if let Err(missing) = input.check(action) {
-            return Ok(Err(missing));
+        match Action::from_input(action, input) {
+            Ok(action) => self.call_action(shop, &action).await,
+            Err(missing) => Ok(Err(missing)),
         }
+    }
+
+    /// [`Self::call`] for an action with its typed inputs.
+    pub async fn call_action(
+        &self,
+        shop: &ShopConnection,
+        action: &Action,
+    ) -> Result<Result<Answer, Failure>, CallError> {
         let started = std::time::Instant::now();
         // The wait for the order's turn counts against the call's time too: the caller was
         // promised an answer within `call_timeout`.
         let turn_then_call = async {
             // The API has no compare-and-swap: appends to one order in this process take
             // turns, so no read-modify-write overwrites another's line.
-            let _turn = match (action, &input.order) {
-                (ActionName::AppendNote, Some(order)) => {
+            let _turn = match action {
+                Action::AppendNote { order, .. } => {
                     Some(shop.policy.order_lock(order.trim()).lock_owned().await)
                 }
                 _ => None,
             };
-            self.call_inner(shop, action, input).await
+            self.call_inner(shop, action).await
         };
         let result = match tokio::time::timeout(shop.policy.call_timeout, turn_then_call).await {
             Ok(result) => result.map_err(CallError),
@@ -186,7 +196,7 @@ impl PluginRuntime {
             Err(_) => "trap",
         };
         tracing::debug!(
-            action = action.as_str(),
+            action = action.name().as_str(),
             outcome,
             elapsed_us = started.elapsed().as_micros() as u64,
             "call"
@@ -197,15 +207,14 @@ impl PluginRuntime {
     async fn call_inner(
         &self,
         shop: &ShopConnection,
-        action: ActionName,
-        input: &ActionInput,
+        action: &Action,
     ) -> wasmtime::Result<Result<Answer, Failure>> {
         let mut store = self.store(shop);
-        let mut result = self.run(&mut store, action, input).await;
+        let mut result = self.run(&mut store, action).await;
         self.peak_memory
             .fetch_max(store.data().limits.peak_memory, Ordering::Relaxed);
-        if let Ok(Ok(answer)) = &mut result {
-            shop.sign_invoice_link(input, answer);
+        if let (Ok(Ok(answer)), Action::OrderDocuments { order, .. }) = (&mut result, action) {
+            shop.sign_invoice_link(order, answer);
         }
         result
     }
