@@ -1,28 +1,19 @@
-//! Builds the components (wasm32-wasip2, `component` profile) in nested cargo runs, one per
-//! package so features do not unify (the Spin app's `signed-links` stays out of the plugin): the
-//! plugin (`upgates-plugin`) the host embeds, and the Spin app (`upgates-spin`) the `spin`
-//! harness tests load. Set `UPGATES_PLUGIN_WASM=/path/to.wasm` or
-//! `UPGATES_SPIN_WASM=/path/to.wasm` to use a prebuilt one instead (then it is not built).
-//! Their paths reach the crate as `UPGATES_PLUGIN_WASM_PATH` and `UPGATES_SPIN_WASM_PATH`.
+//! Builds what the library embeds, the plugin component (`upgates-plugin`, wasm32-wasip2,
+//! `component` profile), in a nested cargo run of its own so the workspace's features do not
+//! unify into it. Set `UPGATES_PLUGIN_WASM=/path/to.wasm` to use a prebuilt one instead (then
+//! it is not built). Its path reaches the crate as `UPGATES_PLUGIN_WASM_PATH`. The tests' guests
+//! (the Spin app, the misbehaving guest) are built by the tests' crate (tests/build.rs).
 
 use std::path::PathBuf;
 use std::process::Command;
 
 /// (package, file name, override variable, path variable for the crate)
-const COMPONENTS: [(&str, &str, &str, &str); 2] = [
-    (
-        "upgates-plugin",
-        "upgates_plugin.wasm",
-        "UPGATES_PLUGIN_WASM",
-        "UPGATES_PLUGIN_WASM_PATH",
-    ),
-    (
-        "upgates-spin",
-        "upgates_spin.wasm",
-        "UPGATES_SPIN_WASM",
-        "UPGATES_SPIN_WASM_PATH",
-    ),
-];
+const COMPONENTS: [(&str, &str, &str, &str); 1] = [(
+    "upgates-plugin",
+    "upgates_plugin.wasm",
+    "UPGATES_PLUGIN_WASM",
+    "UPGATES_PLUGIN_WASM_PATH",
+)];
 
 fn main() {
     let mut to_build = Vec::new();
@@ -49,10 +40,6 @@ fn main() {
         "plugin/src",
         "plugin/build.rs",
         "plugin/Cargo.toml",
-        "spin/src",
-        "spin/Cargo.toml",
-        "webhook/src",
-        "webhook/Cargo.toml",
         "core/src",
         "core/Cargo.toml",
         "wit",
