@@ -38,7 +38,8 @@ pub async fn lock_order(
     lock_order_in(&lock_dir(), shop, order, deadline).await
 }
 
-async fn lock_order_in(
+/// [`lock_order`] with the lock files under `dir`.
+pub async fn lock_order_in(
     dir: &Path,
     shop: &ShopConfig,
     order: &str,
@@ -91,77 +92,5 @@ pub(crate) fn lock_until(file: &File, deadline: Instant) -> io::Result<()> {
         }
         std::thread::sleep(pause.min(deadline - now));
         pause = (pause * 2).min(LONGEST_RETRY);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lock_now(dir: &Path, shop: &ShopConfig, order: &str) -> io::Result<Option<File>> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap();
-        rt.block_on(lock_order_in(dir, shop, order, Instant::now()))
-    }
-
-    /// The lock is per shop and order (a shop's API users take turns too) and its file name
-    /// holds neither the login nor the order number.
-    #[test]
-    fn one_lock_per_shop_and_order_named_by_a_hash() {
-        let dir = tempfile::tempdir().unwrap();
-        let lock_order = |shop: &ShopConfig, order: &str| lock_now(dir.path(), shop, order);
-        let url = "https://demo.admin.s1.upgates.com/api/v2";
-        let bot = ShopConfig::new(url, "secret-bot", "k", "420").unwrap();
-        let other = ShopConfig::new(url, "other-user", "k2", "420").unwrap();
-        let held = lock_order(&bot, "2025000123").unwrap().unwrap();
-        drop(held);
-        lock_order(&other, "2025000123").unwrap().unwrap();
-        lock_order(&bot, "2025000124").unwrap().unwrap();
-        let names: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        assert_eq!(names.len(), 2, "{names:?}");
-        for name in names {
-            assert!(
-                !name.contains("secret") && !name.contains("2025000"),
-                "{name}"
-            );
-        }
-        assert!(lock_order(&bot, "1/../x").unwrap().is_none());
-    }
-
-    /// A lock another process holds is waited for until it is released, but never past the
-    /// deadline: then `TimedOut`, without the lock.
-    #[tokio::test]
-    async fn waits_for_a_held_lock_until_the_deadline() {
-        let dir = tempfile::tempdir().unwrap();
-        let shop =
-            ShopConfig::new("https://demo.admin.s1.upgates.com/api/v2", "l", "k", "420").unwrap();
-        let held = lock_order_in(dir.path(), &shop, "2025000123", Instant::now())
-            .await
-            .unwrap()
-            .unwrap();
-        // flock locks belong to the open file, so a second open in this process is refused
-        // like another process would be.
-        let started = Instant::now();
-        let budget = Duration::from_millis(150);
-        let refused = lock_order_in(dir.path(), &shop, "2025000123", started + budget).await;
-        let waited = started.elapsed();
-        assert_eq!(refused.unwrap_err().kind(), io::ErrorKind::TimedOut);
-        assert!(waited >= budget, "{waited:?}");
-        assert!(waited < budget + Duration::from_secs(1), "{waited:?}");
-
-        let release = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(100));
-            drop(held);
-        });
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let taken = lock_order_in(dir.path(), &shop, "2025000123", deadline).await;
-        assert!(taken.unwrap().is_some());
-        assert!(Instant::now() < deadline);
-        release.join().unwrap();
     }
 }
