@@ -36,16 +36,6 @@ pub mod for_tests {
     pub use wasmtime_wasi_http;
 }
 
-/// Lower-case hex of `bytes`: the file names derived from hashes (cache entries, attempt files,
-/// lock files).
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 /// The release component, built by this crate's build script (or taken from
 /// `UPGATES_PLUGIN_WASM` at build time).
 pub const PLUGIN_WASM: &[u8] = include_bytes!(env!("UPGATES_PLUGIN_WASM_PATH"));

@@ -292,9 +292,9 @@ impl HttpPolicy {
 
     /// The request over the network (hyper through wasmtime-wasi-http's client), the body
     /// read whole up to the cap. Boxed in a function of its own: the client's future is
-    /// large, and built inline it made `forward`'s poll reserve 13.7 KiB of stack. Its first
-    /// poll runs on the call's fiber stack (`crate::outgoing`), so every call in flight
-    /// touched 12 KiB more memory (measured: 92 -> 104 KiB RSS per call; 91 with this).
+    /// large, and built inline it would grow `forward`'s stack frame, whose first poll runs on
+    /// the call's fiber stack (`crate::outgoing`), so every call in flight would touch more
+    /// memory (docs/performance.md).
     #[inline(never)]
     fn over_network(
         &self,
@@ -372,8 +372,8 @@ impl WasiHttpHooks for HttpPolicy {
             *response.status_mut() = http::StatusCode::from_u16(stored.status)
                 .map_err(|_| HttpError::HttpProtocolError)?;
             // Only the headers the actions read: each one handed over is two strings copied
-            // into the component (~4 us a call for the fake's seven). The rest (rate-limit
-            // figures, which the host records itself, cookies, server details) stay here.
+            // into the component. The rest (rate-limit figures, which the host records itself,
+            // cookies, server details) stay here.
             response.headers_mut().extend(
                 stored
                     .headers

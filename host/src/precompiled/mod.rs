@@ -81,8 +81,8 @@ impl PrecompiledCache {
         let wasm_hash = Sha256::digest(wasm);
         let name = format!(
             "{}-{}.cwasm",
-            crate::hex(&engine_hash[..8]),
-            crate::hex(wasm_hash.as_slice())
+            hex(&engine_hash[..8]),
+            hex(wasm_hash.as_slice())
         );
         self.dir.join(name)
     }
@@ -220,6 +220,15 @@ impl PrecompiledCache {
         }
         written
     }
+}
+
+/// Lower-case hex of `bytes`, for the entries' file names.
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// Feeds `Hash` output into SHA-256: a stable digest of the engine's compatibility hash

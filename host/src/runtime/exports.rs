@@ -76,8 +76,8 @@ impl PluginRuntime {
 
 /// The nine exported functions of `upgates:bot/actions`, found once per component (in
 /// [`ActionName::ALL`]'s order). A call then looks up and type-checks only the function it
-/// runs: the generated `PluginPre` loads and checks all nine for every instance, ~2 % of a
-/// `verify-order` call (callgrind, docs/performance.md).
+/// runs, where the generated `PluginPre` would load and check all nine for every instance
+/// (docs/performance.md).
 #[derive(Clone)]
 pub(super) struct Exports([ComponentExportIndex; ActionName::ALL.len()]);
 

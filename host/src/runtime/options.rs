@@ -73,16 +73,16 @@ impl RuntimeOptions {
         // The plugin is a WASIp2 component whose imports are all called synchronously. With
         // concurrency support on (wasmtime's default; the feature is compiled in for the Spin
         // app's WASIp3 harness), every host call also creates and deletes a component-model
-        // task: ~10 % of a `verify-order` call.
+        // task, a sizeable share of a short call.
         config.concurrency_support(false);
         // Copy-on-write heap images (wasmtime's default, stated because the pool relies on it).
         config.memory_init_cow(true);
         // Both allocators reserve wasmtime's default 4 GiB per memory, all a wasm32 memory can
         // ever need, so no memory has to move when it grows: the compiled code may then keep
-        // the heap's base in a register across loops. ~2.6 % fewer instructions per call.
+        // the heap's base in a register across loops: fewer instructions per call.
         config.memory_may_move(false);
         // The plugin uses no GC types (a Rust component has none), and a store without GC
-        // support sets none of it up: ~1.3 % fewer instructions per call.
+        // support sets none of it up: fewer instructions per call.
         config.gc_support(false);
         if let Allocator::Pooling {
             max_concurrent_calls,
@@ -101,7 +101,7 @@ impl RuntimeOptions {
                 .max_memory_size(self.memory_limit)
                 // A freed slot keeps this much resident and is reset in place (only the dirty
                 // pages) instead of being decommitted and faulted in again by the next call:
-                // 15-20 % off a call, for at most this much RSS per slot in use.
+                // a cheaper call, for at most this much RSS per slot in use.
                 .linear_memory_keep_resident(POOL_MEMORY_KEEP_RESIDENT)
                 .async_stack_keep_resident(POOL_STACK_KEEP_RESIDENT)
                 .table_keep_resident(POOL_TABLE_KEEP_RESIDENT)
