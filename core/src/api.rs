@@ -316,8 +316,8 @@ fn moved(response: &ApiResponse) -> Failure {
         .filter(|url| url.len() < 300)
         .and_then(|url| crate::config::validate_api_url(&url).ok())
         .filter(|url| {
-            crate::config::url_path(url) == "/api/v2"
-                && crate::guardrails::redact_personal(url, "") == *url
+            crate::base_url::url_path(url) == "/api/v2"
+                && crate::personal_data::redact_personal(url, "") == *url
         });
     match target {
         Some(url) => {

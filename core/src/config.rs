@@ -2,18 +2,15 @@
 
 use std::fmt;
 
+use crate::base_url::{url_path, url_problem};
 use crate::failure::Failure;
 use crate::guardrails::Guardrails;
 
-/// Config keys, as the component reads them from `wasi:config/store`.
-pub const KEY_API_URL: &str = "api-url";
-pub const KEY_API_LOGIN: &str = "api-login";
-pub const KEY_API_KEY: &str = "api-key";
-pub const KEY_DEFAULT_COUNTRY_CODE: &str = "default-country-code";
-/// "true": re-read the note after an append and re-append when a concurrent writer lost it.
-pub const KEY_VERIFY_APPENDS: &str = "verify-appends";
-/// The country code a 9-digit national phone number gets when none is configured (Czechia).
-pub const DEFAULT_COUNTRY_CODE: &str = "420";
+pub use crate::base_url::is_loopback;
+pub use crate::settings::{
+    DEFAULT_COUNTRY_CODE, KEY_API_KEY, KEY_API_LOGIN, KEY_API_URL, KEY_DEFAULT_COUNTRY_CODE,
+    KEY_VERIFY_APPENDS,
+};
 
 /// One shop's Upgates API v2 access. `Debug` never prints the key.
 #[derive(Clone, PartialEq, Eq)]
@@ -152,83 +149,10 @@ pub(crate) fn validate_api_url(raw: &str) -> Result<String, Failure> {
     }
 }
 
-/// The path of `scheme://authority/path` (`/api/v2`); empty when it has none.
-pub(crate) fn url_path(url: &str) -> &str {
-    url.split_once("://")
-        .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
-        .unwrap_or_default()
-}
-
-/// What is wrong with `url` as a base address (`https://authority[/path]`, no query,
-/// fragment, user info, spaces or control characters); `None` when nothing. Shared by
-/// `api-url` and `invoice-link-base-url`. Plain `http://` only to this machine (a local
-/// stand-in of the shop): elsewhere it would send the API login and key, or a signed
-/// link's token, in clear text.
-pub(crate) fn url_problem(url: &str) -> Option<&'static str> {
-    let (plain, rest) = if let Some(rest) = url.strip_prefix("https://") {
-        (false, rest)
-    } else if let Some(rest) = url.strip_prefix("http://") {
-        (true, rest)
-    } else {
-        return Some("must start with https://");
-    };
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Some("must not contain spaces or control characters");
-    }
-    if url.contains(['?', '#']) {
-        return Some("must not have a query or fragment");
-    }
-    let authority = rest.split('/').next().unwrap_or_default();
-    if authority.is_empty() || authority.contains('@') {
-        return Some("must name a host, without user info");
-    }
-    // The deploy examples' `https://YOUR-SHOP.admin.YOUR-SERVER.upgates.com/api/v2` and
-    // `https://bot.YOUR-SHOP.cz`: left as they are, the second would hand customers links to a
-    // domain anyone could register.
-    if authority.contains("YOUR-") {
-        return Some("still names the example's placeholder host (YOUR-...)");
-    }
-    if plain && !is_loopback(host_of(authority)) {
-        return Some("must start with https:// (http:// only for 127.0.0.1, [::1] or localhost)");
-    }
-    None
-}
-
-/// The host of `host[:port]` or `[v6]:port`, brackets dropped.
-fn host_of(authority: &str) -> &str {
-    match authority.strip_prefix('[') {
-        Some(v6) => v6.split_once(']').map_or("", |(host, _)| host),
-        None => authority.split(':').next().unwrap_or_default(),
-    }
-}
-
-/// This machine: `localhost`, `::1` or `127.x.y.z` (any case, as hosts compare). Written
-/// out instead of parsing an `IpAddr`, which costs the component kilobytes it does not have.
-pub fn is_loopback(host: &str) -> bool {
-    if host.eq_ignore_ascii_case("localhost") || host == "::1" {
-        return true;
-    }
-    let mut parts = host.split('.');
-    parts.next() == Some("127")
-        && parts.clone().count() == 3
-        && parts.all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
-}
-
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// A config source over fixed pairs (also used by the guardrails' tests).
-    pub(crate) fn lookup<'a>(
-        pairs: &'a [(&'a str, &'a str)],
-    ) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(key, _)| *key == k)
-                .map(|(_, v)| v.to_string())
-        }
-    }
+    use crate::settings::tests::lookup;
 
     #[test]
     fn reads_keys_and_defaults_country_code() {

@@ -12,6 +12,8 @@ pub mod admin;
 pub mod answer;
 pub mod api;
 pub mod attempts;
+mod audit;
+mod base_url;
 mod calendar;
 pub mod config;
 pub mod display;
@@ -21,7 +23,10 @@ pub mod input;
 #[cfg(feature = "signed-links")]
 pub mod invoice_link;
 pub mod model;
+pub mod personal_data;
+pub mod settings;
 mod shop;
+pub mod status_policy;
 pub mod upgates_rules;
 
 pub use action::{Action, ActionInput, ActionName, InputKind, InputSpec, run};

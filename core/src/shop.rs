@@ -2,7 +2,6 @@
 //! rate-limit retry, reading and verifying an order, the PUT, the audit record. The actions
 //! themselves are in [`crate::actions`], one file each.
 
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::answer::OrderSummary;
@@ -10,12 +9,13 @@ use crate::api::{
     ApiRequest, ApiResponse, Method, Requests, Upstream, check_status, parse_json, retry_after,
 };
 use crate::attempts::{AttemptLog, MemoryAttempts};
+use crate::audit::audit_record;
 use crate::config::ShopConfig;
 use crate::display;
 use crate::failure::Failure;
-use crate::guardrails::{self, StatusName, StatusPolicy, StatusRule, audit_record};
-use crate::input::{self, StatusRef};
-use crate::model::{Order, OrderUpdate, OrdersPage, PutOrders, PutOrdersResult, StatusesPage};
+use crate::input;
+use crate::model::{Order, OrderUpdate, OrdersPage, PutOrders, PutOrdersResult};
+use crate::personal_data::redact_personal;
 
 /// The longest `Retry-After` a GET waits for before retrying once; longer is `rate-limited`.
 pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(2);
@@ -169,7 +169,7 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             .filter(|c| !c.is_control())
             .take(300)
             .collect();
-        let said = guardrails::redact_personal(&said, order_number);
+        let said = redact_personal(&said, order_number);
         Err(Failure::Upstream(if said.is_empty() {
             "Upgates did not update the order".into()
         } else {
@@ -191,129 +191,6 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
         );
         let _ = self.call(request).await;
     }
-
-    /// The rule for setting `target`, if the policy lists it. A status may be listed by id and
-    /// again by name: it may then be set from what either entry allows. Entries of the same
-    /// kind were merged when the policy was read, so only an id meeting a name needs the
-    /// shop's statuses, and not when the direct entry already allows any current status.
-    pub(crate) async fn rule_for(
-        &self,
-        statuses: &mut StatusBook,
-        policy: &StatusPolicy,
-        target: &StatusRef,
-    ) -> Result<Option<StatusRule>, Failure> {
-        let same_kind = |rule: &StatusRule| {
-            matches!(rule.target, StatusRef::Id(_)) == matches!(target, StatusRef::Id(_))
-        };
-        let direct = policy
-            .rules
-            .iter()
-            .find(|rule| guardrails::same_as_written(&rule.target, target));
-        let other_kind = policy.rules.iter().any(|rule| !same_kind(rule));
-        if !other_kind || direct.is_some_and(|rule| rule.from.is_empty()) {
-            return Ok(direct.cloned());
-        }
-        let page = self.status_book(statuses).await?;
-        let mut merged = direct.cloned();
-        for rule in policy
-            .rules
-            .iter()
-            .filter(|rule| !same_kind(rule) && same_status(&rule.target, target, Some(page)))
-        {
-            match &mut merged {
-                None => merged = Some(rule.clone()),
-                Some(found) => found.absorb(rule.from.clone()),
-            }
-        }
-        Ok(merged)
-    }
-
-    /// The shop's statuses, read on first use within a call (the host caches them for an hour).
-    async fn status_book<'b>(
-        &self,
-        statuses: &'b mut StatusBook,
-    ) -> Result<&'b StatusesPage, Failure> {
-        let page = match statuses.0.take() {
-            Some(page) => page,
-            None => {
-                let request = self.requests().get(&["order-statuses"], &[]);
-                parse_json(&self.call(request).await?)?
-            }
-        };
-        Ok(statuses.0.insert(page))
-    }
-
-    /// `not-allowed` unless the order's current status is one `rule` allows changing from.
-    pub(crate) async fn check_from(
-        &self,
-        statuses: &mut StatusBook,
-        order_number: &str,
-        rule: &StatusRule,
-    ) -> Result<(), Failure> {
-        if rule.from.is_empty() {
-            return Ok(());
-        }
-        let order = self.order(order_number, true).await?;
-        let current: Vec<StatusRef> = order
-            .status_id
-            .map(StatusRef::Id)
-            .into_iter()
-            .chain(order.status.clone().map(StatusRef::Name))
-            .collect();
-        let allowed: Vec<&StatusRef> = rule.from.iter().collect();
-        if self
-            .first_match(statuses, &allowed, &current)
-            .await?
-            .is_some()
-        {
-            return Ok(());
-        }
-        let mut from = String::new();
-        for (i, status) in rule.from.iter().enumerate() {
-            let _ = write!(
-                from,
-                "{}{}",
-                if i == 0 { "`" } else { "`, `" },
-                StatusName(status)
-            );
-        }
-        let current = order
-            .status
-            .or_else(|| order.status_id.map(|id| id.to_string()))
-            .unwrap_or_else(|| "unknown".into());
-        Err(Failure::NotAllowed(format!(
-            "`{}` allows `{}` only from {from}`; the order is `{current}`",
-            guardrails::KEY_ALLOWED_STATUSES,
-            StatusName(&rule.target),
-        )))
-    }
-
-    /// The first candidate naming one of `wanted`: ids with ids and names with names first
-    /// (names ignoring ASCII case and surrounding space); only when that finds nothing and an
-    /// id meets a name are the shop's statuses read (once per call; the host caches them for
-    /// an hour), matching a name in any of the shop's languages. Answers the candidate's index.
-    async fn first_match(
-        &self,
-        statuses: &mut StatusBook,
-        candidates: &[&StatusRef],
-        wanted: &[StatusRef],
-    ) -> Result<Option<usize>, Failure> {
-        let find = |page: Option<&StatusesPage>| {
-            candidates
-                .iter()
-                .position(|c| wanted.iter().any(|w| same_status(c, w, page)))
-        };
-        let direct = find(None);
-        let mixed = candidates.iter().any(|c| {
-            wanted
-                .iter()
-                .any(|w| matches!(c, StatusRef::Id(_)) != matches!(w, StatusRef::Id(_)))
-        });
-        if direct.is_some() || !mixed {
-            return Ok(direct);
-        }
-        Ok(find(Some(self.status_book(statuses).await?)))
-    }
 }
 
 pub(crate) fn summary(order: &Order) -> OrderSummary {
@@ -327,43 +204,5 @@ pub(crate) fn summary(order: &Order) -> OrderSummary {
         currency: order.currency_id.clone(),
         tracking: order.tracking_code.clone().filter(|t| !t.trim().is_empty()),
         tracking_url: order.tracking_url.clone().filter(|t| !t.trim().is_empty()),
-    }
-}
-
-/// The shop's statuses, read at most once per call and only when needed.
-#[derive(Default)]
-pub(crate) struct StatusBook(pub(crate) Option<StatusesPage>);
-
-/// The id of the shop's status one of whose names is `name` (as [`guardrails::same_name`]).
-pub(crate) fn id_named(page: &StatusesPage, name: &str) -> Option<u32> {
-    page.order_statuses
-        .iter()
-        .find(|s| {
-            s.descriptions.iter().any(|d| {
-                d.name
-                    .as_deref()
-                    .is_some_and(|n| guardrails::same_name(n, name))
-            })
-        })?
-        .id
-}
-
-/// Two references to one status: ids and names directly; an id and a name only through the
-/// shop's statuses (`page`), by the name in any language.
-fn same_status(a: &StatusRef, b: &StatusRef, page: Option<&StatusesPage>) -> bool {
-    match (a, b) {
-        (StatusRef::Id(id), StatusRef::Name(name)) | (StatusRef::Name(name), StatusRef::Id(id)) => {
-            page.is_some_and(|page| {
-                page.order_statuses.iter().any(|s| {
-                    s.id == Some(*id)
-                        && s.descriptions.iter().any(|d| {
-                            d.name
-                                .as_deref()
-                                .is_some_and(|n| guardrails::same_name(n, name))
-                        })
-                })
-            })
-        }
-        _ => guardrails::same_as_written(a, b),
     }
 }

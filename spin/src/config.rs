@@ -8,28 +8,16 @@
 use std::collections::HashMap;
 
 use spin_sdk::variables::{self, Error};
-use upgates_core::config::{
-    KEY_API_KEY, KEY_API_LOGIN, KEY_API_URL, KEY_DEFAULT_COUNTRY_CODE, KEY_VERIFY_APPENDS,
-};
-use upgates_core::{ShopConfig, guardrails};
-
+use upgates_core::ShopConfig;
+use upgates_core::settings::SETTINGS;
 use upgates_webhook::Rejection;
 
 /// The token callers send as `Authorization: Bearer <bot_token>`.
 pub const BOT_TOKEN: &str = "bot_token";
 
-/// The shop's settings, as `wasi:config` keys (all but the first three optional), then the
-/// guardrails.
-const SHOP_KEYS: [&str; 5] = [
-    KEY_API_URL,
-    KEY_API_LOGIN,
-    KEY_API_KEY,
-    KEY_DEFAULT_COUNTRY_CODE,
-    KEY_VERIFY_APPENDS,
-];
-
+/// Every setting's `wasi:config` key: core's table, the same one `spin.toml` declares.
 fn all_keys() -> impl Iterator<Item = &'static str> {
-    SHOP_KEYS.into_iter().chain(guardrails::KEYS)
+    SETTINGS.iter().map(|setting| setting.key)
 }
 
 pub async fn bot_token() -> Result<String, Rejection> {
@@ -116,6 +104,7 @@ fn in_spin_terms(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use upgates_core::config::{KEY_API_URL, KEY_DEFAULT_COUNTRY_CODE};
 
     #[test]
     fn the_origin_is_the_api_urls_scheme_and_host() {

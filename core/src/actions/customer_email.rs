@@ -3,8 +3,8 @@
 use crate::api::Upstream;
 use crate::attempts::AttemptLog;
 use crate::failure::Failure;
-use crate::guardrails;
 use crate::input;
+use crate::personal_data::mask_email;
 use crate::shop::Shop;
 
 impl<U: Upstream, A: AttemptLog> Shop<U, A> {
@@ -19,7 +19,7 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             .filter(|e| !e.is_empty())
             .ok_or(Failure::NotFound)?;
         Ok(if self.config.guardrails.mask_personal_data {
-            guardrails::mask_email(&email)
+            mask_email(&email)
         } else {
             email
         })

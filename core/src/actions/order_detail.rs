@@ -5,9 +5,9 @@ use crate::answer::{OrderDetail, OrderItem};
 use crate::api::{Upstream, parse_json};
 use crate::attempts::AttemptLog;
 use crate::failure::Failure;
-use crate::guardrails;
 use crate::input;
 use crate::model::{OrderLine, Product, ProductsPage};
+use crate::personal_data::mask_phone;
 use crate::shop::{Shop, summary};
 
 /// At most this many products go into one brand lookup (Upgates pages products by 50).
@@ -45,7 +45,7 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             )
         });
         if self.config.guardrails.mask_personal_data {
-            phone = phone.map(|p| guardrails::mask_phone(&p, cc));
+            phone = phone.map(|p| mask_phone(&p, cc));
         }
         Ok(OrderDetail {
             summary: summary(&order),

@@ -3,10 +3,12 @@
 use crate::api::Upstream;
 use crate::attempts::AttemptLog;
 use crate::failure::Failure;
-use crate::guardrails::{self, StatusName};
 use crate::input::{self, StatusRef};
 use crate::model::OrderUpdate;
-use crate::shop::{Shop, StatusBook, id_named};
+use crate::personal_data::redact_personal;
+use crate::settings::KEY_ALLOWED_STATUSES;
+use crate::shop::Shop;
+use crate::status_policy::{StatusBook, StatusName, id_named};
 
 impl<U: Upstream, A: AttemptLog> Shop<U, A> {
     /// Změnit stav objednávky: one PUT, `status_id` for a number, else the name.
@@ -33,10 +35,10 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             let Some(rule) = self.rule_for(&mut statuses, policy, &target).await? else {
                 // Any 100 characters pass as a status, so what was typed may be a customer's
                 // e-mail or phone: redacted, as the message goes to logs and the CLI's JSON.
-                let typed = guardrails::redact_personal(&StatusName(&target).to_string(), "");
+                let typed = redact_personal(&StatusName(&target).to_string(), "");
                 return Err(Failure::NotAllowed(format!(
                     "`{}` does not list the status `{typed}`",
-                    guardrails::KEY_ALLOWED_STATUSES,
+                    KEY_ALLOWED_STATUSES,
                 )));
             };
             self.check_from(&mut statuses, &order_number, &rule).await?;
