@@ -276,3 +276,84 @@ async fn verified_append_gives_up_after_five_writes() {
         json!(NOTE_124)
     );
 }
+
+/// The table's invoice case whose GET times out: natively the fake's stalled answer is the
+/// transport's timeout.
+#[tokio::test]
+async fn an_invoice_get_that_times_out_natively() {
+    let case = cases::invoice_timeout();
+    let shop = sample_shop();
+    (case.setup)(&shop);
+    let answer = run_native(&shop, case.action, &case.input()).await;
+    support::check(&case, &shop, &answer);
+}
+
+fn not_verified() -> Value {
+    json!({"ok": false, "reason": "not-verified", "message": "the order number and e-mail do not match"})
+}
+
+/// The attempt limit (5 by default): the 5th failed check is still asked of Upgates and
+/// counts; the 6th is refused unasked, even with the right e-mail.
+#[tokio::test]
+async fn the_fifth_failed_check_is_asked_and_the_sixth_refused_unasked() {
+    let fake = sample_shop();
+    let config = config(API_URL);
+    assert_eq!(config.guardrails.verify_attempts, 5);
+    let shop = Shop::new(config, FakeUpstream(fake.clone()));
+    let check = |email: &str| input(json!({"order": "2025000124", "email": email}));
+    for n in 1..=5 {
+        let wrong = check("someone.else@example.cz");
+        let answer = render(&upgates_core::run(&shop, ActionName::VerifyCustomer, &wrong).await);
+        assert_eq!(answer, not_verified(), "check {n}");
+        assert_eq!(
+            sent(&fake),
+            vec![Sent::get(ORDER_124); n],
+            "check {n} is asked of Upgates"
+        );
+    }
+    let right = check("jana.novakova@example.cz");
+    let answer = render(&upgates_core::run(&shop, ActionName::VerifyCustomer, &right).await);
+    assert_eq!(answer, not_verified(), "the 6th check");
+    assert_eq!(sent(&fake).len(), 5, "the 6th check is refused unasked");
+}
+
+/// A short 429 (`Retry-After: 1`) is waited out and the GET sent again; a PUT that gets it
+/// is never resent (it may have landed): one PUT, no history record, `rate-limited`.
+#[tokio::test]
+async fn a_put_is_not_resent_after_a_short_429() {
+    let short_429 = || Fault::status(429).header("Retry-After", "1");
+
+    let fake = sample_shop();
+    fake.push_fault(short_429());
+    let answer = run_native(
+        &fake,
+        ActionName::VerifyOrder,
+        &input(json!({"order": "2025000124"})),
+    )
+    .await;
+    assert_eq!(answer["ok"], json!(true), "{answer}");
+    assert_eq!(
+        sent(&fake),
+        vec![Sent::get(ORDER_124); 2],
+        "the GET is sent again"
+    );
+
+    let fake = sample_shop();
+    fake.push_fault(short_429());
+    let status = input(json!({"order": "2025000123", "status": "3"}));
+    let answer = run_native(&fake, ActionName::SetOrderStatus, &status).await;
+    assert_eq!(
+        answer,
+        json!({"ok": false, "reason": "rate-limited", "message": "Upgates' request limit was hit (HTTP 429); retry after 1"}),
+    );
+    assert_eq!(
+        sent(&fake),
+        vec![Sent::put(
+            "/api/v2/orders",
+            json!({"send_emails_yn": false, "send_sms_yn": false,
+                   "orders": [{"order_number": "2025000123", "status_id": 3}]})
+        )],
+        "one PUT, not resent"
+    );
+    assert!(fake.history("2025000123").is_empty());
+}

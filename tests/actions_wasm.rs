@@ -117,6 +117,24 @@ async fn real_http_on_loopback() {
     );
 }
 
+/// The table's invoice case whose GET times out, through the component over real HTTP: the
+/// fake holds its answer past the connection's first-byte timeout.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invoice_get_that_times_out_over_loopback() {
+    let case = cases::invoice_timeout();
+    let fake = sample_shop();
+    (case.setup)(&fake);
+    let server = fake.serve().await.unwrap();
+    let mut shop = ShopConnection::new(support::config(&server.api_url())).unwrap();
+    shop.fixed_time = Some(support::now());
+    shop.policy.first_byte_timeout = std::time::Duration::from_millis(300);
+    let result = runtime()
+        .call(&shop, case.action, &case.input())
+        .await
+        .unwrap();
+    support::check(&case, &fake, &upgates_core::render(&result));
+}
+
 /// Over real HTTP (wasmtime-wasi-http and hyper between the component and the shop), a body
 /// goes with its `content-length`, never chunked.
 #[tokio::test(flavor = "multi_thread")]

@@ -1,5 +1,7 @@
 //! Fault injection and switchable behaviours for the unknowns of the real API.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::{HeaderName, HeaderValue, Response, StatusCode};
@@ -16,7 +18,18 @@ pub struct Fault {
     pub body: Bytes,
     /// Only for requests with this method and a path ending so ([`Fault::on`]); else any.
     pub only: Option<(http::Method, String)>,
+    /// The answer does not come in time ([`Fault::stall`]).
+    pub stalled: bool,
 }
+
+/// How long the loopback server holds a [`Fault::stall`]ed answer: longer than any client
+/// under test waits for a first byte, short enough that a server stopped meanwhile stops soon.
+pub const STALL: Duration = Duration::from_secs(5);
+
+/// Marks a response of [`FakeShop::handle`](crate::FakeShop::handle) that a [`Fault::stall`]
+/// answered: an in-process transport reports it as its timeout, as it would the network's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stalled;
 
 impl Fault {
     /// This status with a JSON `{"message": "<reason phrase>"}` body, as Upgates errors look.
@@ -35,6 +48,7 @@ impl Fault {
             headers: vec![("content-type".into(), "application/json".into())],
             body: Bytes::from(serde_json::to_vec(&body).unwrap_or_default()),
             only: None,
+            stalled: false,
         }
     }
 
@@ -45,6 +59,17 @@ impl Fault {
             headers: Vec::new(),
             body: Bytes::copy_from_slice(body),
             only: None,
+            stalled: false,
+        }
+    }
+
+    /// No answer in time: the loopback server answers only after [`STALL`] (a 504), and
+    /// [`FakeShop::handle`](crate::FakeShop::handle)'s answer is marked [`Stalled`] for an
+    /// in-process transport to report as a timeout. The request is recorded: it reached the shop.
+    pub fn stall() -> Self {
+        Self {
+            stalled: true,
+            ..Self::status(504)
         }
     }
 
@@ -86,6 +111,9 @@ impl Fault {
                     response.headers_mut().append(name, value);
                 }
             }
+        }
+        if self.stalled {
+            response.extensions_mut().insert(Stalled);
         }
         response
     }

@@ -44,7 +44,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 pub use concurrency::MAX_CONCURRENT_REQUESTS;
-pub use fault::{Fault, MissingOrder};
+pub use fault::{Fault, MissingOrder, STALL, Stalled};
 pub use record::{Notification, RecordedRequest};
 pub use server::LoopbackServer;
 
@@ -176,6 +176,9 @@ impl FakeShop {
             tokio::time::sleep(latency).await;
         }
         let response = self.handle(req);
+        if response.extensions().get::<Stalled>().is_some() {
+            tokio::time::sleep(STALL).await;
+        }
         drop(slot);
         response
     }

@@ -98,6 +98,32 @@ pub fn history(order: &str, name: &str, value: &str) -> Sent {
     )
 }
 
+const INVOICE_FV2025001: &str = "/api/v2/invoices/FV2025001";
+
+/// Order 124's documents when its invoice's GET gets no usable answer (set by the case):
+/// `error`, after exactly the order's GET and the invoice's.
+pub fn invoice_unread(name: &'static str) -> Case {
+    Case {
+        name,
+        action: ActionName::OrderDocuments,
+        input: json!({"order": "2025000124", "email": "jana.novakova@example.cz"}),
+        setup: nothing,
+        answer: ano(json!({"invoice": "error", "invoiceurl": null, "invoicenumber": null})),
+        sent: vec![Sent::get("/api/v2/orders/2025000124"), Sent::get(INVOICE_FV2025001)],
+        after: nothing,
+    }
+}
+
+/// [`invoice_unread`] with the invoice's GET unanswered in time ([`Fault::stall`]): run by the
+/// packagings whose transport can time out on the fake (natively, and the component over
+/// loopback with a short first-byte timeout).
+pub fn invoice_timeout() -> Case {
+    Case {
+        setup: |shop| shop.push_fault(Fault::stall().on(http::Method::GET, INVOICE_FV2025001)),
+        ..invoice_unread("order-documents: the invoice GET times out")
+    }
+}
+
 pub fn all() -> Vec<Case> {
     use ActionName::*;
     let case = |name, action, input, answer, sent| Case {
@@ -332,6 +358,11 @@ pub fn all() -> Vec<Case> {
         case("order-documents: invoice without a PDF", OrderDocuments, json!({"order": "2025000126", "email": "jana.novakova@example.cz"}),
             ano(json!({"invoice": "error", "invoiceurl": null, "invoicenumber": null})),
             vec![Sent::get("/api/v2/orders/2025000126"), Sent::get("/api/v2/invoices/FV2025002")]),
+        // The invoice could not be read: "error", not "notfound" (the invoice may well exist).
+        Case { setup: |shop| shop.push_fault(Fault::status(500).on(http::Method::GET, INVOICE_FV2025001)),
+            ..invoice_unread("order-documents: the invoice GET answers 500") },
+        Case { setup: |shop| shop.push_fault(Fault::status(403).on(http::Method::GET, INVOICE_FV2025001)),
+            ..invoice_unread("order-documents: the invoice GET answers 403") },
         case("order-documents: not verified", OrderDocuments, json!({"order": "2025000124", "email": "someone@example.cz"}),
             ne("not-verified", "the order number and e-mail do not match"), vec![Sent::get("/api/v2/orders/2025000124")]),
     ]

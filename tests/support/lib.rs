@@ -18,7 +18,7 @@ use upgates_core::{
     ActionInput, ActionName, ApiRequest, ApiResponse, Shop, ShopConfig, TransportError, Upstream,
     render,
 };
-use upgates_fake_shop::{FakeShop, RecordedRequest, SAMPLE_KEY, SAMPLE_LOGIN};
+use upgates_fake_shop::{FakeShop, RecordedRequest, SAMPLE_KEY, SAMPLE_LOGIN, Stalled};
 use upgates_host::{PLUGIN_WASM, PluginRuntime, ShopConnection};
 
 /// The plugin component, as `build.rs` built it (the host embeds its own build of it).
@@ -104,12 +104,15 @@ pub fn api_response(
     }
 }
 
-/// The same fake as a native transport for upgates-core.
+/// The same fake as a native transport for upgates-core; a [`Stalled`] answer is its timeout.
 pub struct FakeUpstream(pub FakeShop);
 
 impl Upstream for FakeUpstream {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
         let response = self.0.handle(http_request(request)?);
+        if response.extensions().get::<Stalled>().is_some() {
+            return Err(TransportError::Timeout);
+        }
         Ok(api_response(
             response.status(),
             response.headers(),
