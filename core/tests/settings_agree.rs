@@ -48,7 +48,11 @@ fn spin_toml_declares_every_setting_with_its_default() {
         if setting.required {
             assert_eq!(field(table, "required"), Some("true"), "{name}: {table}");
         } else {
-            assert_eq!(field(table, "default"), Some(setting.default), "{name}: {table}");
+            assert_eq!(
+                field(table, "default"),
+                Some(setting.default),
+                "{name}: {table}"
+            );
         }
     }
 }

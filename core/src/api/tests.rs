@@ -1,0 +1,120 @@
+use super::*;
+
+fn config() -> ShopConfig {
+    ShopConfig::new(
+        "https://demo.admin.s1.upgates.com/api/v2",
+        "bot",
+        "k3y",
+        "420",
+    )
+    .unwrap()
+}
+
+#[test]
+fn encodes_every_segment_and_value() {
+    let cfg = config();
+    let req = Requests::new(&cfg).get(&["orders", "a/../b?c#d"], &[("phone", "+420 1;&=%")]);
+    assert_eq!(
+        req.url,
+        "https://demo.admin.s1.upgates.com/api/v2/orders/a%2F..%2Fb%3Fc%23d?phone=%2B420%201%3B%26%3D%25"
+    );
+    assert_eq!(req.header("authorization"), Some("Basic Ym90OmszeQ=="));
+    assert!(!format!("{req:?}").contains("phone"));
+    assert_eq!(req.header("content-length"), None);
+}
+
+#[test]
+fn every_body_carries_its_length() {
+    let cfg = config();
+    let requests = Requests::new(&cfg);
+    let body = serde_json::json!({"text": "Díky 👍"});
+    for req in [
+        requests.put_orders(&body),
+        requests.post(&["orders", "1", "history"], &body),
+    ] {
+        let sent = req.body.as_deref().unwrap();
+        assert_eq!(sent, serde_json::to_vec(&body).unwrap());
+        let length = sent.len().to_string();
+        assert_eq!(req.header("content-length"), Some(length.as_str()));
+        assert_eq!(req.header("content-type"), Some("application/json"));
+    }
+}
+
+#[test]
+fn statuses_map_to_failures() {
+    let r = |status: u16, headers: &[(&str, &str)], body: &str| ApiResponse {
+        status,
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        body: body.as_bytes().to_vec(),
+    };
+    assert_eq!(check_status(&r(200, &[], "")), Ok(()));
+    assert_eq!(check_status(&r(401, &[], "")), Err(Failure::Unauthorized));
+    assert_eq!(check_status(&r(403, &[], "")), Err(Failure::Forbidden));
+    assert_eq!(check_status(&r(404, &[], "")), Err(Failure::NotFound));
+    assert_eq!(
+        check_status(&r(
+            429,
+            &[("Retry-After", "Sat, 28 Nov 2026 18:00:00 GMT")],
+            ""
+        )),
+        Err(Failure::RateLimited(Some(
+            "Sat, 28 Nov 2026 18:00:00 GMT".into()
+        )))
+    );
+    assert_eq!(
+        check_status(&r(503, &[], "")),
+        Err(Failure::Upstream("Upgates answered HTTP 503".into()))
+    );
+    let moved = check_status(&r(
+        301,
+        &[],
+        r#"{"api_url":"https://x.admin.s2.upgates.com/api/v2"}"#,
+    ));
+    assert_eq!(
+        moved,
+        Err(Failure::Misconfigured(
+            "the shop's API moved to https://x.admin.s2.upgates.com/api/v2; update `api-url`"
+                .into()
+        ))
+    );
+    // A Location names the moved resource: `api-url` is its base.
+    let located = check_status(&r(
+        301,
+        &[(
+            "location",
+            "https://x.admin.s2.upgates.com/api/v2/orders/2025000123",
+        )],
+        "",
+    ));
+    assert_eq!(moved, located);
+    let elsewhere = check_status(&r(301, &[("location", "https://x.example/login")], ""));
+    let contact_in_path = check_status(&r(
+        301,
+        &[("location", "https://x.example/jana@x.cz/api/v2/orders/1")],
+        "",
+    ));
+    assert_eq!(
+        elsewhere,
+        Err(Failure::Misconfigured(
+            "the shop's API moved (HTTP 301); update `api-url`".into()
+        ))
+    );
+    // What is not a valid `api-url` itself is not passed on.
+    for body in [
+        r#"{"api_url":"call +420 601 223 344 or jana@x.cz"}"#,
+        r#"{"api_url":"http://x.admin.s2.upgates.com/api/v2"}"#,
+        r#"{"api_url":"https://x.admin.s2.upgates.com/api/v2?phone=420601223344"}"#,
+        r#"{"api_url":"https://jana@x.admin.s2.upgates.com/api/v2"}"#,
+        r#"{"api_url":"https://x.admin.s2.upgates.com/jana@x.cz/api/v2"}"#,
+        r#"{"api_url":"https://x.admin.s2.upgates.com/420601223344/api/v2"}"#,
+        r#"{"api_url":"https://420601223344.example/api/v2"}"#,
+    ] {
+        assert_eq!(check_status(&r(301, &[], body)), elsewhere, "{body}");
+    }
+    assert_eq!(contact_in_path, elsewhere);
+    let bad = parse_json::<serde_json::Value>(&r(200, &[], r#"{"email":"jana@x.cz""#)).unwrap_err();
+    assert!(!bad.message().contains("jana"));
+}
