@@ -3,6 +3,7 @@
 //! These call Upgates from the host through the same policy as the component's requests.
 
 use std::fmt::Write as _;
+use std::process::ExitCode;
 
 use upgates_core::admin::{self, ApiStatus, OrderStatusList, Service};
 use upgates_core::{ActionName, ApiRequest, Failure};
@@ -230,4 +231,36 @@ pub fn statuses_text(statuses: &[StatusInfo]) -> String {
         let _ = writeln!(out, "{:<6} {:<20} {}", s.id, s.kind, names.join(" | "));
     }
     out
+}
+
+/// `upgates check`: the table on stdout; exit 1 when an action cannot work.
+pub async fn run_check(shop: &ShopConnection) -> ExitCode {
+    match check(shop).await {
+        Ok(report) => {
+            print!("{}", report.to_text());
+            if report.all_actions_work() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(failure) => {
+            eprintln!("upgates check: {}", failure.message());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `upgates statuses`: the list on stdout.
+pub async fn run_statuses(shop: &ShopConnection) -> ExitCode {
+    match statuses(shop).await {
+        Ok(list) => {
+            print!("{}", statuses_text(&list));
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            eprintln!("upgates statuses: {}", failure.message());
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -7,9 +7,12 @@ pub mod action_commands;
 pub mod admin;
 pub mod attempt_files;
 pub mod demo;
+pub mod exit;
 pub mod file_lock;
 pub mod logging;
+pub mod one_call;
 pub mod serve;
+pub mod setup;
 pub mod shops_file;
 
 /// Lower-case hex of `bytes`: the names of lock and attempt files, derived from hashes.
