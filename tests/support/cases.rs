@@ -1,6 +1,7 @@
 //! Every action's "Ano" and "Ne" paths as data: the input, the exact answer, the exact
-//! requests. The same table runs natively (`actions_native`) and through the component
-//! (`actions_wasm`), so both packagings are held to one contract.
+//! requests. The same table runs natively (`actions_native`), through the component
+//! (`actions_wasm`) and through the webhook's servers (`webhook::http_cases`), so every
+//! packaging is held to one contract.
 
 use serde_json::{Value, json};
 use upgates_core::{ActionInput, ActionName};

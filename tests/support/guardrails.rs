@@ -1,7 +1,7 @@
 //! The guardrails as data: settings (the component's `wasi:config` keys; the Spin app gets the
 //! same values as Spin variables), a conversation, and the exact requests it costs. The same
 //! table runs through the component in the host (`tests/guardrails.rs`) and through the Spin
-//! app in its harness (`tests/spin.rs`), so both packagings obey one policy.
+//! app in its harness (`tests/webhook/spin_app.rs`), so both packagings obey one policy.
 
 use serde_json::{Value, json};
 use upgates_core::ActionName;
