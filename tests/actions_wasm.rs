@@ -90,6 +90,8 @@ async fn the_on_demand_allocator_answers_like_the_pool() {
 async fn over_loopback(fake: &FakeShop, action: ActionName, input: &ActionInput) -> Value {
     let server = fake.serve().await.unwrap();
     let mut shop = ShopConnection::new(support::config(&server.api_url())).unwrap();
+    // One process runs every test: a port used again must not find another test's cache.
+    shop.policy = shop.policy.isolated();
     shop.fixed_time = Some(support::now());
     let result = runtime().call(&shop, action, input).await.unwrap();
     upgates_core::render(&result)
@@ -126,6 +128,8 @@ async fn an_invoice_get_that_times_out_over_loopback() {
     (case.setup)(&fake);
     let server = fake.serve().await.unwrap();
     let mut shop = ShopConnection::new(support::config(&server.api_url())).unwrap();
+    // One process runs every test: a port used again must not find another test's cache.
+    shop.policy = shop.policy.isolated();
     shop.fixed_time = Some(support::now());
     shop.policy.first_byte_timeout = std::time::Duration::from_millis(300);
     let result = runtime()
