@@ -91,8 +91,8 @@ impl ShopConfig {
         }
         // No country code starts with 0: with "0" or "042" every 9-digit national phone
         // number would become an MSISDN starting with 0, which `input::phone` refuses, so
-        // `orders-by-phone` would blame the customer (`invalid-input`) for the shop's setting.
-        // Found by a property test; refused here as `misconfigured` instead.
+        // `orders-by-phone` would blame the customer (`invalid-input`) for the shop's setting:
+        // refused here as `misconfigured` instead.
         if country_code.is_empty()
             || country_code.len() > 3
             || !country_code.bytes().all(|b| b.is_ascii_digit())

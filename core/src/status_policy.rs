@@ -100,7 +100,7 @@ impl fmt::Display for StatusPolicy {
 }
 
 /// Two statuses as written are the same: equal ids, or names equal after trimming, ignoring
-/// ASCII case only (Unicode case tables would cost the component 4 KiB, and a mismatch
+/// ASCII case only (Unicode case tables would add kilobytes to the component, and a mismatch
 /// refuses: the safe side). An id and a name are not, without the shop's statuses.
 pub(crate) fn same_as_written(a: &StatusRef, b: &StatusRef) -> bool {
     match (a, b) {

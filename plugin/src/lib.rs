@@ -9,10 +9,9 @@ mod transport;
 
 #[cfg(target_arch = "wasm32")]
 mod arena {
-    //! The guest's heap allocator. Measured with callgrind (docs/performance.md), wasi-libc's
-    //! dlmalloc behind Rust's `System` was about a sixth of the guest's instructions in a
-    //! `verify-order` call: the JSON parser allocates (and frees) a lot of small strings and
-    //! maps.
+    //! The guest's heap allocator: the JSON parser allocates (and frees) a lot of small strings
+    //! and maps, and wasi-libc's dlmalloc behind Rust's `System` is a large share of a call's
+    //! instructions (docs/performance.md).
 
     use std::alloc::{GlobalAlloc, Layout, System};
     use std::cell::{Cell, UnsafeCell};
@@ -144,7 +143,7 @@ use crate::transport::WasiHttp;
 type PluginShop = Shop<WasiHttp, HostAttempts>;
 
 /// Reads the shop from `wasi:config/store` on every call: a host may rotate keys between
-/// calls. One `get-all` instead of a `get` per setting: 14 fewer host calls, ~1.3 us a call.
+/// calls. One `get-all` instead of a `get` per setting: one host call, not one per key.
 /// A store that fails reads as empty, which answers `misconfigured` like a missing key.
 fn shop() -> Result<PluginShop, upgates_core::Failure> {
     let settings = crate::wasi::config::store::get_all().unwrap_or_default();

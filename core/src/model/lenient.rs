@@ -40,7 +40,7 @@ impl Loose {
             Loose::Signed(n) => Some(n as f64),
             Loose::Float(f) => Some(f),
             // serde_json's number parser, not `str::parse`: the component then links no second
-            // float parser (core's dec2flt and its 11 KiB table).
+            // float parser (core's dec2flt and its table).
             Loose::Text(s) => serde_json::from_str(&s.trim().replace(',', ".")).ok(),
             Loose::Date(_) | Loose::Bool(_) | Loose::Absent => None,
         }

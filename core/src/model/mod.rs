@@ -6,7 +6,8 @@
 //! reads as absent instead of failing the whole answer.
 //!
 //! The readers below are serde visitors that take the JSON as it streams by. They never build a
-//! `serde_json::Value`: that tree (a `BTreeMap` per object) was most of a call's time.
+//! `serde_json::Value`: that tree (a `BTreeMap` per object) would cost more than the rest of a
+//! call (docs/performance.md).
 
 mod catalogue;
 mod invoice;
