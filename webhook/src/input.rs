@@ -280,10 +280,10 @@ fn boolean(text: &str) -> Option<bool> {
 /// A key is the caller's text (a form's `&` in a customer's note makes one of its words a
 /// key): named only when it is one of the actions' input names.
 fn shown(key: &str) -> String {
-    const INPUTS: [&str; 7] = [
-        "order", "email", "phone", "days", "status", "notify", "text",
-    ];
-    if INPUTS.contains(&key) {
+    if ActionName::ALL
+        .iter()
+        .any(|action| action.inputs().contains(&key))
+    {
         format!("`{key}`")
     } else {
         "a key".into()
