@@ -1,6 +1,6 @@
 //! The shop's own rules for its bot, enforced in the actions (so every packaging obeys them),
 //! read into one [`Guardrails`]: which statuses the bot may set ([`crate::status_policy`]), how
-//! long a note may be, the audit trail ([`crate::audit`]), the limit on failed e-mail checks,
+//! long a note may be, the audit trail (`audit.rs`), the limit on failed e-mail checks,
 //! masked personal data ([`crate::personal_data`]) and signed invoice links. The keys and
 //! their defaults are in [`crate::settings`].
 

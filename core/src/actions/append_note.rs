@@ -21,8 +21,8 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
     ///
     /// Upgates has no compare-and-swap, so two writers can overwrite each other's line. With
     /// `verify-appends` on (several hosts writing one shop), the note is read again once
-    /// concurrent writers have had time to land ([`APPEND_SETTLE`]), and the text appended
-    /// again, after a jittered back-off, when it went missing: up to [`APPEND_ATTEMPTS`] times.
+    /// concurrent writers have had time to land (`APPEND_SETTLE`), and the text appended
+    /// again, after a jittered back-off, when it went missing: up to `APPEND_ATTEMPTS` times.
     /// Once Upgates has confirmed a write, a check read that fails answers "Ano": the line is
     /// in, and a "Ne" would have the bot send it again.
     pub async fn append_note(&self, order_number: &str, text: &str) -> Result<(), Failure> {
