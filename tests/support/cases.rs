@@ -110,7 +110,10 @@ pub fn invoice_unread(name: &'static str) -> Case {
         input: json!({"order": "2025000124", "email": "jana.novakova@example.cz"}),
         setup: nothing,
         answer: ano(json!({"invoice": "error", "invoiceurl": null, "invoicenumber": null})),
-        sent: vec![Sent::get("/api/v2/orders/2025000124"), Sent::get(INVOICE_FV2025001)],
+        sent: vec![
+            Sent::get("/api/v2/orders/2025000124"),
+            Sent::get(INVOICE_FV2025001),
+        ],
         after: nothing,
     }
 }
