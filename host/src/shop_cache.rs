@@ -54,9 +54,15 @@ impl HttpPolicy {
             return Ok(hit);
         }
         let cell = self.shop.flight(key);
-        let mut fetched = false;
+        let (mut fetched, mut hit) = (false, false);
         let result = match cell
             .get_or_init(|| async {
+                // A flight that landed between the cache lookup above and taking this cell
+                // has stored its answer: use it instead of asking again.
+                if let Some(stored) = self.shop.cached(key) {
+                    hit = true;
+                    return Ok(stored);
+                }
                 fetched = true;
                 fetch(request, options).await.map_err(Arc::new)
             })
@@ -65,7 +71,9 @@ impl HttpPolicy {
             Ok(stored) => Ok(stored.clone()),
             Err(failed) => Err(replicate(failed)),
         };
-        if !fetched {
+        if hit {
+            self.shop.saw_cache_hit();
+        } else if !fetched {
             self.shop.saw_shared_get();
         }
         self.shop.land(key, &cell);
