@@ -198,7 +198,7 @@ impl HttpPolicy {
                 | HttpError::ConnectionReadTimeout
                 | HttpError::HttpResponseTimeout => TransportError::Timeout,
                 HttpError::HttpResponseBodySize(_) => TransportError::TooLarge,
-                other => TransportError::Failed(format!("the request failed: {other}")),
+                other => TransportError::Failed(other.to_string()),
             })?;
         Ok(stored.to_api_response())
     }
