@@ -1,161 +1,49 @@
-//! Builds every guest the tests load, once, in nested cargo runs (wasm32-wasip2, `component`
-//! profile), one package per run so features do not unify (the Spin app's `signed-links` stays
-//! out of the plugin): the plugin (`upgates-plugin`), the Spin app (`upgates-spin`) and the
-//! deliberately hostile guest (`upgates-misbehaving-guest`, tests/guests/misbehave). Set
-//! `UPGATES_PLUGIN_WASM`, `UPGATES_SPIN_WASM` or `UPGATES_MISBEHAVE_WASM` to a prebuilt file to
-//! use it instead (then it is not built). Their paths reach the crate as
-//! `UPGATES_*_WASM_PATH`, and the tests as `upgates_tests::{PLUGIN,SPIN,MISBEHAVE}_WASM_PATH`.
+//! Builds every guest the tests load, once: the plugin (`upgates-plugin`), the Spin app
+//! (`upgates-spin`) and the deliberately hostile guest (`upgates-misbehaving-guest`,
+//! tests/guests/misbehave), into the same folder as host/build.rs, so the plugin is built once.
+//! Set `UPGATES_PLUGIN_WASM`, `UPGATES_SPIN_WASM` or `UPGATES_MISBEHAVE_WASM` to a prebuilt file
+//! to use it instead. Their paths reach the tests as `upgates_tests::{PLUGIN,SPIN,MISBEHAVE}_WASM_PATH`.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-/// (package, file name, override variable, path variable for the crate)
-const GUESTS: [(&str, &str, &str, &str); 3] = [
-    (
-        "upgates-plugin",
-        "upgates_plugin.wasm",
-        "UPGATES_PLUGIN_WASM",
-        "UPGATES_PLUGIN_WASM_PATH",
-    ),
-    (
-        "upgates-spin",
-        "upgates_spin.wasm",
-        "UPGATES_SPIN_WASM",
-        "UPGATES_SPIN_WASM_PATH",
-    ),
-    (
-        "upgates-misbehaving-guest",
-        "upgates_misbehaving_guest.wasm",
-        "UPGATES_MISBEHAVE_WASM",
-        "UPGATES_MISBEHAVE_WASM_PATH",
-    ),
-];
+use upgates_guest_build::{Guest, build, workspace_root};
 
 fn main() {
-    let mut to_build = Vec::new();
-    for (package, file, override_var, path_var) in GUESTS {
-        println!("cargo:rerun-if-env-changed={override_var}");
-        match std::env::var(override_var) {
-            Ok(prebuilt) => {
-                println!("cargo:rerun-if-changed={prebuilt}");
-                println!("cargo:rustc-env={path_var}={prebuilt}");
-            }
-            Err(_) => to_build.push((package, file, path_var)),
-        }
-    }
-    if to_build.is_empty() {
-        return;
-    }
-    let manifest_dir =
-        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let root = manifest_dir
-        .parent()
-        .expect("tests/ sits in the workspace root")
-        .to_path_buf();
-    for input in [
-        "plugin/src",
-        "plugin/build.rs",
-        "plugin/Cargo.toml",
-        "spin/src",
-        "spin/Cargo.toml",
-        "webhook/src",
-        "webhook/Cargo.toml",
-        "core/src",
-        "core/Cargo.toml",
-        "tests/guests/misbehave/src",
-        "tests/guests/misbehave/Cargo.toml",
-        "wit",
-        "Cargo.lock",
-        "Cargo.toml",
-    ] {
-        println!("cargo:rerun-if-changed={}", root.join(input).display());
-    }
-    ensure_wasm_target();
-    // Not target/ (the outer build holds its lock); the same directory as host/build.rs, so the
-    // plugin both embed and load is built once.
-    let target_dir = root.join("target").join("plugin-build");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    for (package, _, _) in &to_build {
-        let status = Command::new(&cargo)
-            .current_dir(&root)
-            .args(["build", "--package", package])
-            .args(["--target", "wasm32-wasip2", "--profile", "component"])
-            .arg("--target-dir")
-            .arg(&target_dir)
-            // Flags and wrappers meant for the host build (clippy, coverage, ...) must not leak.
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .env_remove("RUSTC_WRAPPER")
-            .env_remove("RUSTC_WORKSPACE_WRAPPER")
-            .env_remove("CARGO_BUILD_TARGET")
-            .env_remove("CARGO_TARGET_DIR")
-            .env_remove("CARGO_MAKEFLAGS")
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building {package} failed");
-    }
-    for (_, file, path_var) in to_build {
-        let wasm = target_dir
-            .join("wasm32-wasip2")
-            .join("component")
-            .join(file);
-        println!("cargo:rustc-env={path_var}={}", wasm.display());
-    }
-}
-
-const WASM_TARGET: &str = "wasm32-wasip2";
-
-/// rustup installs `rust-toolchain.toml`'s targets only when it installs the toolchain: with
-/// that rustc already on the machine, the nested build would fail with "can't find crate for
-/// `core`". Under rustup, adds the target as rustup would have; with any other rustc, or when
-/// that fails, says plainly what to install. (The same check as host/build.rs: a build script
-/// shares no code with another crate's.)
-fn ensure_wasm_target() {
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let sysroot = Command::new(&rustc)
-        .args(["--print", "sysroot"])
-        .output()
-        .ok()
-        .filter(|out| out.status.success())
-        .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
-    let installed = |sysroot: &PathBuf| {
-        sysroot
-            .join("lib")
-            .join("rustlib")
-            .join(WASM_TARGET)
-            .join("lib")
-            .is_dir()
-    };
-    let Some(sysroot) = sysroot else {
-        return; // no answer from rustc: let the nested build report what is wrong
-    };
-    if installed(&sysroot) {
-        return;
-    }
-    let Ok(toolchain) = std::env::var("RUSTUP_TOOLCHAIN") else {
-        panic!(
-            "the {WASM_TARGET} target is not installed for {rustc}: install it for this \
-             compiler, then build again"
-        );
-    };
-    println!(
-        "cargo:warning=the {WASM_TARGET} target is missing; running `rustup target add \
-         {WASM_TARGET} --toolchain {toolchain}`"
+    build(
+        &workspace_root(),
+        &[
+            Guest {
+                package: "upgates-plugin",
+                file: "upgates_plugin.wasm",
+                override_var: "UPGATES_PLUGIN_WASM",
+                path_var: "UPGATES_PLUGIN_WASM_PATH",
+            },
+            Guest {
+                package: "upgates-spin",
+                file: "upgates_spin.wasm",
+                override_var: "UPGATES_SPIN_WASM",
+                path_var: "UPGATES_SPIN_WASM_PATH",
+            },
+            Guest {
+                package: "upgates-misbehaving-guest",
+                file: "upgates_misbehaving_guest.wasm",
+                override_var: "UPGATES_MISBEHAVE_WASM",
+                path_var: "UPGATES_MISBEHAVE_WASM_PATH",
+            },
+        ],
+        &[
+            "plugin/src",
+            "plugin/build.rs",
+            "plugin/Cargo.toml",
+            "spin/src",
+            "spin/Cargo.toml",
+            "webhook/src",
+            "webhook/Cargo.toml",
+            "core/src",
+            "core/Cargo.toml",
+            "tests/guests/misbehave/src",
+            "tests/guests/misbehave/Cargo.toml",
+            "wit",
+            "Cargo.lock",
+            "Cargo.toml",
+        ],
     );
-    let added = Command::new("rustup")
-        .args(["target", "add", WASM_TARGET, "--toolchain", &toolchain])
-        // Cargo reads a build script's stdout for directives: rustup's output goes to stderr.
-        .stdout(std::process::Stdio::null())
-        .status();
-    match added {
-        Ok(status) if status.success() && installed(&sysroot) => {}
-        Ok(_) => panic!(
-            "`rustup target add {WASM_TARGET} --toolchain {toolchain}` did not install the \
-             target (offline?): run it, then build again"
-        ),
-        Err(e) => panic!(
-            "the {WASM_TARGET} target is not installed and rustup did not run ({e}): run \
-             `rustup target add {WASM_TARGET} --toolchain {toolchain}`, then build again"
-        ),
-    }
 }
