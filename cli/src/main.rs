@@ -12,8 +12,7 @@ use upgates_cli::{admin, one_call, serve, setup};
 use upgates_host::Allocator;
 
 /// A call allocates and frees in many small pieces (HTTP, JSON, wasmtime's per-instance
-/// state): with mimalloc `upgates serve` answers ~5 % more calls per second than with
-/// glibc's malloc (docs/performance.md, "The webhook under load").
+/// state), which mimalloc serves faster than glibc's malloc (docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

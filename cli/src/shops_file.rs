@@ -55,7 +55,7 @@ pub struct ShopEntry {
     pub api_key_env: Option<String>,
     pub default_country_code: Option<String>,
     pub verify_appends: Option<bool>,
-    /// The guardrails (README, "Configuration"); the component's keys with `_` for `-`.
+    /// The guardrails (docs/configuration.md); the component's keys with `_` for `-`.
     pub allowed_statuses: Option<String>,
     pub max_note_length: Option<u32>,
     pub audit_trail: Option<bool>,

@@ -1,4 +1,4 @@
-//! Embedding the component in a Rust program: the README's "Embed in Rust", compiled (and run)
+//! Embedding the component in a Rust program: docs/embedding.md's "In Rust", compiled (and run)
 //! as a cargo example: `cargo run -p upgates-host --example embed`.
 //!
 //! Without `UPGATES_API_URL` it serves the sample fake shop on a loopback port and asks that;

@@ -29,8 +29,8 @@ fn tolerates_nulls_missing_and_odd_types() {
 // --- the readers agree with the simple reading through `serde_json::Value` ---------------
 //
 // The oracle below is the earlier implementation's meaning, written over `Value`. One
-// deliberate difference: a list where an object belongs now reads as absent, where serde
-// used to fill the struct's fields by position (`["a@b.cz"]` became a customer e-mail).
+// deliberate difference: a list where an object belongs reads as absent, where serde's
+// derive would fill the struct's fields by position (`["a@b.cz"]` as a customer e-mail).
 
 use proptest::prelude::*;
 use serde_json::{Map, Value};
