@@ -6,8 +6,8 @@
 // settings between two calls switches the shop: calls are synchronous, nothing interleaves.
 //
 // Keys: `api-url`, `api-login`, `api-key`, optional `default-country-code` (default "420"),
-// `verify-appends` ("true" / "false") and the guardrails (the repository README's
-// configuration table: `allowed-statuses`, `max-note-length`, `audit-trail`,
+// `verify-appends` ("true" / "false") and the guardrails (docs/configuration.md's
+// settings table: `allowed-statuses`, `max-note-length`, `audit-trail`,
 // `verify-attempts`, `verify-window-minutes`, `mask-personal-data`).
 
 let settings = new Map();

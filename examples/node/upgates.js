@@ -15,7 +15,7 @@
 // component asks for 5 s to connect and 15 s to the first byte). A server answering many chats
 // runs the calls on worker threads (`node:worker_threads`), each importing this module; each
 // worker then has its own `attempts.js` counts, so `verify-attempts` would allow that many
-// guesses per worker: such a server keeps the checks in one shared store (README.md).
+// guesses per worker: such a server keeps the checks in one shared store (docs/embedding.md).
 
 import { configure } from './config.js';
 import { actions } from './transpiled/upgates_plugin.js';
