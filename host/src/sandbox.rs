@@ -224,6 +224,13 @@ impl HttpPolicy {
         self.shop.stats()
     }
 
+    /// Whether both policies hold one shop's state (cache, limiter, attempts): the tests'
+    /// check that a shop's API users share it.
+    #[doc(hidden)]
+    pub fn shares_state_with(&self, other: &HttpPolicy) -> bool {
+        Arc::ptr_eq(&self.shop, &other.shop)
+    }
+
     /// The request may go out only to the shop's own scheme, host and port.
     #[doc(hidden)]
     pub fn allows(&self, uri: &http::Uri) -> bool {
