@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::api::{ApiRequest, Requests};
 use crate::config::ShopConfig;
+use crate::model::lenient::lenient_list;
 
 /// `GET <api>/status`: the API user's rights per service ([`ApiStatus`]).
 pub fn status_request(config: &ShopConfig) -> ApiRequest {
@@ -28,7 +29,7 @@ fn uncached(mut request: ApiRequest) -> ApiRequest {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct ApiStatus {
-    #[serde(deserialize_with = "entries")]
+    #[serde(deserialize_with = "lenient_list")]
     pub services: Vec<Service>,
 }
 
@@ -49,7 +50,7 @@ pub struct Service {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct OrderStatusList {
-    #[serde(deserialize_with = "entries")]
+    #[serde(deserialize_with = "lenient_list")]
     pub order_statuses: Vec<OrderStatusEntry>,
 }
 
@@ -61,7 +62,7 @@ pub struct OrderStatusEntry {
     pub id: Option<i64>,
     #[serde(rename = "type", deserialize_with = "text")]
     pub kind: Option<String>,
-    #[serde(deserialize_with = "entries")]
+    #[serde(deserialize_with = "lenient_list")]
     pub descriptions: Vec<StatusName>,
 }
 
@@ -73,21 +74,6 @@ pub struct StatusName {
     pub language_id: Option<String>,
     #[serde(deserialize_with = "text")]
     pub name: Option<String>,
-}
-
-/// A list's entries that read as `T`; anything but a list is none.
-fn entries<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    Ok(match Value::deserialize(d)? {
-        Value::Array(items) => items
-            .into_iter()
-            .filter_map(|item| serde_json::from_value(item).ok())
-            .collect(),
-        _ => Vec::new(),
-    })
 }
 
 fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

@@ -239,7 +239,7 @@ where
     Ok(Item::<T>::deserialize(d)?.0.unwrap_or_default())
 }
 
-pub(super) fn lenient_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+pub(crate) fn lenient_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,

@@ -11,7 +11,7 @@
 
 mod catalogue;
 mod invoice;
-mod lenient;
+pub(crate) mod lenient;
 mod order;
 
 use serde::Deserialize;
