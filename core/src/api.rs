@@ -153,6 +153,13 @@ pub fn retry_after(response: &ApiResponse, now: SystemTime) -> Option<Duration> 
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// `Basic <base64(login:key)>`, the `Authorization` Upgates takes. Secret.
+pub fn basic_authorization(config: &ShopConfig) -> String {
+    let credentials = format!("{}:{}", config.login, config.key);
+    let auth = base64::engine::general_purpose::STANDARD.encode(credentials);
+    format!("Basic {auth}")
+}
+
 /// Builds requests against one shop.
 pub(crate) struct Requests<'a> {
     config: &'a ShopConfig,
@@ -164,15 +171,16 @@ impl<'a> Requests<'a> {
     }
 
     fn base(&self, method: Method, url: String) -> ApiRequest {
-        let credentials = format!("{}:{}", self.config.login, self.config.key);
-        let auth = base64::engine::general_purpose::STANDARD.encode(credentials);
+        let mut headers = Vec::with_capacity(4);
+        // Under a host that adds it, the component has no key to put here.
+        if !self.config.credentials_from_host {
+            headers.push(("authorization", basic_authorization(self.config)));
+        }
+        headers.push(("accept", "application/json".into()));
         ApiRequest {
             method,
             url,
-            headers: vec![
-                ("authorization", format!("Basic {auth}")),
-                ("accept", "application/json".into()),
-            ],
+            headers,
             body: None,
         }
     }
@@ -247,24 +255,40 @@ pub fn check_status(response: &ApiResponse) -> Result<(), Failure> {
 }
 
 /// Upgates answers 301 when a shop moved servers: the new URL comes in `Location` or in a JSON
-/// body `{"api_url": ...}`. Not followed: the configuration must be fixed.
+/// body `{"api_url": ...}`. Not followed: the configuration must be fixed. Only an address on
+/// Upgates' own API hosts is offered as the fix: anyone who can answer for the shop (a proxy,
+/// a hijacked name) could otherwise have the shop send its API key where they say.
 fn moved(response: &ApiResponse) -> Failure {
     let from_body = || {
         serde_json::from_slice::<crate::model::Moved>(&response.body)
             .ok()?
             .api_url
     };
+    let location = response.header(LOCATION).map(str::to_owned);
+    if location
+        .clone()
+        .or_else(from_body)
+        .as_deref()
+        .and_then(url_host)
+        .is_some_and(|host| !is_upgates_host(&host))
+    {
+        return Failure::Misconfigured(format!(
+            "the shop's API moved somewhere that is not Upgates (HTTP {}); check `api-url` \
+             against the shop's admin (Doplňky > API)",
+            response.status
+        ));
+    }
     // A Location names the moved resource (`.../api/v2/orders/123`): what `api-url` needs is
     // its base, up to `/api/v2`; a Location without it is not offered as one.
-    let location = || {
-        let url = response.header(LOCATION)?;
+    let base = |url: String| {
         let end = url.find("/api/v2")? + "/api/v2".len();
         Some(url[..end].to_owned())
     };
     // Offered only when it is a valid `api-url` itself (https, a host without user info, the
     // path exactly `/api/v2`, no query) and holds nothing that reads as an e-mail or a phone
     // number: the message passes on nothing else of what the body or header says.
-    let target = location()
+    let target = location
+        .and_then(base)
         .or_else(from_body)
         .filter(|url| url.len() < 300)
         .and_then(|url| crate::config::validate_api_url(&url).ok())
@@ -281,6 +305,25 @@ fn moved(response: &ApiResponse) -> Failure {
             response.status
         )),
     }
+}
+
+/// The host of an absolute `scheme://[user@]host[:port]/...` URL, lowercase.
+fn url_host(url: &str) -> Option<String> {
+    let (_, rest) = url.trim().split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?;
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => host.split(':').next()?,
+    };
+    Some(host.trim_end_matches('.').to_ascii_lowercase())
+}
+
+/// Upgates serves every shop's API on its own domain: `<shop>.admin.<server>.upgates.com`
+/// (or `<shop>.admin.upgates.com`).
+fn is_upgates_host(host: &str) -> bool {
+    host.strip_suffix(".upgates.com")
+        .is_some_and(|name| !name.is_empty() && !name.ends_with('.'))
 }
 
 /// Parses a JSON body; the error names the position only, never the content (which may hold

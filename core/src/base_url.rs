@@ -2,7 +2,7 @@
 //! plain http to this machine only; a host and nothing a URL parser could read otherwise.
 
 /// The path of `scheme://authority/path` (`/api/v2`); empty when it has none.
-pub(crate) fn url_path(url: &str) -> &str {
+pub fn url_path(url: &str) -> &str {
     url.split_once("://")
         .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
         .unwrap_or_default()

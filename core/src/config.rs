@@ -2,23 +2,36 @@
 
 use std::fmt;
 
-use crate::base_url::{url_path, url_problem};
+use crate::base_url::url_problem;
 use crate::failure::Failure;
 use crate::guardrails::Guardrails;
 
-pub use crate::base_url::is_loopback;
+pub use crate::base_url::{is_loopback, url_path};
 pub use crate::settings::{
     DEFAULT_COUNTRY_CODE, KEY_API_KEY, KEY_API_LOGIN, KEY_API_URL, KEY_DEFAULT_COUNTRY_CODE,
     KEY_VERIFY_APPENDS,
 };
+
+/// Set by a host that adds the API user's `Authorization` to every request itself (our Rust
+/// host: the CLI, `upgates serve`, embedders of `PluginRuntime`), to [`CREDENTIALS_FROM_HOST`]:
+/// the component then gets no `api-login` / `api-key` and sends no `Authorization`. Hosts that
+/// do not inject (stock wasmtime, jco) leave it out and pass the login and key as before.
+pub const KEY_API_CREDENTIALS: &str = "api-credentials";
+/// [`KEY_API_CREDENTIALS`]' one value.
+pub const CREDENTIALS_FROM_HOST: &str = "host";
 
 /// One shop's Upgates API v2 access. `Debug` never prints the key.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ShopConfig {
     /// `https://<shop>.admin.<server>.upgates.com/api/v2`, without a trailing slash.
     pub api_url: String,
+    /// Empty when [`Self::credentials_from_host`].
     pub login: String,
+    /// Empty when [`Self::credentials_from_host`].
     pub key: String,
+    /// The host adds `Authorization` to every request ([`KEY_API_CREDENTIALS`]); requests
+    /// built from this config carry none.
+    pub credentials_from_host: bool,
     /// Digits only, e.g. "420".
     pub default_country_code: String,
     /// Check appends against concurrent writers on other hosts (one extra GET per append).
@@ -33,6 +46,7 @@ impl fmt::Debug for ShopConfig {
             .field("api_url", &self.api_url)
             .field("login", &"<redacted>")
             .field("key", &"<redacted>")
+            .field("credentials_from_host", &self.credentials_from_host)
             .field("default_country_code", &self.default_country_code)
             .field("verify_appends", &self.verify_appends)
             .field("guardrails", &self.guardrails)
@@ -43,7 +57,7 @@ impl fmt::Debug for ShopConfig {
 impl ShopConfig {
     /// Reads and validates the four keys through `get` (a `wasi:config` store, Spin variables,
     /// environment variables...). Missing or malformed values are `misconfigured`, naming the
-    /// key, never its value.
+    /// key, never its value. With `api-credentials = host` the login and key are not read.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, Failure> {
         let required = |key: &str| -> Result<String, Failure> {
             match get(key).map(|v| v.trim().to_owned()) {
@@ -52,8 +66,21 @@ impl ShopConfig {
             }
         };
         let api_url = required(KEY_API_URL)?;
-        let login = required(KEY_API_LOGIN)?;
-        let key = required(KEY_API_KEY)?;
+        let credentials_from_host = match get(KEY_API_CREDENTIALS).as_deref().map(str::trim) {
+            None | Some("") => false,
+            Some(CREDENTIALS_FROM_HOST) => true,
+            Some(_) => {
+                return Err(Failure::Misconfigured(format!(
+                    "`{KEY_API_CREDENTIALS}` must be `{CREDENTIALS_FROM_HOST}` or unset"
+                )));
+            }
+        };
+        // Validated as placeholders, then cleared: the host holds the real ones.
+        let (login, key) = if credentials_from_host {
+            ("host".to_owned(), "host".to_owned())
+        } else {
+            (required(KEY_API_LOGIN)?, required(KEY_API_KEY)?)
+        };
         let default_country_code = get(KEY_DEFAULT_COUNTRY_CODE)
             .map(|v| v.trim().trim_start_matches('+').to_owned())
             .filter(|v| !v.is_empty())
@@ -68,10 +95,20 @@ impl ShopConfig {
             }
         };
         let guardrails = Guardrails::from_lookup(&get)?;
-        Ok(Self {
+        let config = Self {
             verify_appends,
             guardrails,
             ..Self::new(&api_url, &login, &key, &default_country_code)?
+        };
+        Ok(if credentials_from_host {
+            Self {
+                login: String::new(),
+                key: String::new(),
+                credentials_from_host,
+                ..config
+            }
+        } else {
+            config
         })
     }
 
@@ -106,6 +143,7 @@ impl ShopConfig {
             api_url,
             login: login.to_owned(),
             key: key.to_owned(),
+            credentials_from_host: false,
             default_country_code: country_code.to_owned(),
             verify_appends: false,
             guardrails: Guardrails::default(),
@@ -116,13 +154,15 @@ impl ShopConfig {
     /// through `wasi:config` ([`Self::from_lookup`] reads them back to an equal value): the
     /// URL and the credentials always, the rest only where it differs from its default (the
     /// component applies the same defaults; every pair costs it two strings to receive and
-    /// parse per call). Holds the secrets.
+    /// parse per call). Holds the secrets, unless [`Self::credentials_from_host`].
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut pairs = vec![
-            (KEY_API_URL, self.api_url.clone()),
-            (KEY_API_LOGIN, self.login.clone()),
-            (KEY_API_KEY, self.key.clone()),
-        ];
+        let mut pairs = vec![(KEY_API_URL, self.api_url.clone())];
+        if self.credentials_from_host {
+            pairs.push((KEY_API_CREDENTIALS, CREDENTIALS_FROM_HOST.into()));
+        } else {
+            pairs.push((KEY_API_LOGIN, self.login.clone()));
+            pairs.push((KEY_API_KEY, self.key.clone()));
+        }
         if self.default_country_code != DEFAULT_COUNTRY_CODE {
             pairs.push((KEY_DEFAULT_COUNTRY_CODE, self.default_country_code.clone()));
         }
@@ -202,6 +242,44 @@ mod tests {
         .unwrap();
         assert_eq!(every.to_pairs().len(), 11);
         assert_eq!(read_back(&every), every);
+    }
+
+    /// Under a host that authenticates the requests itself, the component has neither login
+    /// nor key, and its requests carry no `Authorization`; a host that passes them through
+    /// still gets requests with them.
+    #[test]
+    fn a_host_that_adds_credentials_leaves_them_out() {
+        let from_host = ShopConfig::from_lookup(lookup(&[
+            (KEY_API_URL, "https://x.cz/api/v2"),
+            (KEY_API_CREDENTIALS, CREDENTIALS_FROM_HOST),
+        ]))
+        .unwrap();
+        assert!(from_host.credentials_from_host);
+        assert_eq!((from_host.login.as_str(), from_host.key.as_str()), ("", ""));
+        let request = crate::api::Requests::new(&from_host).get(&["orders", "1"], &[]);
+        assert_eq!(request.header("authorization"), None);
+        let pairs = from_host.to_pairs();
+        assert_eq!(
+            pairs,
+            [
+                (KEY_API_URL, "https://x.cz/api/v2".to_owned()),
+                (KEY_API_CREDENTIALS, CREDENTIALS_FROM_HOST.to_owned())
+            ]
+        );
+
+        let passed = ShopConfig::new("https://x.cz/api/v2", "bot", "k3y", "420").unwrap();
+        let request = crate::api::Requests::new(&passed).get(&["orders", "1"], &[]);
+        assert_eq!(request.header("authorization"), Some("Basic Ym90OmszeQ=="));
+
+        let odd = ShopConfig::from_lookup(lookup(&[
+            (KEY_API_URL, "https://x.cz/api/v2"),
+            (KEY_API_CREDENTIALS, "guest"),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            odd,
+            Failure::Misconfigured("`api-credentials` must be `host` or unset".into())
+        );
     }
 
     #[test]
