@@ -36,6 +36,8 @@ pub enum InputKind {
     Days,
     /// A switch, false unless given.
     Flag,
+    /// A string that may be left out.
+    OptionalText,
 }
 
 /// One input of an action: its JSON / CLI name, its kind, and a line of help.
@@ -72,6 +74,11 @@ const DAYS: InputSpec = InputSpec {
     help: "How many days back to look.",
 };
 const TEXT: InputSpec = text("text", "The note's text.");
+const PROOF: InputSpec = InputSpec {
+    name: "proof",
+    kind: InputKind::OptionalText,
+    help: "The proof verify-customer answered for the order (`require-proof`).",
+};
 
 impl ActionName {
     pub const ALL: [ActionName; 9] = [
@@ -128,26 +135,28 @@ impl ActionName {
     /// The inputs the action takes, in the WIT's parameter order.
     pub fn input_specs(self) -> &'static [InputSpec] {
         match self {
-            ActionName::VerifyOrder | ActionName::CustomerEmail => &[ORDER],
+            ActionName::VerifyOrder => &[ORDER],
+            ActionName::CustomerEmail => &[ORDER, PROOF],
             ActionName::OrderDetail | ActionName::VerifyCustomer | ActionName::OrderDocuments => {
                 &[ORDER, EMAIL]
             }
-            ActionName::SetOrderStatus => &[ORDER, STATUS, NOTIFY],
+            ActionName::SetOrderStatus => &[ORDER, STATUS, NOTIFY, PROOF],
             ActionName::OrdersByPhone => &[PHONE, DAYS],
-            ActionName::AppendNote | ActionName::ReplaceNote => &[ORDER, TEXT],
+            ActionName::AppendNote | ActionName::ReplaceNote => &[ORDER, TEXT, PROOF],
         }
     }
 
     /// The inputs the action takes, by their JSON / CLI names: [`Self::input_specs`]' names.
     pub fn inputs(self) -> &'static [&'static str] {
         match self {
-            ActionName::VerifyOrder | ActionName::CustomerEmail => &["order"],
+            ActionName::VerifyOrder => &["order"],
+            ActionName::CustomerEmail => &["order", "proof"],
             ActionName::OrderDetail | ActionName::VerifyCustomer | ActionName::OrderDocuments => {
                 &["order", "email"]
             }
-            ActionName::SetOrderStatus => &["order", "status", "notify"],
+            ActionName::SetOrderStatus => &["order", "status", "notify", "proof"],
             ActionName::OrdersByPhone => &["phone", "days"],
-            ActionName::AppendNote | ActionName::ReplaceNote => &["order", "text"],
+            ActionName::AppendNote | ActionName::ReplaceNote => &["order", "text", "proof"],
         }
     }
 }
@@ -187,6 +196,8 @@ pub struct ActionInput {
     pub notify: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
 }
 
 impl ActionInput {
@@ -200,7 +211,9 @@ impl ActionInput {
                 "days" => self.days.is_some(),
                 "status" => self.status.is_some(),
                 "text" => self.text.is_some(),
-                _ => true, // `notify` defaults to false
+                // `notify` defaults to false; `proof` is needed only with `require-proof`,
+                // which the action checks.
+                _ => true,
             };
             if !present {
                 return Err(Failure::InvalidInput(format!(
@@ -224,11 +237,13 @@ pub enum Action {
     },
     CustomerEmail {
         order: String,
+        proof: Option<String>,
     },
     SetOrderStatus {
         order: String,
         status: String,
         notify: bool,
+        proof: Option<String>,
     },
     VerifyCustomer {
         order: String,
@@ -241,10 +256,12 @@ pub enum Action {
     AppendNote {
         order: String,
         text: String,
+        proof: Option<String>,
     },
     ReplaceNote {
         order: String,
         text: String,
+        proof: Option<String>,
     },
     OrderDocuments {
         order: String,
@@ -273,17 +290,22 @@ impl Action {
         input.check(name)?;
         let text = |value: &Option<String>| value.clone().unwrap_or_default();
         let order = || text(&input.order);
+        let proof = || input.proof.clone();
         Ok(match name {
             ActionName::VerifyOrder => Action::VerifyOrder { order: order() },
             ActionName::OrderDetail => Action::OrderDetail {
                 order: order(),
                 email: text(&input.email),
             },
-            ActionName::CustomerEmail => Action::CustomerEmail { order: order() },
+            ActionName::CustomerEmail => Action::CustomerEmail {
+                order: order(),
+                proof: proof(),
+            },
             ActionName::SetOrderStatus => Action::SetOrderStatus {
                 order: order(),
                 status: text(&input.status),
                 notify: input.notify,
+                proof: proof(),
             },
             ActionName::VerifyCustomer => Action::VerifyCustomer {
                 order: order(),
@@ -296,10 +318,12 @@ impl Action {
             ActionName::AppendNote => Action::AppendNote {
                 order: order(),
                 text: text(&input.text),
+                proof: proof(),
             },
             ActionName::ReplaceNote => Action::ReplaceNote {
                 order: order(),
                 text: text(&input.text),
+                proof: proof(),
             },
             ActionName::OrderDocuments => Action::OrderDocuments {
                 order: order(),
@@ -318,12 +342,17 @@ impl Action {
             email: Some(email.clone()),
             ..order(o)
         };
-        let with_text = |o: &String, text: &String| ActionInput {
+        let with_text = |o: &String, text: &String, proof: &Option<String>| ActionInput {
             text: Some(text.clone()),
+            proof: proof.clone(),
             ..order(o)
         };
         match self {
-            Action::VerifyOrder { order: o } | Action::CustomerEmail { order: o } => order(o),
+            Action::VerifyOrder { order: o } => order(o),
+            Action::CustomerEmail { order: o, proof } => ActionInput {
+                proof: proof.clone(),
+                ..order(o)
+            },
             Action::OrderDetail { order, email }
             | Action::VerifyCustomer { order, email }
             | Action::OrderDocuments { order, email } => with_email(order, email),
@@ -331,9 +360,11 @@ impl Action {
                 order: o,
                 status,
                 notify,
+                proof,
             } => ActionInput {
                 status: Some(status.clone()),
                 notify: *notify,
+                proof: proof.clone(),
                 ..order(o)
             },
             Action::OrdersByPhone { phone, days } => ActionInput {
@@ -341,44 +372,48 @@ impl Action {
                 days: Some(*days),
                 ..ActionInput::default()
             },
-            Action::AppendNote { order, text } | Action::ReplaceNote { order, text } => {
-                with_text(order, text)
-            }
+            Action::AppendNote { order, text, proof }
+            | Action::ReplaceNote { order, text, proof } => with_text(order, text, proof),
         }
     }
 
-    /// Runs the action on `shop`.
+    /// Runs the action on `shop`; `not-allowed`, unasked, when the shop's `enabled-actions`
+    /// does not list it.
     pub async fn run<U: Upstream, A: AttemptLog>(
         &self,
         shop: &Shop<U, A>,
     ) -> Result<Answer, Failure> {
+        shop.config.guardrails.check_enabled(self.name())?;
         Ok(match self {
             Action::VerifyOrder { order } => Answer::Summary(shop.verify_order(order).await?),
             Action::OrderDetail { order, email } => {
                 Answer::Detail(shop.order_detail(order, email).await?)
             }
-            Action::CustomerEmail { order } => Answer::Email(shop.customer_email(order).await?),
+            Action::CustomerEmail { order, proof } => {
+                Answer::Email(shop.customer_email(order, proof.as_deref()).await?)
+            }
             Action::SetOrderStatus {
                 order,
                 status,
                 notify,
+                proof,
             } => {
-                shop.set_order_status(order, status, *notify).await?;
+                shop.set_order_status(order, status, *notify, proof.as_deref())
+                    .await?;
                 Answer::Done
             }
             Action::VerifyCustomer { order, email } => {
-                shop.verify_customer(order, email).await?;
-                Answer::Done
+                Answer::Verified(shop.verify_customer(order, email).await?)
             }
             Action::OrdersByPhone { phone, days } => {
                 Answer::Orders(shop.orders_by_phone(phone, *days).await?)
             }
-            Action::AppendNote { order, text } => {
-                shop.append_note(order, text).await?;
+            Action::AppendNote { order, text, proof } => {
+                shop.append_note(order, text, proof.as_deref()).await?;
                 Answer::Done
             }
-            Action::ReplaceNote { order, text } => {
-                shop.replace_note(order, text).await?;
+            Action::ReplaceNote { order, text, proof } => {
+                shop.replace_note(order, text, proof.as_deref()).await?;
                 Answer::Done
             }
             Action::OrderDocuments { order, email } => {

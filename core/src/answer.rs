@@ -40,6 +40,10 @@ pub struct OrderDetail {
     pub url: Option<String>,
     pub phone: Option<String>,
     pub items: Vec<OrderItem>,
+    /// The proof of the passed e-mail check ([`crate::proof`]); left out without a
+    /// `proof-secret`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -79,6 +83,9 @@ pub struct OrderDocuments {
     /// The invoice's number when it was found (a host signs its own links with it).
     #[serde(rename = "invoicenumber")]
     pub invoice_number: Option<String>,
+    /// As [`OrderDetail::proof`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
 }
 
 impl OrderDocuments {
@@ -88,8 +95,17 @@ impl OrderDocuments {
             invoice,
             invoice_url: None,
             invoice_number: None,
+            proof: None,
         }
     }
+}
+
+/// `verify-customer`'s answer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Verified {
+    /// As [`OrderDetail::proof`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
 }
 
 /// Any action's "Ano".
@@ -100,7 +116,9 @@ pub enum Answer {
     Email(String),
     Orders(PhoneOrders),
     Documents(OrderDocuments),
-    /// The plain "Ano" of `set-order-status`, `verify-customer` and the note actions.
+    /// `verify-customer`'s "Ano", with a proof when the shop makes them.
+    Verified(Verified),
+    /// The plain "Ano" of `set-order-status` and the note actions.
     Done,
 }
 
@@ -112,6 +130,7 @@ impl Answer {
             Answer::Detail(a) => serde_json::to_value(a),
             Answer::Orders(a) => serde_json::to_value(a),
             Answer::Documents(a) => serde_json::to_value(a),
+            Answer::Verified(a) => serde_json::to_value(a),
             Answer::Email(email) => Ok(json!({ "email": email })),
             Answer::Done => Ok(json!({})),
         };
@@ -196,10 +215,22 @@ mod tests {
             invoice: InvoiceState::Notfound,
             invoice_url: None,
             invoice_number: None,
+            proof: None,
         });
         assert_eq!(
             render(&Ok(docs))["vars"],
             json!({"invoice": "notfound", "invoiceurl": null, "invoicenumber": null})
+        );
+        // A proof is `{{box.proof}}` where the shop makes them, and no variable where not.
+        assert_eq!(
+            render(&Ok(Answer::Verified(Verified {
+                proof: Some("1795885800.abc".into())
+            }))),
+            json!({"ok": true, "vars": {"proof": "1795885800.abc"}})
+        );
+        assert_eq!(
+            render(&Ok(Answer::Verified(Verified::default()))),
+            json!({"ok": true, "vars": {}})
         );
         assert_eq!(
             render(&Err(Failure::NotFound)),
@@ -281,6 +312,7 @@ mod tests {
                     brand: Some("b".into()),
                     code: Some("c".into()),
                 }],
+                proof: Some("1795885800.p".into()),
             }),
             Answer::Email("a@b.cz".into()),
             Answer::Orders(PhoneOrders {
@@ -298,6 +330,10 @@ mod tests {
                 invoice: InvoiceState::Found,
                 invoice_url: Some("u".into()),
                 invoice_number: Some("FV1".into()),
+                proof: Some("1795885800.p".into()),
+            }),
+            Answer::Verified(Verified {
+                proof: Some("1795885800.p".into()),
             }),
             Answer::Done,
         ];

@@ -1,23 +1,28 @@
 //! The shop's own rules for its bot, enforced in the actions (so every packaging obeys them),
 //! read into one [`Guardrails`]: which statuses the bot may set ([`crate::status_policy`]), how
 //! long a note may be, the audit trail (`audit.rs`), the limit on failed e-mail checks,
-//! masked personal data ([`crate::personal_data`]) and signed invoice links. The keys and
-//! their defaults are in [`crate::settings`].
+//! masked personal data ([`crate::personal_data`]), signed invoice links, the actions the bot
+//! may call at all and the proofs that bind a write to an e-mail check ([`crate::proof`]). The
+//! keys and their defaults are in [`crate::settings`].
 
 use std::fmt;
 use std::time::Duration;
 
+use crate::action::ActionName;
 use crate::base_url::url_problem;
 use crate::failure::Failure;
 use crate::input;
-use crate::settings::{flag, minutes, misconfigured, number};
+use crate::settings::{
+    DEFAULT_LINK_DOWNLOADS, KEY_INVOICE_LINK_DOWNLOADS, flag, minutes, misconfigured, number,
+};
 
 pub use crate::personal_data::{mask_email, mask_phone, redact_personal};
 pub use crate::settings::{
-    DEFAULT_LINK_LIFETIME, DEFAULT_VERIFY_ATTEMPTS, DEFAULT_VERIFY_WINDOW, KEY_ALLOWED_STATUSES,
-    KEY_AUDIT_TRAIL, KEY_INVOICE_LINK_BASE_URL, KEY_INVOICE_LINK_MINUTES, KEY_INVOICE_LINK_SECRET,
-    KEY_INVOICE_LINKS, KEY_MASK_PERSONAL_DATA, KEY_MAX_NOTE_LENGTH, KEY_VERIFY_ATTEMPTS,
-    KEY_VERIFY_WINDOW_MINUTES, KEYS, MIN_LINK_SECRET, is_placeholder,
+    DEFAULT_LINK_LIFETIME, DEFAULT_PROOF_LIFETIME, DEFAULT_VERIFY_ATTEMPTS, DEFAULT_VERIFY_WINDOW,
+    KEY_ALLOWED_STATUSES, KEY_AUDIT_TRAIL, KEY_ENABLED_ACTIONS, KEY_INVOICE_LINK_BASE_URL,
+    KEY_INVOICE_LINK_MINUTES, KEY_INVOICE_LINK_SECRET, KEY_INVOICE_LINKS, KEY_MASK_PERSONAL_DATA,
+    KEY_MAX_NOTE_LENGTH, KEY_PROOF_MINUTES, KEY_PROOF_SECRET, KEY_REQUIRE_PROOF,
+    KEY_VERIFY_ATTEMPTS, KEY_VERIFY_WINDOW_MINUTES, KEYS, MIN_LINK_SECRET, is_placeholder,
 };
 pub use crate::status_policy::{StatusPolicy, StatusRule};
 
@@ -37,6 +42,12 @@ pub struct Guardrails {
     pub verify_window: Duration,
     pub mask_personal_data: bool,
     pub invoice_links: InvoiceLinks,
+    pub enabled_actions: EnabledActions,
+    /// The key of the proofs the e-mail-gated actions answer; `None`: they answer none.
+    pub proof_secret: Option<String>,
+    pub proof_lifetime: Duration,
+    /// The writes and `customer-email` take only their order's proof (needs `proof_secret`).
+    pub require_proof: bool,
 }
 
 impl Default for Guardrails {
@@ -49,6 +60,10 @@ impl Default for Guardrails {
             verify_window: DEFAULT_VERIFY_WINDOW,
             mask_personal_data: false,
             invoice_links: InvoiceLinks::Upgates,
+            enabled_actions: EnabledActions::ALL,
+            proof_secret: None,
+            proof_lifetime: DEFAULT_PROOF_LIFETIME,
+            require_proof: false,
         }
     }
 }
@@ -66,7 +81,73 @@ impl fmt::Debug for Guardrails {
             .field("verify_window", &self.verify_window)
             .field("mask_personal_data", &self.mask_personal_data)
             .field("invoice_links", &self.invoice_links)
+            .field("enabled_actions", &self.enabled_actions)
+            .field(
+                "proof_secret",
+                &self.proof_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("proof_lifetime", &self.proof_lifetime)
+            .field("require_proof", &self.require_proof)
             .finish()
+    }
+}
+
+/// The actions a shop's bot may call: one bit per [`ActionName`], in [`ActionName::ALL`]'s order.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct EnabledActions(u16);
+
+impl EnabledActions {
+    pub const ALL: Self = Self((1 << ActionName::ALL.len()) - 1);
+
+    pub fn contains(self, action: ActionName) -> bool {
+        self.0 & (1 << action as u16) != 0
+    }
+
+    /// The actions listed in `list` (WIT names, comma-separated); an unknown name is
+    /// `misconfigured`, naming it.
+    pub fn parse(list: &str) -> Result<Self, Failure> {
+        let mut enabled = 0u16;
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let Ok(action) = name.parse::<ActionName>() else {
+                let shown: String = name.chars().filter(|c| !c.is_control()).take(40).collect();
+                return Err(misconfigured(
+                    KEY_ENABLED_ACTIONS,
+                    &format!("names no action `{shown}`"),
+                ));
+            };
+            enabled |= 1 << action as u16;
+        }
+        // A list of only commas and spaces lists nothing: as if unset.
+        Ok(if enabled == 0 {
+            Self::ALL
+        } else {
+            Self(enabled)
+        })
+    }
+
+    /// The actions, in [`ActionName::ALL`]'s order.
+    pub fn iter(self) -> impl Iterator<Item = ActionName> {
+        ActionName::ALL
+            .into_iter()
+            .filter(move |a| self.contains(*a))
+    }
+}
+
+impl fmt::Display for EnabledActions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, action) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(action.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for EnabledActions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{self}]")
     }
 }
 
@@ -80,6 +161,8 @@ pub enum InvoiceLinks {
         secret: String,
         base_url: String,
         lifetime: Duration,
+        /// How often one link may be downloaded.
+        downloads: u32,
     },
 }
 
@@ -88,12 +171,16 @@ impl fmt::Debug for InvoiceLinks {
         match self {
             InvoiceLinks::Upgates => f.write_str("Upgates"),
             InvoiceLinks::Signed {
-                base_url, lifetime, ..
+                base_url,
+                lifetime,
+                downloads,
+                ..
             } => f
                 .debug_struct("Signed")
                 .field("secret", &"<redacted>")
                 .field("base_url", base_url)
                 .field("lifetime", lifetime)
+                .field("downloads", downloads)
                 .finish(),
         }
     }
@@ -190,10 +277,23 @@ impl Guardrails {
                 let base_url = base_url.unwrap_or_default();
                 let lifetime = minutes(KEY_INVOICE_LINK_MINUTES, value(KEY_INVOICE_LINK_MINUTES))?
                     .unwrap_or(DEFAULT_LINK_LIFETIME);
+                let downloads = value(KEY_INVOICE_LINK_DOWNLOADS)
+                    .map(|v| {
+                        number(
+                            KEY_INVOICE_LINK_DOWNLOADS,
+                            &v,
+                            1,
+                            100,
+                            "must be a whole number from 1 to 100",
+                        )
+                    })
+                    .transpose()?
+                    .map_or(DEFAULT_LINK_DOWNLOADS, |n| n as u32);
                 InvoiceLinks::Signed {
                     secret,
                     base_url,
                     lifetime,
+                    downloads,
                 }
             }
             Some(_) => {
@@ -203,6 +303,37 @@ impl Guardrails {
                 ));
             }
         };
+        let enabled_actions = value(KEY_ENABLED_ACTIONS)
+            .map(|v| EnabledActions::parse(&v))
+            .transpose()?
+            .unwrap_or(EnabledActions::ALL);
+        let proof_secret = value(KEY_PROOF_SECRET);
+        if let Some(secret) = &proof_secret {
+            // The examples' placeholder is public: proofs made with it could be forged.
+            if is_placeholder(secret) {
+                return Err(misconfigured(
+                    KEY_PROOF_SECRET,
+                    "is still the example's placeholder: set a secret of your own",
+                ));
+            }
+            if secret.chars().count() < MIN_LINK_SECRET {
+                return Err(misconfigured(
+                    KEY_PROOF_SECRET,
+                    "must be at least 32 characters",
+                ));
+            }
+        }
+        let proof_lifetime =
+            minutes(KEY_PROOF_MINUTES, value(KEY_PROOF_MINUTES))?.unwrap_or(DEFAULT_PROOF_LIFETIME);
+        let require_proof = flag(KEY_REQUIRE_PROOF, value(KEY_REQUIRE_PROOF), false)?;
+        // Required and impossible to make: every write would be refused, so it is the
+        // configuration that is wrong, and it says so.
+        if require_proof && proof_secret.is_none() {
+            return Err(misconfigured(
+                KEY_REQUIRE_PROOF,
+                "needs `proof-secret` to make and check the proofs",
+            ));
+        }
         Ok(Self {
             allowed_statuses,
             max_note_length,
@@ -211,6 +342,10 @@ impl Guardrails {
             verify_window,
             mask_personal_data,
             invoice_links,
+            enabled_actions,
+            proof_secret,
+            proof_lifetime,
+            require_proof,
         })
     }
 
@@ -246,8 +381,12 @@ impl Guardrails {
             secret,
             base_url,
             lifetime,
+            downloads,
         } = &self.invoice_links
         {
+            if *downloads != DEFAULT_LINK_DOWNLOADS {
+                pairs.push((KEY_INVOICE_LINK_DOWNLOADS, downloads.to_string()));
+            }
             pairs.extend([
                 (KEY_INVOICE_LINKS, "signed".into()),
                 (KEY_INVOICE_LINK_SECRET, secret.clone()),
@@ -258,7 +397,33 @@ impl Guardrails {
                 ),
             ]);
         }
+        if self.enabled_actions != EnabledActions::ALL {
+            pairs.push((KEY_ENABLED_ACTIONS, self.enabled_actions.to_string()));
+        }
+        if let Some(secret) = &self.proof_secret {
+            pairs.push((KEY_PROOF_SECRET, secret.clone()));
+        }
+        if self.proof_lifetime != default.proof_lifetime {
+            pairs.push((
+                KEY_PROOF_MINUTES,
+                (self.proof_lifetime.as_secs() / 60).to_string(),
+            ));
+        }
+        if self.require_proof {
+            pairs.push((KEY_REQUIRE_PROOF, "true".into()));
+        }
         pairs
+    }
+
+    /// `not-allowed` when `enabled-actions` does not list `action`.
+    pub(crate) fn check_enabled(&self, action: ActionName) -> Result<(), Failure> {
+        if self.enabled_actions.contains(action) {
+            Ok(())
+        } else {
+            Err(Failure::NotAllowed(format!(
+                "`{KEY_ENABLED_ACTIONS}` does not list `{action}`"
+            )))
+        }
     }
 
     /// `not-allowed` when `text` is longer than `max-note-length`.
@@ -299,8 +464,19 @@ mod tests {
             (KEY_INVOICE_LINK_SECRET, "0123456789abcdef0123456789abcdef"),
             (KEY_INVOICE_LINK_BASE_URL, "https://bot.example.cz/"),
             (KEY_INVOICE_LINK_MINUTES, "5"),
+            (KEY_INVOICE_LINK_DOWNLOADS, "7"),
+            (KEY_ENABLED_ACTIONS, "verify-customer, set-order-status"),
+            (KEY_PROOF_SECRET, "fedcba9876543210fedcba9876543210"),
+            (KEY_PROOF_MINUTES, "10"),
+            (KEY_REQUIRE_PROOF, "true"),
         ]))
         .unwrap();
+        assert_eq!(
+            g.enabled_actions.iter().collect::<Vec<_>>(),
+            [ActionName::SetOrderStatus, ActionName::VerifyCustomer]
+        );
+        assert!(g.require_proof && g.proof_lifetime == Duration::from_secs(600));
+        assert!(!format!("{g:?}").contains("fedcba98"));
         let pairs = g.to_pairs();
         let back = Guardrails::from_lookup(|k| {
             pairs
@@ -317,8 +493,70 @@ mod tests {
                 secret: "0123456789abcdef0123456789abcdef".into(),
                 base_url: "https://bot.example.cz".into(),
                 lifetime: Duration::from_secs(300),
+                downloads: 7,
             }
         );
+    }
+
+    #[test]
+    fn enabled_actions_read_wit_names_and_name_an_unknown_one() {
+        let g = Guardrails::from_lookup(lookup(&[(
+            KEY_ENABLED_ACTIONS,
+            " verify-order,order-documents ,, ",
+        )]))
+        .unwrap();
+        assert_eq!(
+            g.enabled_actions.to_string(),
+            "verify-order, order-documents"
+        );
+        assert_eq!(
+            g.check_enabled(ActionName::AppendNote),
+            Err(Failure::NotAllowed(
+                "`enabled-actions` does not list `append-note`".into()
+            ))
+        );
+        assert_eq!(g.check_enabled(ActionName::OrderDocuments), Ok(()));
+        for all in ["", " , "] {
+            let g = Guardrails::from_lookup(lookup(&[(KEY_ENABLED_ACTIONS, all)])).unwrap();
+            assert_eq!(g.enabled_actions, EnabledActions::ALL, "{all:?}");
+        }
+        let err = Guardrails::from_lookup(lookup(&[(
+            KEY_ENABLED_ACTIONS,
+            "verify-order, delete-order",
+        )]))
+        .unwrap_err();
+        assert_eq!(
+            err,
+            Failure::Misconfigured("`enabled-actions` names no action `delete-order`".into())
+        );
+    }
+
+    #[test]
+    fn require_proof_needs_a_proof_secret() {
+        let err = Guardrails::from_lookup(lookup(&[(KEY_REQUIRE_PROOF, "true")])).unwrap_err();
+        assert_eq!(
+            err,
+            Failure::Misconfigured(
+                "`require-proof` needs `proof-secret` to make and check the proofs".into()
+            )
+        );
+        let placeholder = Guardrails::from_lookup(lookup(&[(
+            KEY_PROOF_SECRET,
+            "REPLACE-WITH-openssl-rand-hex-32-output-here",
+        )]))
+        .unwrap_err();
+        assert!(
+            placeholder.message().contains("placeholder"),
+            "{placeholder}"
+        );
+        // A secret alone: proofs answered, none required.
+        let g = Guardrails::from_lookup(lookup(&[(
+            KEY_PROOF_SECRET,
+            "0123456789abcdef0123456789abcdef",
+        )]))
+        .unwrap();
+        assert!(g.proof_secret.is_some() && !g.require_proof);
+        assert_eq!(g.proof_lifetime, DEFAULT_PROOF_LIFETIME);
     }
 
     #[test]
@@ -330,6 +568,9 @@ mod tests {
             (KEY_VERIFY_ATTEMPTS, "-1"),
             (KEY_VERIFY_WINDOW_MINUTES, "77777"),
             (KEY_INVOICE_LINKS, "pdf"),
+            (KEY_PROOF_MINUTES, "ninety"),
+            (KEY_REQUIRE_PROOF, "yes"),
+            (KEY_PROOF_SECRET, "too-short-a-secret"),
         ] {
             let err = Guardrails::from_lookup(lookup(&[(key, value)])).unwrap_err();
             assert_eq!(err.reason(), "misconfigured");

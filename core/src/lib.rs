@@ -24,6 +24,7 @@ pub mod input;
 pub mod invoice_link;
 pub mod model;
 pub mod personal_data;
+pub mod proof;
 pub mod settings;
 mod shop;
 pub mod status_policy;
@@ -32,7 +33,7 @@ pub mod upgates_rules;
 pub use action::{Action, ActionInput, ActionName, InputKind, InputSpec, run};
 pub use answer::{
     Answer, InvoiceState, OrderDetail, OrderDocuments, OrderItem, OrderRef, OrderSummary,
-    PhoneOrders, json_text, render, render_text,
+    PhoneOrders, Verified, json_text, render, render_text,
 };
 pub use api::{ApiRequest, ApiResponse, Method, TransportError, Upstream};
 pub use attempts::{AttemptLog, MAX_CHECKS_PER_KEY, MemoryAttempts, begin_check_in};

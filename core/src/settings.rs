@@ -42,9 +42,20 @@ pub const KEY_INVOICE_LINK_SECRET: &str = "invoice-link-secret";
 pub const KEY_INVOICE_LINK_BASE_URL: &str = "invoice-link-base-url";
 /// How long a signed link works, in minutes. Default 15.
 pub const KEY_INVOICE_LINK_MINUTES: &str = "invoice-link-minutes";
+/// How often one signed link may be downloaded. Default 3.
+pub const KEY_INVOICE_LINK_DOWNLOADS: &str = "invoice-link-downloads";
+/// The actions the shop's bot may call, by WIT name, comma-separated. Unset: all nine.
+pub const KEY_ENABLED_ACTIONS: &str = "enabled-actions";
+/// The HMAC-SHA256 key of the proofs the e-mail-gated actions answer (`crate::proof`): at
+/// least [`MIN_LINK_SECRET`] characters. Unset: no proofs.
+pub const KEY_PROOF_SECRET: &str = "proof-secret";
+/// How long a proof works, in minutes. Default 30.
+pub const KEY_PROOF_MINUTES: &str = "proof-minutes";
+/// `true`: the writes and `customer-email` answer `not-verified` without their order's proof.
+pub const KEY_REQUIRE_PROOF: &str = "require-proof";
 
 /// Every guardrail key, in [`SETTINGS`]' order.
-pub const KEYS: [&str; 10] = [
+pub const KEYS: [&str; 15] = [
     KEY_ALLOWED_STATUSES,
     KEY_MAX_NOTE_LENGTH,
     KEY_AUDIT_TRAIL,
@@ -55,11 +66,22 @@ pub const KEYS: [&str; 10] = [
     KEY_INVOICE_LINK_SECRET,
     KEY_INVOICE_LINK_BASE_URL,
     KEY_INVOICE_LINK_MINUTES,
+    KEY_INVOICE_LINK_DOWNLOADS,
+    KEY_ENABLED_ACTIONS,
+    KEY_PROOF_SECRET,
+    KEY_PROOF_MINUTES,
+    KEY_REQUIRE_PROOF,
 ];
 
 pub const DEFAULT_VERIFY_ATTEMPTS: u32 = 5;
 pub const DEFAULT_VERIFY_WINDOW: Duration = Duration::from_secs(3600);
 pub const DEFAULT_LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// The customer opens the link, perhaps once more or on another device; each download is a
+/// request to Upgates, so a link passed around or replayed is soon used up.
+pub const DEFAULT_LINK_DOWNLOADS: u32 = 3;
+/// Long enough for a chat to verify the customer and then ask what to change; short enough
+/// that a proof copied out of a transcript is soon worthless.
+pub const DEFAULT_PROOF_LIFETIME: Duration = Duration::from_secs(30 * 60);
 /// 32 characters: `openssl rand -hex 32` gives 64.
 pub const MIN_LINK_SECRET: usize = 32;
 
@@ -158,6 +180,31 @@ pub const SETTINGS: &[Setting] = &[
         KEY_INVOICE_LINK_MINUTES,
         "15",
         "How long a signed link works, in minutes",
+    ),
+    optional(
+        KEY_INVOICE_LINK_DOWNLOADS,
+        "3",
+        "How often one signed link may be downloaded (each download is a request to Upgates); then it answers 410",
+    ),
+    optional(
+        KEY_ENABLED_ACTIONS,
+        "",
+        "The actions the bot may call, comma-separated WIT names, e.g. `verify-order, verify-customer`; the others answer not-allowed unasked; empty: all nine",
+    ),
+    optional(
+        KEY_PROOF_SECRET,
+        "",
+        "The HMAC-SHA256 key of the proofs verify-customer, order-detail and order-documents answer (`proof`), at least 32 characters; empty: no proofs",
+    ),
+    optional(
+        KEY_PROOF_MINUTES,
+        "30",
+        "How long a proof works, in minutes",
+    ),
+    optional(
+        KEY_REQUIRE_PROOF,
+        "false",
+        "true: set-order-status, append-note, replace-note and customer-email answer not-verified without the order's proof (needs proof-secret)",
     ),
 ];
 
@@ -263,6 +310,11 @@ pub(crate) mod tests {
         assert_eq!(
             verify_window.parse::<u64>().unwrap() * 60,
             DEFAULT_VERIFY_WINDOW.as_secs()
+        );
+        let proof_minutes = setting(KEY_PROOF_MINUTES).unwrap().default;
+        assert_eq!(
+            proof_minutes.parse::<u64>().unwrap() * 60,
+            DEFAULT_PROOF_LIFETIME.as_secs()
         );
         let link_minutes = setting(KEY_INVOICE_LINK_MINUTES).unwrap().default;
         assert_eq!(

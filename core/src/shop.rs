@@ -16,6 +16,7 @@ use crate::failure::Failure;
 use crate::input;
 use crate::model::{Order, OrderUpdate, OrdersPage, PutOrders, PutOrdersResult};
 use crate::personal_data::redact_personal;
+use crate::proof;
 
 /// The longest `Retry-After` a GET waits for before retrying once; longer is `rate-limited`.
 pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(2);
@@ -132,6 +133,45 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             let _ = self.attempts.withdraw_check(order_number, window).await;
         }
         checked
+    }
+
+    /// The proof of a passed e-mail check for `order_number`, valid for `proof-minutes` from
+    /// now; `None` when the shop has no `proof-secret`.
+    pub(crate) fn proof(&self, order_number: &str) -> Option<String> {
+        let guardrails = &self.config.guardrails;
+        let secret = guardrails.proof_secret.as_deref()?;
+        let expires = self.upstream.now() + guardrails.proof_lifetime;
+        Some(proof::sign(
+            secret,
+            &self.config.api_url,
+            order_number,
+            expires,
+        ))
+    }
+
+    /// With `require-proof`, `not-verified` unless `given` is a valid proof for `order_number`
+    /// at this shop: checked before any request, so an unverified chat costs the shop nothing.
+    pub(crate) fn check_proof(
+        &self,
+        order_number: &str,
+        given: Option<&str>,
+    ) -> Result<(), Failure> {
+        let guardrails = &self.config.guardrails;
+        if !guardrails.require_proof {
+            return Ok(());
+        }
+        // `require-proof` without a secret is refused when the settings are read.
+        let (Some(secret), Some(given)) = (guardrails.proof_secret.as_deref(), given) else {
+            return Err(Failure::NotVerified);
+        };
+        proof::verify(
+            secret,
+            &self.config.api_url,
+            order_number,
+            given,
+            self.upstream.now(),
+        )
+        .map_err(|_| Failure::NotVerified)
     }
 
     /// `PUT /orders` for one order. Upgates e-mails and texts the customer on a status change

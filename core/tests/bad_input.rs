@@ -363,10 +363,10 @@ fn observe(row: &Row) -> Observed {
     let answer = block_on(async {
         match row.kind {
             Kind::Order => shop.verify_order(v).await.map(drop),
-            Kind::Email => shop.verify_customer(ORDER, v).await,
+            Kind::Email => shop.verify_customer(ORDER, v).await.map(drop),
             Kind::Phone => shop.orders_by_phone(v, 30).await.map(drop),
-            Kind::Status => shop.set_order_status(ORDER, v, false).await,
-            Kind::Note => shop.replace_note(ORDER, v).await,
+            Kind::Status => shop.set_order_status(ORDER, v, false, None).await,
+            Kind::Note => shop.replace_note(ORDER, v, None).await,
             Kind::Days => {
                 let days: u32 = v.parse().expect("day rows hold a u32");
                 shop.orders_by_phone(PHONE, days).await.map(drop)

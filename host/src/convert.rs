@@ -52,7 +52,14 @@ impl From<wit::OrderDetails> for core::OrderDetail {
                     code: i.code,
                 })
                 .collect(),
+            proof: d.proof,
         }
+    }
+}
+
+impl From<wit::Verified> for core::Verified {
+    fn from(v: wit::Verified) -> Self {
+        core::Verified { proof: v.proof }
     }
 }
 
@@ -86,6 +93,7 @@ impl From<wit::InvoiceInfo> for core::OrderDocuments {
             },
             invoice_url: d.invoiceurl,
             invoice_number: d.invoice_number,
+            proof: d.proof,
         }
     }
 }

@@ -55,6 +55,7 @@ impl From<core::OrderDetail> for OrderDetails {
                     code: i.code,
                 })
                 .collect(),
+            proof: d.proof,
         }
     }
 }
@@ -89,6 +90,7 @@ impl From<core::OrderDocuments> for InvoiceInfo {
             },
             invoiceurl: d.invoice_url,
             invoice_number: d.invoice_number,
+            proof: d.proof,
         }
     }
 }

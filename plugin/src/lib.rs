@@ -133,7 +133,7 @@ wit_bindgen::generate!({
 });
 
 use exports::upgates::bot::actions::{
-    Failure, Guest, InvoiceInfo, OrderDetails, OrderSummary, PhoneOrders,
+    Failure, Guest, InvoiceInfo, OrderDetails, OrderSummary, PhoneOrders, Verified,
 };
 use upgates_core::{Action, Answer, AttemptLog, Shop, ShopConfig};
 
@@ -228,24 +228,35 @@ impl Guest for Component {
         }
     }
 
-    fn customer_email(order: String) -> Result<String, Failure> {
-        match run(Action::CustomerEmail { order })? {
+    fn customer_email(order: String, proof: Option<String>) -> Result<String, Failure> {
+        match run(Action::CustomerEmail { order, proof })? {
             Answer::Email(email) => Ok(email),
             _ => unreachable!(),
         }
     }
 
-    fn set_order_status(order: String, status: String, notify: bool) -> Result<(), Failure> {
+    fn set_order_status(
+        order: String,
+        status: String,
+        notify: bool,
+        proof: Option<String>,
+    ) -> Result<(), Failure> {
         let action = Action::SetOrderStatus {
             order,
             status,
             notify,
+            proof,
         };
         run(action).map(drop)
     }
 
-    fn verify_customer(order: String, email: String) -> Result<(), Failure> {
-        run(Action::VerifyCustomer { order, email }).map(drop)
+    fn verify_customer(order: String, email: String) -> Result<Verified, Failure> {
+        match run(Action::VerifyCustomer { order, email })? {
+            Answer::Verified(verified) => Ok(Verified {
+                proof: verified.proof,
+            }),
+            _ => unreachable!(),
+        }
     }
 
     fn orders_by_phone(phone: String, days: u32) -> Result<PhoneOrders, Failure> {
@@ -255,12 +266,12 @@ impl Guest for Component {
         }
     }
 
-    fn append_note(order: String, text: String) -> Result<(), Failure> {
-        run(Action::AppendNote { order, text }).map(drop)
+    fn append_note(order: String, text: String, proof: Option<String>) -> Result<(), Failure> {
+        run(Action::AppendNote { order, text, proof }).map(drop)
     }
 
-    fn replace_note(order: String, text: String) -> Result<(), Failure> {
-        run(Action::ReplaceNote { order, text }).map(drop)
+    fn replace_note(order: String, text: String, proof: Option<String>) -> Result<(), Failure> {
+        run(Action::ReplaceNote { order, text, proof }).map(drop)
     }
 
     fn order_documents(order: String, email: String) -> Result<InvoiceInfo, Failure> {

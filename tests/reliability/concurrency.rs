@@ -193,7 +193,7 @@ fn lost_update_is_repaired(already_there: bool) -> (FakeShop, Vec<&'static str>)
         log: Default::default(),
     };
     let shop = Shop::new(config, upstream);
-    support::block_on(shop.append_note("2025000124", "our line")).unwrap();
+    support::block_on(shop.append_note("2025000124", "our line", None)).unwrap();
     let log = shop.into_upstream().log.into_inner().unwrap();
     (fake, log)
 }
@@ -209,7 +209,7 @@ fn appends_across_hosts(verify: bool, writers: usize) -> (usize, usize) {
                 config.verify_appends = verify;
                 let shop = Shop::new(config, support::FakeUpstream(fake));
                 let text = format!("host {i}");
-                let result = support::block_on(shop.append_note("2025000124", &text));
+                let result = support::block_on(shop.append_note("2025000124", &text, None));
                 (text, result)
             })
         })

@@ -263,6 +263,7 @@ fn set_text(input: &mut ActionInput, name: &str, text: String) {
         "email" => &mut input.email,
         "phone" => &mut input.phone,
         "status" => &mut input.status,
+        "proof" => &mut input.proof,
         _ => &mut input.text,
     };
     *slot = Some(text);

@@ -35,6 +35,7 @@ fn an_action_round_trips_through_its_input() {
         status: Some("Vyřízena".into()),
         notify: true,
         text: Some("Poznámka".into()),
+        proof: Some("1795885800.abc".into()),
     };
     for name in ActionName::ALL {
         let action = Action::from_input(name, &full).unwrap();
@@ -50,6 +51,20 @@ fn an_action_round_trips_through_its_input() {
                 "{name} does not take {key}"
             );
         }
+    }
+    // The proof may be left out: only `require-proof` asks for it, and the action says so.
+    let without_proof = ActionInput {
+        proof: None,
+        ..full
+    };
+    for name in [
+        ActionName::CustomerEmail,
+        ActionName::SetOrderStatus,
+        ActionName::AppendNote,
+        ActionName::ReplaceNote,
+    ] {
+        assert!(name.inputs().contains(&"proof"), "{name}");
+        assert_eq!(without_proof.check(name), Ok(()), "{name}");
     }
     assert_eq!(
         Action::from_input(ActionName::OrdersByPhone, &ActionInput::default()),

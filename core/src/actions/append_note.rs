@@ -25,9 +25,17 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
     /// again, after a jittered back-off, when it went missing: up to `APPEND_ATTEMPTS` times.
     /// Once Upgates has confirmed a write, a check read that fails answers "Ano": the line is
     /// in, and a "Ne" would have the bot send it again.
-    pub async fn append_note(&self, order_number: &str, text: &str) -> Result<(), Failure> {
+    ///
+    /// With `require-proof`, nothing is read or written without the order's `proof`.
+    pub async fn append_note(
+        &self,
+        order_number: &str,
+        text: &str,
+        proof: Option<&str>,
+    ) -> Result<(), Failure> {
         let order_number = input::order_number(order_number)?;
         let text = input::note_text(text)?;
+        self.check_proof(&order_number, proof)?;
         self.config.guardrails.check_note(&text)?;
         let mut note = self.order(&order_number, true).await?.internal_note;
         // Counted, not just looked for: the note may already hold the same text (an "OK"),

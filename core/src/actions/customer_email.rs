@@ -8,9 +8,15 @@ use crate::personal_data::mask_email;
 use crate::shop::Shop;
 
 impl<U: Upstream, A: AttemptLog> Shop<U, A> {
-    /// Načíst e-mail zákazníka dle objednávky. "Ne" when the order has no customer e-mail.
-    pub async fn customer_email(&self, order_number: &str) -> Result<String, Failure> {
+    /// Načíst e-mail zákazníka dle objednávky. "Ne" when the order has no customer e-mail;
+    /// with `require-proof`, `not-verified` without the order's `proof`.
+    pub async fn customer_email(
+        &self,
+        order_number: &str,
+        proof: Option<&str>,
+    ) -> Result<String, Failure> {
         let order_number = input::order_number(order_number)?;
+        self.check_proof(&order_number, proof)?;
         let order = self.order(&order_number, false).await?;
         let email = order
             .customer

@@ -52,6 +52,7 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
             url: order.admin_url.clone(),
             phone,
             items,
+            proof: self.proof(&order_number),
         })
     }
 

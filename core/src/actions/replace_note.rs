@@ -8,10 +8,16 @@ use crate::model::OrderUpdate;
 use crate::shop::Shop;
 
 impl<U: Upstream, A: AttemptLog> Shop<U, A> {
-    /// Přepsat poznámku: one PUT.
-    pub async fn replace_note(&self, order_number: &str, text: &str) -> Result<(), Failure> {
+    /// Přepsat poznámku: one PUT; with `require-proof`, none without the order's `proof`.
+    pub async fn replace_note(
+        &self,
+        order_number: &str,
+        text: &str,
+        proof: Option<&str>,
+    ) -> Result<(), Failure> {
         let order_number = input::order_number(order_number)?;
         let text = input::note_text(text)?;
+        self.check_proof(&order_number, proof)?;
         self.config.guardrails.check_note(&text)?;
         self.put_order(
             OrderUpdate {

@@ -16,15 +16,18 @@ impl<U: Upstream, A: AttemptLog> Shop<U, A> {
     /// With `allowed-statuses`, a status the policy does not list is refused before any
     /// request; a rule with allowed current statuses first reads the order (uncached). Ids and
     /// names are compared directly; only when one side is an id and the other a name are the
-    /// shop's statuses read (cached for an hour by the host).
+    /// shop's statuses read (cached for an hour by the host). With `require-proof`, nothing is
+    /// read or written without the order's `proof`.
     pub async fn set_order_status(
         &self,
         order_number: &str,
         status: &str,
         notify_customer: bool,
+        proof: Option<&str>,
     ) -> Result<(), Failure> {
         let order_number = input::order_number(order_number)?;
         let target = input::status(status)?;
+        self.check_proof(&order_number, proof)?;
         // What the PUT names: Upgates documents no looser match than the name as the shop has
         // it (in any of its languages), so where the policy gave us the shop's own spelling,
         // that goes instead of the chat's ("stornovaná" for "Stornovaná"): the id from the

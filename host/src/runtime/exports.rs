@@ -39,8 +39,8 @@ impl PluginRuntime {
                 .await?
                 .map(|a| Answer::Detail(a.into()))
                 .map_err(Failure::from),
-            Action::CustomerEmail { order } => export
-                .call::<_, Result<String, wit::Failure>>((order.as_str(),))
+            Action::CustomerEmail { order, proof } => export
+                .call::<_, Result<String, wit::Failure>>((order.as_str(), proof.as_deref()))
                 .await?
                 .map(Answer::Email)
                 .map_err(Failure::from),
@@ -48,23 +48,29 @@ impl PluginRuntime {
                 order,
                 status,
                 notify,
+                proof,
             } => done(
                 export
-                    .call((order.as_str(), status.as_str(), *notify))
+                    .call((order.as_str(), status.as_str(), *notify, proof.as_deref()))
                     .await?,
             ),
-            Action::VerifyCustomer { order, email } => {
-                done(export.call((order.as_str(), email.as_str())).await?)
-            }
+            Action::VerifyCustomer { order, email } => export
+                .call::<_, Result<wit::Verified, wit::Failure>>((order.as_str(), email.as_str()))
+                .await?
+                .map(|a| Answer::Verified(a.into()))
+                .map_err(Failure::from),
             Action::OrdersByPhone { phone, days } => export
                 .call::<_, Result<wit::PhoneOrders, wit::Failure>>((phone.as_str(), *days))
                 .await?
                 .map(|a| Answer::Orders(a.into()))
                 .map_err(Failure::from),
             // The same signature; `export` is the one the action names.
-            Action::AppendNote { order, text } | Action::ReplaceNote { order, text } => {
-                done(export.call((order.as_str(), text.as_str())).await?)
-            }
+            Action::AppendNote { order, text, proof }
+            | Action::ReplaceNote { order, text, proof } => done(
+                export
+                    .call((order.as_str(), text.as_str(), proof.as_deref()))
+                    .await?,
+            ),
             Action::OrderDocuments { order, email } => export
                 .call::<_, Result<wit::InvoiceInfo, wit::Failure>>((order.as_str(), email.as_str()))
                 .await?
