@@ -169,11 +169,12 @@ fn append_note_waits_for_a_held_lock_only_until_its_timeout() {
 }
 
 /// The e-mail-check file is waited for inside the component's call, which the timeout cannot
-/// cut off: with a short `--timeout` and the file held by a stopped process, the wait gives up
-/// in time and the check goes ahead (an answer, exit 0), instead of the call being stopped
-/// mid-run (exit 1).
+/// cut off. Held by another process (here opened read-only, as a stopped or a racing
+/// `upgates` may hold it) past a short `--timeout`, the wait gives up in time and the check
+/// fails closed: `Ne` `not-verified`, exit 0, Upgates not asked, even for the right e-mail
+/// (an answer, instead of the call being stopped mid-run, exit 1).
 #[test]
-fn a_held_checks_file_is_given_up_on_within_a_short_timeout() {
+fn a_held_checks_file_fails_closed_within_a_short_timeout() {
     let fake = FakeShop::sample(std::time::SystemTime::now());
     let server = fake.serve_in_thread().unwrap();
     let url = server.api_url();
@@ -182,26 +183,120 @@ fn a_held_checks_file_is_given_up_on_within_a_short_timeout() {
     let store = upgates_cli::attempt_files::FileAttempts::new(state.path().join("attempts"), &shop);
     let path = store.path("2025000124");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let held = std::fs::File::create(&path).unwrap();
+    std::fs::File::create(&path).unwrap();
+    let held = std::fs::File::open(&path).unwrap();
     held.lock().unwrap();
     let mut env = sample_env(&url);
     env.push(("UPGATES_STATE_DIR", state.path().to_str().unwrap()));
-    let out = upgates(
-        &[
-            "verify-customer",
-            "--order",
-            "2025000124",
-            "--email",
-            "jana.novakova@example.cz",
-            "--timeout",
-            "1",
-        ],
-        &env,
+    let verify = [
+        "verify-customer",
+        "--order",
+        "2025000124",
+        "--email",
+        "jana.novakova@example.cz",
+    ];
+    let out = upgates(&[&verify[..], &["--timeout", "1"]].concat(), &env);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        stdout_json(&out),
+        json!({"ok": false, "reason": "not-verified", "message": "the order number and e-mail do not match"})
+    );
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+    drop(held);
+    let out = upgates(&verify, &env);
+    assert_eq!(stdout_json(&out), json!({"ok": true, "vars": {}}));
+    assert_eq!(fake.requests().len(), 1);
+}
+
+/// `--input -`: the inputs as one JSON object on stdin, so no e-mail, phone or note is in the
+/// process list; the webhook's names and value rules (a number as a string, an order number
+/// as a number). The flags still work; the two together are a usage error, as is a bad value
+/// (named, never quoted).
+#[test]
+fn inputs_as_json_on_stdin() {
+    use std::io::Write as _;
+    let fake = FakeShop::sample(std::time::SystemTime::now());
+    let server = fake.serve_in_thread().unwrap();
+    let url = server.api_url();
+    let env = sample_env(&url);
+    let with_stdin = |args: &[&str], stdin: &str| {
+        let mut command = crate::upgates_command();
+        command
+            .args(args)
+            .env("UPGATES_STATE_DIR", state_dir())
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().expect("the binary runs");
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(stdin.as_bytes()).unwrap();
+        drop(pipe);
+        child.wait_with_output().unwrap()
+    };
+
+    let out = with_stdin(
+        &["verify-customer", "--input", "-"],
+        r#"{"order": 2025000124, "email": "jana.novakova@example.cz"}"#,
     );
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(stdout_json(&out), json!({"ok": true, "vars": {}}));
-    assert_eq!(fake.requests().len(), 1);
-    drop(held);
+    let out = with_stdin(
+        &["orders-by-phone", "--input", "-"],
+        r#"{"phone": "+420 601 223 344", "days": "30"}"#,
+    );
+    assert_eq!(stdout_json(&out)["ok"], json!(true), "{out:?}");
+    let requests: Vec<(String, String)> = fake
+        .requests()
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone()))
+        .collect();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert_eq!(
+        requests[0],
+        ("GET".to_owned(), "/api/v2/orders/2025000124".to_owned())
+    );
+    assert_eq!(requests[1], ("GET".to_owned(), "/api/v2/orders".to_owned()));
+    assert!(
+        fake.requests()[1]
+            .query
+            .as_deref()
+            .is_some_and(|q| q.contains("601223344")),
+        "{:?}",
+        fake.requests()[1]
+    );
+
+    for (args, stdin, says) in [
+        (
+            &["verify-customer", "--input", "-"][..],
+            r#"{"order": "2025000124"}"#,
+            "`email` is required",
+        ),
+        (
+            &["orders-by-phone", "--input", "-"][..],
+            r#"{"phone": "+420 601 223 344", "days": "many"}"#,
+            "`days` must be",
+        ),
+        (
+            &["verify-order", "--input", "-"][..],
+            r#"{"order": "1", "phone": "+420 601 223 344"}"#,
+            "not an input of verify-order",
+        ),
+        (&["verify-order", "--input", "-"][..], "{", "not valid JSON"),
+        (
+            &["verify-order", "--order", "1", "--input", "-"][..],
+            r#"{"order": "1"}"#,
+            "cannot be used with",
+        ),
+    ] {
+        let out = with_stdin(args, stdin);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} {stdin}: {stderr}");
+        assert!(stderr.contains(says), "{args:?} {stdin}: {stderr}");
+        assert!(!stderr.contains("601 223 344"), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    assert_eq!(fake.requests().len(), 2);
 }
 
 #[test]
@@ -392,16 +487,35 @@ fn no_secret_or_personal_data_in_logs_or_messages() {
             &wrong_key,
         ),
     ];
-    // Quiet, and `--verbose` (the debug logs and the quota) as text and as JSON.
-    let log_flags: [&[&str]; 3] = [&[], &["-v"], &["-v", "--log-format", "json"]];
+    // The Authorization header's value, as an HTTP library's trace would print it.
+    let basic = |key: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(format!("{login}:{key}"))
+    };
+    let (basic_key, basic_wrong_key) = (basic(key), basic("wrong-k3y-x"));
+    let secrets: Vec<&str> = [key, login, "wrong-k3y-x", &basic_key, &basic_wrong_key]
+        .into_iter()
+        .chain(personal)
+        .collect();
+    // Quiet, `--verbose` (the debug logs and the quota) as text and as JSON, and everything
+    // every crate logs (`RUST_LOG=trace`: wasmtime's and the HTTP stack's traces included).
+    let log_flags: [(&[&str], Option<&str>); 5] = [
+        (&[], None),
+        (&["-v"], None),
+        (&["-v", "--log-format", "json"], None),
+        (&[], Some("trace")),
+        (&["--log-format", "json"], Some("trace")),
+    ];
     for (args, env) in runs {
-        for flags in log_flags {
+        for (flags, rust_log) in log_flags {
             let args: Vec<&str> = flags.iter().chain(&args).copied().collect();
-            let output = upgates(&args, env);
+            let mut env = env.to_vec();
+            env.extend(rust_log.map(|level| ("RUST_LOG", level)));
+            let output = upgates(&args, &env);
             let stderr = String::from_utf8_lossy(&output.stderr);
             let json = stdout_json(&output);
             let message = json["message"].as_str().unwrap_or_default();
-            for secret in [key, login, "wrong-k3y-x"].iter().chain(personal.iter()) {
+            for secret in &secrets {
                 assert!(
                     !stderr.contains(secret),
                     "{args:?}: stderr shows {secret}: {stderr}"
@@ -418,6 +532,8 @@ fn no_secret_or_personal_data_in_logs_or_messages() {
                         .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {line}"));
                     assert!(event.is_object(), "{args:?}: {line}");
                 }
+            }
+            if flags.contains(&"-v") && flags.contains(&"json") {
                 assert!(stderr.contains("quota"), "{args:?}: {stderr}");
             }
         }
@@ -535,6 +651,25 @@ fn shops_file_picks_a_shop_and_env_overrides_it() {
         ),
     )
     .unwrap();
+    // It holds a key: readable by others (the umask's 0644), it is refused, naming the fix.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let permissions = |mode| std::fs::Permissions::from_mode(mode);
+        std::fs::set_permissions(&file, permissions(0o644)).unwrap();
+        let args = [
+            "--config",
+            file.to_str().unwrap(),
+            "verify-order",
+            "--order",
+            "1",
+        ];
+        let refused = upgates(&args, &[]);
+        assert_eq!(refused.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("chmod 600"), "{stderr}");
+        std::fs::set_permissions(&file, permissions(0o600)).unwrap();
+    }
     let config = file.to_str().unwrap();
     let answer = upgates(
         &[

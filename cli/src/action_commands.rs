@@ -1,6 +1,13 @@
 //! The nine action subcommands, built from core's list of actions ([`ActionName::ALL`], each
 //! action's summary and input specs): `upgates verify-order --order N` and so on. The binary
 //! flattens them into its derive-defined commands.
+//!
+//! `--input -` (or `--input FILE`) takes the inputs as one JSON object instead, read by the
+//! webhook's parser (the same names and value rules as a bot platform's body), so an e-mail,
+//! a phone or a note need not appear in the process list, which every local user can read.
+
+use std::io::Read as _;
+use std::path::PathBuf;
 
 use clap::{Arg, ArgAction, ArgMatches, FromArgMatches, Subcommand};
 use serde_json::{Map, Value};
@@ -13,7 +20,11 @@ pub struct ActionCommand {
     pub input: ActionInput,
 }
 
-/// The subcommand of `action`: its WIT name, its summary as help, a flag per input.
+/// The argument that reads the inputs as JSON.
+const INPUT: &str = "input";
+
+/// The subcommand of `action`: its WIT name, its summary as help, a flag per input, and
+/// `--input` in place of them all.
 fn subcommand(action: ActionName) -> clap::Command {
     action
         .input_specs()
@@ -21,6 +32,16 @@ fn subcommand(action: ActionName) -> clap::Command {
         .fold(clap::Command::new(action.as_str()), |command, spec| {
             command.arg(flag(spec))
         })
+        .arg(
+            Arg::new(INPUT)
+                .long(INPUT)
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help(
+                    "Read the inputs as a JSON object from FILE (`-`: stdin) instead of the \
+                     flags, keeping them out of the process list",
+                ),
+        )
         .about(sentence(action.summary()))
 }
 
@@ -32,26 +53,65 @@ fn sentence(text: &'static str) -> &'static str {
 fn flag(spec: &InputSpec) -> Arg {
     let arg = Arg::new(spec.name)
         .long(spec.name)
-        .help(sentence(spec.help));
+        .help(sentence(spec.help))
+        .conflicts_with(INPUT);
     match spec.kind {
         InputKind::Text => arg
-            .required(true)
+            .required_unless_present(INPUT)
+            .value_name(spec.name.to_uppercase())
+            .value_parser(clap::value_parser!(String)),
+        InputKind::OptionalText => arg
             .value_name(spec.name.to_uppercase())
             .value_parser(clap::value_parser!(String)),
         InputKind::Days => arg
-            .required(true)
+            .required_unless_present(INPUT)
             .value_name(spec.name.to_uppercase())
             .value_parser(clap::value_parser!(u32)),
         InputKind::Flag => arg.action(ArgAction::SetTrue),
     }
 }
 
+/// Most bytes `--input` reads: the webhook's body limit.
+const MAX_INPUT_BYTES: u64 = upgates_webhook::input::MAX_BODY_BYTES as u64;
+
+/// The inputs `--input` names (`-`: stdin), read as the webhook reads a JSON body. Errors name
+/// the input at fault but never quote a value.
+fn input_from_json(action: ActionName, from: &std::path::Path) -> Result<ActionInput, String> {
+    let mut bytes = Vec::new();
+    let read = if from == std::path::Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(MAX_INPUT_BYTES + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(from).and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(format!("more than {MAX_INPUT_BYTES} bytes of inputs"));
+    }
+    upgates_webhook::input::parse_input(action, &http::HeaderMap::new(), &bytes).map_err(
+        |r| match r {
+            upgates_webhook::Rejection::BadRequest(message) => message,
+            other => other.reason().to_owned(),
+        },
+    )
+}
+
 /// The inputs given to `action`'s subcommand, as the JSON object core reads them from.
 fn input(action: ActionName, matches: &ArgMatches) -> Result<ActionInput, clap::Error> {
+    if let Some(from) = matches.get_one::<PathBuf>(INPUT) {
+        return input_from_json(action, from).map_err(|message| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("--input: {message}\n"),
+            )
+        });
+    }
     let mut object = Map::new();
     for spec in action.input_specs() {
         let value = match spec.kind {
-            InputKind::Text => matches
+            InputKind::Text | InputKind::OptionalText => matches
                 .get_one::<String>(spec.name)
                 .cloned()
                 .map(Value::from),

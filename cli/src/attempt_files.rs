@@ -4,7 +4,6 @@
 //! on one machine.
 
 use std::fmt::Debug;
-use std::fs::OpenOptions;
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -12,19 +11,22 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use sha2::{Digest, Sha256};
 use upgates_core::{ShopConfig, begin_check_in};
 use upgates_host::attempt_store::AttemptStore;
+use upgates_host::private_files::{Access, PrivateDir, refusal};
 
 /// One file per shop and order under `dir`, named by a hash (no order number or login in a
 /// file name), holding the JSON list of the checks' times (Unix seconds). The file is locked
 /// from its read to its rewrite, so the check and the hold are one step across processes.
-/// `Debug` shows the directory only.
+/// A file locked past the wait, or one refused (a link, another user's, writable by others),
+/// answers the check `false`: not counted, so not asked. Other I/O errors (a full disk) let
+/// the check go ahead, logged, as [`AttemptStore`] asks. `Debug` shows the directory only.
 pub struct FileAttempts {
     dir: PathBuf,
     /// SHA-256 fed with `"{api_url}\n{login}\n"`: each file's name continues it with the
     /// order number, so the login is not kept in the clear.
     shop: Sha256,
     /// How long a file another process holds locked is waited for (inside the component's
-    /// call, which cannot be cut off while the host works for it): then the store counts as
-    /// unusable for this check.
+    /// call, which cannot be cut off while the host works for it): then the check answers
+    /// `not-verified`.
     lock_wait: Duration,
 }
 
@@ -79,24 +81,25 @@ impl FileAttempts {
 
     /// `<first 16 bytes of SHA-256("{api_url}\n{login}\n{key}"), hex>.json`.
     pub fn path(&self, key: &str) -> PathBuf {
+        self.dir.join(self.file_name(key))
+    }
+
+    fn file_name(&self, key: &str) -> String {
         let digest = self.shop.clone().chain_update(key.as_bytes()).finalize();
-        self.dir.join(format!("{}.json", crate::hex(&digest[..16])))
+        format!("{}.json", crate::hex(&digest[..16]))
     }
 
     /// Opens and locks the key's file and reads its times; `update` changes them, and they
-    /// are written back, under the same lock, when it answers `true`.
+    /// are written back, under the same lock, when it answers `true`. The directory is
+    /// created `0700` and the file `0600`; neither is used when it is a symbolic link,
+    /// another user's, or writable by others ([`PrivateDir`]).
     fn update<R>(
         &self,
         key: &str,
         update: impl FnOnce(&mut Vec<u64>) -> (R, bool),
     ) -> std::io::Result<R> {
-        std::fs::create_dir_all(&self.dir)?;
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(self.path(key))?;
+        let dir = PrivateDir::open(&self.dir, true)?;
+        let mut file = dir.open_file(&self.file_name(key), Access::ReadWriteCreate)?;
         crate::file_lock::lock_until(&file, Instant::now() + self.lock_wait)?;
         let mut text = String::new();
         file.read_to_string(&mut text)?;
@@ -129,10 +132,30 @@ impl AttemptStore for FileAttempts {
             });
             (begun, begun)
         });
-        begun.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "cannot read the e-mail checks; letting this one go ahead");
-            true
-        })
+        match begun {
+            Ok(begun) => begun,
+            // Another process holds the file: it may be counting a failure right now, so
+            // this check cannot be counted and does not go ahead (`not-verified`).
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                tracing::warn!(
+                    "the e-mail checks' file stayed locked by another process; answering \
+                     not-verified without asking Upgates"
+                );
+                false
+            }
+            // Someone else could have placed it, or rewrite it: the count cannot be trusted.
+            Err(e) if refusal(&e).is_some() => {
+                tracing::error!(
+                    "refusing the e-mail checks' file: {e}; answering not-verified without \
+                     asking Upgates"
+                );
+                false
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the e-mail checks; letting this one go ahead");
+                true
+            }
+        }
     }
 
     fn withdraw_check(&self, key: &str, _window: Duration) {

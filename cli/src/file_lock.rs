@@ -1,13 +1,14 @@
 //! A lock file per shop and order, so separate `upgates` processes on one machine take turns
 //! on an order's read-modify-write (the API has no compare-and-swap).
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use upgates_core::ShopConfig;
+use upgates_host::private_files::{Access, PrivateDir};
 
 /// Where the lock files live: `UPGATES_LOCK_DIR`, else the user's runtime dir, else the cache
 /// dir, else the temp dir.
@@ -45,15 +46,12 @@ pub async fn lock_order_in(
     order: &str,
     deadline: Instant,
 ) -> io::Result<Option<File>> {
-    let Some(path) = lock_path_in(dir, shop, order) else {
+    let Some(name) = lock_name(shop, order) else {
         return Ok(None);
     };
-    std::fs::create_dir_all(dir)?;
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)?;
+    // A planted link or another user's file could be held by them forever, or be theirs to
+    // redirect: only our own, owner-only directory and files are used.
+    let file = PrivateDir::open(dir, true)?.open_file(&name, Access::ReadWriteCreate)?;
     tokio::task::spawn_blocking(move || lock_until(&file, deadline).map(|()| file))
         .await
         .map_err(io::Error::other)?
@@ -64,11 +62,15 @@ pub async fn lock_order_in(
 /// `UPGATES_LOCK_DIR`), for tools and tests that take it from outside; `None` when the order
 /// number is not valid.
 pub fn lock_path_in(dir: &Path, shop: &ShopConfig, order: &str) -> Option<PathBuf> {
+    lock_name(shop, order).map(|name| dir.join(name))
+}
+
+fn lock_name(shop: &ShopConfig, order: &str) -> Option<String> {
     let order = upgates_core::input::order_number(order).ok()?;
     // Per shop (its API URL: a shop's API users share its orders), named by a hash, so no
     // login or order number sits in a file name.
     let digest = Sha256::digest(format!("{}\n{order}", shop.api_url).as_bytes());
-    Some(dir.join(format!("{}.lock", crate::hex(&digest[..16]))))
+    Some(format!("{}.lock", crate::hex(&digest[..16])))
 }
 
 /// Takes `file`'s exclusive lock. Another process may hold it for as long as it likes (a

@@ -22,6 +22,7 @@
 //! `invoice_link_secret_env`, `invoice_link_base_url`, `invoice_link_minutes`).
 
 use std::collections::BTreeMap;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -175,30 +176,82 @@ fn readable_expected(expected: &str) -> String {
 
 impl ShopsFile {
     /// Reads `path`; a missing default file is an empty one, a missing named file an error.
+    /// On Unix the file is refused, as `ssh` refuses its own, when another user (not root)
+    /// owns it or its group or others may write it (they could point `api_url` elsewhere and
+    /// be sent the key), or when it holds a secret (`api_key`, `bot_token`,
+    /// `invoice_link_secret`) and its group or others may read it. The mode is read from the
+    /// handle the text is read from.
     pub fn load(path: &Path, named_explicitly: bool) -> Result<Self, String> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| {
-                // toml's report quotes the offending line and its message may quote the value
-                // (`invalid type: integer `1234`, ...`), either of which may be a key: only the
-                // position and a description that never repeats the file's text.
-                let at = e
-                    .span()
-                    .map(|s| {
-                        let (line, column) = line_and_column(&text, s.start);
-                        format!(" (line {line}, column {column})")
-                    })
-                    .unwrap_or_default();
-                format!(
-                    "{} is not a valid shops file{at}: {}",
-                    path.display(),
-                    describe_error(e.message())
-                )
-            }),
+        let read = std::fs::File::open(path).and_then(|mut file| {
+            let mut text = String::new();
+            file.read_to_string(&mut text)?;
+            Ok((file.metadata()?, text))
+        });
+        let (metadata, text) = match read {
+            Ok(read) => read,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named_explicitly => {
-                Ok(Self::default())
+                return Ok(Self::default());
             }
-            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        let file: Self = toml::from_str(&text).map_err(|e| {
+            // toml's report quotes the offending line and its message may quote the value
+            // (`invalid type: integer `1234`, ...`), either of which may be a key: only the
+            // position and a description that never repeats the file's text.
+            let at = e
+                .span()
+                .map(|s| {
+                    let (line, column) = line_and_column(&text, s.start);
+                    format!(" (line {line}, column {column})")
+                })
+                .unwrap_or_default();
+            format!(
+                "{} is not a valid shops file{at}: {}",
+                path.display(),
+                describe_error(e.message())
+            )
+        })?;
+        #[cfg(unix)]
+        file.check_permissions(path, &metadata)?;
+        #[cfg(not(unix))]
+        let _ = metadata;
+        Ok(file)
+    }
+
+    /// Whether any shop keeps a secret in the file itself (not in a variable it names).
+    pub fn holds_secret(&self) -> bool {
+        self.shops.values().any(|shop| {
+            shop.api_key.is_some() || shop.bot_token.is_some() || shop.invoice_link_secret.is_some()
+        })
+    }
+
+    /// `ssh`'s rule for its own files: see [`Self::load`].
+    #[cfg(unix)]
+    fn check_permissions(&self, path: &Path, metadata: &std::fs::Metadata) -> Result<(), String> {
+        use std::os::unix::fs::MetadataExt as _;
+        let (owner, mode) = (metadata.uid(), metadata.mode() & 0o7777);
+        let me = upgates_host::private_files::effective_uid();
+        let path = path.display();
+        if owner != me && owner != 0 {
+            return Err(format!(
+                "{path} is owned by another user (uid {owner}), who can change the shops it \
+                 sends the API key to: use a shops file of your own"
+            ));
         }
+        if mode & 0o022 != 0 {
+            return Err(format!(
+                "{path} can be changed by its group or by others (mode {mode:04o}), who could \
+                 send the API key elsewhere: run `chmod go-w {path}`"
+            ));
+        }
+        if mode & 0o044 != 0 && self.holds_secret() {
+            return Err(format!(
+                "{path} holds an API key, bot token or link secret and can be read by its \
+                 group or by others (mode {mode:04o}): run `chmod 600 {path}`, or keep the \
+                 secrets out of it (`api_key_env`, `bot_token_env`, `invoice_link_secret_env`)"
+            ));
+        }
+        Ok(())
     }
 
     /// The shop used without a name: the file's `default`, or its only shop.

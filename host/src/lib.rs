@@ -15,7 +15,7 @@ mod sandbox;
 mod shop_cache;
 mod shop_state;
 
-pub use precompiled::{CacheOutcome, PrecompiledCache};
+pub use precompiled::{CacheOutcome, PrecompiledCache, private_files};
 pub use runtime::{
     Allocator, CallError, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MEMORY_LIMIT, PluginRuntime,
     RuntimeOptions, ShopConnection,
@@ -32,6 +32,7 @@ pub mod for_tests {
     #[cfg(unix)]
     pub use crate::precompiled::file_checks::effective_uid;
     pub use crate::precompiled::file_checks::{Kind, Trust, is_entry_name, trust};
+    pub use crate::precompiled::load_entry;
     pub use crate::shop_cache::replicate;
     pub use wasmtime_wasi_http;
 }

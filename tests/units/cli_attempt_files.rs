@@ -118,26 +118,135 @@ fn concurrent_checks_cannot_pass_the_limit() {
     assert_eq!(begun, 5);
 }
 
-/// A file another process keeps locked (stopped, hung) is waited for only so long: the
-/// check then goes ahead, like one the store cannot read, instead of hanging the call.
+/// A file another process keeps locked (stopped, hung, or counting a failure right now) is
+/// waited for only so long: the check then answers `false` (`not-verified`, Upgates not
+/// asked) and is not counted; released, the file counts again.
 #[test]
-fn a_file_locked_for_good_is_given_up_on() {
+fn a_file_locked_for_good_fails_closed() {
     let dir = tempfile::tempdir().unwrap();
     let hour = Duration::from_secs(3600);
     let store =
         FileAttempts::new(dir.path(), &shop("bot")).with_lock_wait(Duration::from_millis(100));
-    assert!(store.begin_check("2025000123", 1, hour));
-    // flock locks belong to the open file: this one is refused like another process.
-    let other = std::fs::File::open(store.path("2025000123")).unwrap();
-    other.lock().unwrap();
+    assert!(store.begin_check("2025000123", 2, hour));
+    // Another holder of the flock (it belongs to the open file), opened read-only, from a
+    // thread of its own that keeps it until told to let go.
+    let path = store.path("2025000123");
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let other = std::fs::File::open(path).unwrap();
+        other.lock().unwrap();
+        locked_tx.send(()).unwrap();
+        let _ = release_rx.recv();
+    });
+    locked_rx.recv().unwrap();
     let started = Instant::now();
-    assert!(store.begin_check("2025000123", 1, hour));
+    for _ in 0..3 {
+        assert!(!store.begin_check("2025000123", 2, hour));
+    }
     let waited = started.elapsed();
-    assert!(waited >= store.lock_wait(), "{waited:?}");
+    assert!(waited >= store.lock_wait() * 3, "{waited:?}");
     assert!(waited < Duration::from_secs(2), "{waited:?}");
-    drop(other);
-    // Released, the file counts again: the first check is still held, the limit is 1.
-    assert!(!store.begin_check("2025000123", 1, hour));
+    release_tx.send(()).unwrap();
+    holder.join().unwrap();
+    // The refused checks held nothing: one more fits under the limit of 2, then none.
+    assert_eq!(held(&store, "2025000123", hour), 1);
+    assert!(store.begin_check("2025000123", 2, hour));
+    assert!(!store.begin_check("2025000123", 2, hour));
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// New directories are `0700` (the missing parents too), new files `0600`, whatever the
+/// umask lets through; an existing file of ours that others may read is narrowed to `0600`.
+#[cfg(unix)]
+#[test]
+fn directories_and_files_are_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let store = FileAttempts::new(state.join("attempts"), &shop("bot"));
+    assert!(store.begin_check("2025000123", 5, Duration::from_secs(60)));
+    assert_eq!(mode(&state), 0o700);
+    assert_eq!(mode(&state.join("attempts")), 0o700);
+    let path = store.path("2025000123");
+    assert_eq!(mode(&path), 0o600);
+    set_mode(&path, 0o644);
+    assert!(store.begin_check("2025000123", 5, Duration::from_secs(60)));
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(held(&store, "2025000123", Duration::from_secs(60)), 2);
+}
+
+/// A link planted under an attempt file's name is neither followed nor replaced: its target
+/// keeps its bytes, and the check answers `false` (not counted, Upgates not asked), as
+/// does a withdraw leave it alone.
+#[cfg(unix)]
+#[test]
+fn a_planted_symbolic_link_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileAttempts::new(dir.path().join("attempts"), &shop("bot"));
+    std::fs::create_dir(dir.path().join("attempts")).unwrap();
+    let target = dir.path().join("precious.txt");
+    std::fs::write(&target, "someone's data\n").unwrap();
+    let planted = store.path("2025000123");
+    std::os::unix::fs::symlink(&target, &planted).unwrap();
+    // A dangling one, pointing where a file would be created.
+    let not_there = dir.path().join("created-through-the-link");
+    std::os::unix::fs::symlink(&not_there, store.path("2025000124")).unwrap();
+
+    let hour = Duration::from_secs(3600);
+    assert!(!store.begin_check("2025000123", 5, hour));
+    store.withdraw_check("2025000123", hour);
+    assert!(!store.begin_check("2025000124", 5, hour));
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "someone's data\n"
+    );
+    assert!(std::fs::symlink_metadata(&planted).unwrap().is_symlink());
+    assert!(!not_there.exists());
+}
+
+/// A directory others can write (they could plant links or files in it), a file others can
+/// write, or another user's file (made with `chown` when the tests run as root): the count
+/// cannot be trusted, so the check answers `false` and nothing is written.
+#[cfg(unix)]
+#[test]
+fn a_directory_or_file_others_can_change_fails_closed() {
+    let hour = Duration::from_secs(3600);
+    let dir = tempfile::tempdir().unwrap();
+    let open_dir = dir.path().join("open");
+    std::fs::create_dir(&open_dir).unwrap();
+    set_mode(&open_dir, 0o777);
+    let store = FileAttempts::new(&open_dir, &shop("bot"));
+    assert!(!store.begin_check("2025000123", 5, hour));
+    assert!(!store.path("2025000123").exists());
+
+    let store = FileAttempts::new(dir.path().join("ours"), &shop("bot"));
+    assert!(store.begin_check("2025000123", 5, hour));
+    let path = store.path("2025000123");
+    set_mode(&path, 0o666);
+    assert!(!store.begin_check("2025000123", 5, hour));
+    set_mode(&path, 0o600);
+    if upgates_host::private_files::effective_uid() == 0 {
+        std::os::unix::fs::chown(&path, Some(4242), None).unwrap();
+        assert!(!store.begin_check("2025000123", 5, hour));
+        std::os::unix::fs::chown(&path, Some(0), None).unwrap();
+    }
+    // Its own again: the one check held so far.
+    assert_eq!(held(&store, "2025000123", hour), 1);
 }
 
 #[test]

@@ -75,3 +75,49 @@ async fn waits_for_a_held_lock_until_the_deadline() {
     assert!(Instant::now() < deadline);
     release.join().unwrap();
 }
+
+/// Lock files are `0600` in a `0700` directory (its missing parents too); a link planted
+/// under a lock file's name is not followed (its target is neither created nor opened) and
+/// a directory others can write is not used: the lock cannot be had, an error naming why.
+#[cfg(unix)]
+#[test]
+fn owner_only_files_and_no_links() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| {
+        std::fs::symlink_metadata(path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let locks = dir.path().join("upgates").join("locks");
+    let shop =
+        ShopConfig::new("https://demo.admin.s1.upgates.com/api/v2", "l", "k", "420").unwrap();
+    drop(lock_now(&locks, &shop, "2025000123").unwrap().unwrap());
+    assert_eq!(mode(&dir.path().join("upgates")), 0o700);
+    assert_eq!(mode(&locks), 0o700);
+    let path = upgates_cli::file_lock::lock_path_in(&locks, &shop, "2025000123").unwrap();
+    assert_eq!(mode(&path), 0o600);
+
+    let not_there = dir.path().join("created-through-the-link");
+    let planted = upgates_cli::file_lock::lock_path_in(&locks, &shop, "2025000124").unwrap();
+    std::os::unix::fs::symlink(&not_there, &planted).unwrap();
+    let refused = lock_now(&locks, &shop, "2025000124").unwrap_err();
+    assert_eq!(refused.kind(), io::ErrorKind::PermissionDenied);
+    assert!(
+        refused.to_string().contains("is a symbolic link"),
+        "{refused}"
+    );
+    assert!(!not_there.exists());
+    assert!(std::fs::symlink_metadata(&planted).unwrap().is_symlink());
+
+    std::fs::set_permissions(&locks, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let refused = lock_now(&locks, &shop, "2025000123").unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("is writable by its group or by others"),
+        "{refused}"
+    );
+}

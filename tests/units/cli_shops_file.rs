@@ -211,3 +211,55 @@ fn an_empty_variable_does_not_override_the_file() {
         .unwrap_err();
     assert!(!bad_url.contains("UPGATES_API_URL"), "{bad_url}");
 }
+
+/// `ssh`'s rule: a shops file holding a secret that its group or others can read is refused,
+/// naming the file and the fix; so is one they can write (they could point `api_url`
+/// elsewhere and be sent the key from a variable), or another user's. Owner-only, or no
+/// secret in a readable file, loads.
+#[cfg(unix)]
+#[test]
+fn a_file_others_can_read_secrets_in_or_change_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shops.toml");
+    let load_as = |text: &str, mode: u32| {
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        ShopsFile::load(&path, true)
+    };
+    let shown = path.display().to_string();
+    for mode in [0o644, 0o640, 0o604] {
+        let err = load_as(FILE, mode).unwrap_err();
+        assert!(
+            err.starts_with(&format!("{shown} holds an API key")),
+            "{err}"
+        );
+        assert!(err.contains(&format!("run `chmod 600 {shown}`")), "{err}");
+        assert!(!err.contains("file-key"), "{err}");
+    }
+    for secret in ["bot_token = \"t\"", "invoice_link_secret = \"s\""] {
+        let text =
+            format!("[shops.a]\napi_url = \"https://a.admin.s1.upgates.com/api/v2\"\n{secret}\n");
+        assert!(load_as(&text, 0o644).is_err(), "{secret}");
+        assert!(load_as(&text, 0o600).is_ok(), "{secret}");
+    }
+    assert!(load_as(FILE, 0o600).is_ok());
+    assert!(load_as(FILE, 0o400).is_ok());
+    let no_secret = "[shops.sk]\napi_url = \"https://b.admin.s2.upgates.com/api/v2\"\n\
+                     api_login = \"bot\"\napi_key_env = \"SK_KEY\"\n";
+    assert!(load_as(no_secret, 0o644).is_ok());
+    for mode in [0o664, 0o646, 0o620] {
+        let err = load_as(no_secret, mode).unwrap_err();
+        assert!(
+            err.contains("can be changed by its group or by others")
+                && err.contains(&format!("run `chmod go-w {shown}`")),
+            "{err}"
+        );
+    }
+    if upgates_host::private_files::effective_uid() == 0 {
+        load_as(no_secret, 0o600).unwrap();
+        std::os::unix::fs::chown(&path, Some(4242), None).unwrap();
+        let err = ShopsFile::load(&path, true).unwrap_err();
+        assert!(err.contains("is owned by another user (uid 4242)"), "{err}");
+    }
+}

@@ -310,6 +310,42 @@ fn corrupt_or_truncated_file_recovers() {
     }
 }
 
+/// What is loaded is the bytes of the handle that was checked: an entry swapped at its path
+/// after it was opened (here a corrupt file renamed over it, which fails to load if read) is
+/// not what is deserialized. A handle others could have written through, or one that is not a
+/// regular file, is refused before a byte is read.
+#[cfg(unix)]
+#[test]
+fn loads_the_checked_handle_not_the_path() {
+    use std::os::unix::fs::PermissionsExt;
+    use upgates_host::for_tests::load_entry;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = PrecompiledCache::new(dir.path());
+    let engine = engine();
+    let path = cache.path_for(&engine, EMPTY_COMPONENT);
+    cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+
+    let opened = std::fs::File::open(&path).unwrap();
+    let swapped_in = dir.path().join("swapped-in");
+    std::fs::write(&swapped_in, b"not a precompiled component").unwrap();
+    std::fs::rename(&swapped_in, &path).unwrap();
+    let loaded = load_entry(&engine, opened);
+    assert!(loaded.is_ok(), "{:?}", loaded.err());
+    let reopened = std::fs::File::open(&path).unwrap();
+    assert!(load_entry(&engine, reopened).is_err());
+
+    let (_, outcome) = cache.load_or_compile(&engine, EMPTY_COMPONENT).unwrap();
+    assert_eq!(outcome, CacheOutcome::Recovered { stored: true });
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let refused = load_entry(&engine, std::fs::File::open(&path).unwrap()).err();
+    assert_eq!(
+        refused.as_deref(),
+        Some("the file is writable by its group or by others")
+    );
+    let refused = load_entry(&engine, std::fs::File::open(dir.path()).unwrap()).err();
+    assert_eq!(refused.as_deref(), Some("the file is not a regular file"));
+}
+
 #[test]
 fn unwritable_cache_still_loads() {
     let dir = tempfile::tempdir().unwrap();

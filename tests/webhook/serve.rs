@@ -47,6 +47,9 @@ fn two_shops(cz: &str, sk: &str) -> (tempfile::TempDir, Vec<(String, String)>) {
         ),
     )
     .unwrap();
+    // It holds keys: owner-only, or `upgates` refuses it.
+    #[cfg(unix)]
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let env = vec![
         ("UPGATES_CONFIG".to_owned(), file.display().to_string()),
         ("CZ_TOKEN".to_owned(), CZ_TOKEN.to_owned()),

@@ -1,43 +1,15 @@
-//! What the cache checks on disk before it trusts a path (on Unix: the owner, the mode, no
-//! symbolic links), how it creates its directory and files (owner-only), and the names of its
+//! The cache's verdict on a path (from [`super::private_files`]' checks) and the names of its
 //! own files (so pruning touches nothing else).
 
 use std::path::Path;
 
+pub use super::private_files::Kind;
 #[cfg(unix)]
-pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-#[cfg(not(unix))]
-pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
-}
-
-/// A new file only its owner can read and write (on Unix; the umask can only narrow it).
-pub fn private_file_options() -> std::fs::OpenOptions {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-}
-
-/// What [`trust`] looks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Dir,
-    File,
-}
+pub use super::private_files::effective_uid;
+use super::private_files::{PrivateDir, refusal};
 
 /// Whether the cache may read (and write) a path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-// Only Unix has grounds to refuse.
-#[cfg_attr(not(unix), allow(dead_code))]
 pub enum Trust {
     /// Nothing there (or nothing this process can look at): nothing to read.
     Absent,
@@ -46,45 +18,55 @@ pub enum Trust {
     Refused(&'static str),
 }
 
-/// On Unix: `path` is trusted when it is what `kind` asks for (not a symbolic link), owned by
-/// this process's effective user, and not writable by its group or by others. Only then can
-/// nobody else have put a file there or changed one.
-#[cfg(unix)]
+/// [`PrivateDir`]'s checks on `path`, answered as a [`Trust`]: for tools and tests that ask
+/// about a path (the cache itself checks the handles it then reads).
 pub fn trust(path: &Path, kind: Kind) -> Trust {
-    use std::os::unix::fs::MetadataExt;
-    // `symlink_metadata`: a link is refused itself, not judged by what it points to.
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return Trust::Absent;
+    let opened = match kind {
+        Kind::Dir => PrivateDir::open(path, false).map(drop),
+        Kind::File => open_file_checked(path),
     };
-    let file_type = meta.file_type();
-    if file_type.is_symlink() {
-        Trust::Refused("is a symbolic link")
-    } else if kind == Kind::Dir && !file_type.is_dir() {
-        Trust::Refused("is not a directory")
-    } else if kind == Kind::File && !file_type.is_file() {
-        Trust::Refused("is not a regular file")
-    } else if meta.uid() != effective_uid() {
-        Trust::Refused("is owned by another user")
-    } else if meta.mode() & 0o022 != 0 {
-        Trust::Refused("is writable by its group or by others")
-    } else {
-        Trust::Trusted
+    match opened {
+        Ok(()) => Trust::Trusted,
+        Err(e) => refusal(&e).map_or(Trust::Absent, |r| Trust::Refused(r.why)),
     }
 }
 
-/// Elsewhere: no owner or mode to check; only that the path is what `kind` asks for.
-#[cfg(not(unix))]
-pub fn trust(path: &Path, kind: Kind) -> Trust {
-    match std::fs::metadata(path) {
-        Ok(meta) if (kind == Kind::Dir) == meta.is_dir() => Trust::Trusted,
-        _ => Trust::Absent,
-    }
-}
-
-/// The process's effective user id, which new files get as their owner.
 #[cfg(unix)]
-pub fn effective_uid() -> u32 {
-    rustix::process::geteuid().as_raw()
+fn open_file_checked(path: &Path) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+    // Only the file is judged here, not the directory it is in.
+    let dir_fd = rustix::fs::open(
+        dir,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )?;
+    let flags = rustix::fs::OFlags::RDONLY
+        | rustix::fs::OFlags::NOFOLLOW
+        | rustix::fs::OFlags::NONBLOCK
+        | rustix::fs::OFlags::CLOEXEC;
+    let fd = match rustix::fs::openat(&dir_fd, name, flags, rustix::fs::Mode::empty()) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::LOOP) => {
+            return Err(super::private_files::refused(path, "is a symbolic link"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match super::private_files::check_handle(&fd, Kind::File)? {
+        None => Ok(()),
+        Some(why) => Err(super::private_files::refused(path, why)),
+    }
+}
+
+#[cfg(not(unix))]
+fn open_file_checked(path: &Path) -> std::io::Result<()> {
+    std::fs::metadata(path)?
+        .is_file()
+        .then_some(())
+        .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
 }
 
 /// `<16 hex>-<64 hex>.cwasm`, the name [`PrecompiledCache::path_for`] gives an entry: the

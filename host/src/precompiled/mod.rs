@@ -13,10 +13,12 @@
 //! exists must be a real directory (not a symbolic link) owned by the process's effective user
 //! and not writable by its group or by others, or it is neither read nor written (a warning,
 //! then a compile). An entry must pass the same test (a regular file, the user's own, not
-//! writable by others), or it is compiled over and replaced; entries are written 0600.
+//! writable by others), or it is compiled over and replaced; entries are written 0600. The
+//! checks are made on open handles ([`private_files`]) and the bytes deserialized are read from
+//! the checked handle ([`load_entry`]), never from the path again.
 
 use std::hash::{Hash, Hasher};
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -25,10 +27,12 @@ use wasmtime::Engine;
 use wasmtime::component::Component;
 
 pub(crate) mod file_checks;
+pub mod private_files;
 
-use file_checks::{
-    Kind, Trust, create_private_dir, is_entry_name, is_temp_name, private_file_options, trust,
-};
+use file_checks::{is_entry_name, is_temp_name};
+#[cfg(unix)]
+use private_files::Kind;
+use private_files::{Access, PrivateDir, refusal};
 
 /// A `.cwasm` not written for this long is deleted when another entry is written.
 const STALE_ENTRY: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
@@ -95,51 +99,38 @@ impl PrecompiledCache {
         wasm: &[u8],
     ) -> wasmtime::Result<(Component, CacheOutcome)> {
         let path = self.path_for(engine, wasm);
+        let name = entry_name(&path);
         let mut found_bad_file = false;
-        match trust(&self.dir, Kind::Dir) {
-            Trust::Refused(why) => {
-                tracing::warn!(
-                    dir = %self.dir.display(),
-                    "not using the precompiled cache: the directory {why} (it must be the \
-                     user's own, not writable by others, not a link); compiling instead"
-                );
-                let component = Component::new(engine, wasm)?;
-                return Ok((component, CacheOutcome::Miss { stored: false }));
-            }
-            Trust::Absent => {}
-            Trust::Trusted => match trust(&path, Kind::File) {
-                Trust::Absent => {}
-                Trust::Refused(why) => {
+        match PrivateDir::open(&self.dir, false) {
+            Err(e) => {
+                if let Some(refused) = refusal(&e) {
                     tracing::warn!(
-                        file = %path.display(),
-                        "not loading a precompiled component: the file {why}; compiling and \
-                         replacing it"
+                        "not using the precompiled cache: the directory {refused}; compiling \
+                         instead"
                     );
-                    found_bad_file = true;
+                    let component = Component::new(engine, wasm)?;
+                    return Ok((component, CacheOutcome::Miss { stored: false }));
                 }
-                Trust::Trusted => {
-                    // SAFETY: `deserialize_file` maps the file and runs its machine code, so it
-                    // must be a `.cwasm` that wasmtime produced, never modified while mapped.
-                    // It is, unless the user themself (or root) put something else there:
-                    // - the cache directory was just checked (`trust`, on Unix): a real
-                    //   directory, not a symbolic link, owned by this process's effective user
-                    //   and not writable by its group or by others, so no other user can add,
-                    //   rename or replace a file in it; a directory that fails the check is
-                    //   not read (nor written) at all;
-                    // - the file itself was checked the same way: a regular file, not a link,
-                    //   owned by this user, not writable by group or others;
-                    // - it is named by this engine's compatibility hash and the SHA-256 of
-                    //   exactly these wasm bytes, and only ever appears by an atomic rename of
-                    //   a file we finished writing (`store`), so it is never written in place.
-                    // Wasmtime still checks the header, the version and the engine
-                    // configuration and returns an error for anything else, which we answer by
-                    // compiling. Someone able to plant a crafted file in a directory this user
-                    // owns already runs code as that user. On other platforms only the name
-                    // and the atomic rename hold: the directory is the user's cache directory
-                    // or one they chose.
-                    match unsafe { Component::deserialize_file(engine, &path) } {
-                        Ok(component) => return Ok((component, CacheOutcome::Hit)),
-                        Err(_) => found_bad_file = true,
+            }
+            Ok(dir) => match dir.open_file(&name, Access::Read) {
+                Ok(file) => match load_entry(engine, file) {
+                    Ok(component) => return Ok((component, CacheOutcome::Hit)),
+                    Err(why) => {
+                        tracing::warn!(
+                            file = %path.display(),
+                            "not loading a precompiled component: {why}; compiling and \
+                             replacing it"
+                        );
+                        found_bad_file = true;
+                    }
+                },
+                Err(e) => {
+                    if let Some(refused) = refusal(&e) {
+                        tracing::warn!(
+                            "not loading a precompiled component: {refused}; compiling and \
+                             replacing it"
+                        );
+                        found_bad_file = true;
                     }
                 }
             },
@@ -150,10 +141,11 @@ impl PrecompiledCache {
         let stored = component
             .serialize()
             .ok()
-            .is_some_and(|bytes| self.store(&path, &bytes).is_ok());
-        if stored {
-            self.prune(&path, std::time::SystemTime::now());
+            .and_then(|bytes| self.store(&name, &bytes).ok());
+        if let Some(dir) = &stored {
+            prune(dir, &name, std::time::SystemTime::now());
         }
+        let stored = stored.is_some();
         let outcome = if found_bad_file {
             CacheOutcome::Recovered { stored }
         } else {
@@ -162,63 +154,92 @@ impl PrecompiledCache {
         Ok((component, outcome))
     }
 
-    /// Deletes what an upgrade or a crash left behind, after a new entry was written (so at
-    /// most once per new component or wasmtime, never on a hit): other `.cwasm` files not
-    /// written for [`STALE_ENTRY`], and temporary files older than [`STALE_TEMP`]. A pruned
-    /// entry still in use is only compiled again; a process that has it mapped keeps its copy.
-    /// Only our own names are touched; errors are ignored.
-    fn prune(&self, keep: &Path, now: std::time::SystemTime) {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let max_age = if is_temp_name(&name) {
-                STALE_TEMP
-            } else if is_entry_name(&name) && path != keep {
-                STALE_ENTRY
-            } else {
-                continue;
-            };
-            let age = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|modified| now.duration_since(modified).ok());
-            if age.is_some_and(|age| age > max_age) {
-                let _ = std::fs::remove_file(&path);
-            }
-        }
-    }
-
-    /// Writes `bytes` to `path` atomically: a temporary file in the same directory, renamed.
-    fn store(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-        create_private_dir(&self.dir)?;
-        // Checked again after creating it: it may have appeared meanwhile, made by someone else.
-        if let Trust::Refused(why) = trust(&self.dir, Kind::Dir) {
-            return Err(std::io::Error::other(format!("the cache directory {why}")));
-        }
+    /// Writes `bytes` as the entry `name` atomically: a temporary file in the same directory,
+    /// renamed. Answers the directory, for pruning.
+    fn store(&self, name: &str, bytes: &[u8]) -> std::io::Result<PrivateDir> {
+        // Created if missing, and checked on its handle either way: it may have appeared
+        // meanwhile, made by someone else.
+        let dir = PrivateDir::open(&self.dir, true)?;
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temp = self.dir.join(format!(
-            ".{file_name}.{}.{}.tmp",
+        let temp = format!(
+            ".{name}.{}.{}.tmp",
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        // A leftover of a dead process with the same id and counter would make `create_new` fail.
-        let _ = std::fs::remove_file(&temp);
-        let written = private_file_options()
-            .open(&temp)
+        );
+        // A leftover of a dead process with the same id and counter would make `CreateNew` fail.
+        let _ = dir.remove(&temp);
+        let written = dir
+            .open_file(&temp, Access::CreateNew)
             .and_then(|mut file| file.write_all(bytes))
-            .and_then(|()| std::fs::rename(&temp, path));
+            .and_then(|()| dir.rename(&temp, name));
         if written.is_err() {
-            let _ = std::fs::remove_file(&temp);
+            let _ = dir.remove(&temp);
         }
-        written
+        written.map(|()| dir)
+    }
+}
+
+/// The component in `file`, an open cache entry: the handle is checked (a regular file, this
+/// user's, not writable by group or others) and the bytes read from it are what is
+/// deserialized, so nothing swapped in at the entry's path meanwhile is ever loaded. Says why
+/// when the entry is not used.
+pub fn load_entry(engine: &Engine, mut file: std::fs::File) -> Result<Component, String> {
+    #[cfg(unix)]
+    match private_files::check_handle(&file, Kind::File) {
+        Ok(None) => {}
+        Ok(Some(why)) => return Err(format!("the file {why}")),
+        Err(e) => return Err(format!("cannot check the file: {e}")),
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    // SAFETY: `deserialize` runs the machine code in `bytes`, so they must be a `.cwasm` that
+    // wasmtime produced. They are, unless the user themself (or root) put something else there:
+    // - they were read from the handle just checked (on Unix): a regular file, owned by this
+    //   process's effective user and not writable by its group or by others, opened without
+    //   following a link, relative to the cache directory's own handle, which passed the same
+    //   checks as a directory; no path is looked up again after the checks, so no other user
+    //   can add, rename or replace what is read;
+    // - the entry is named by this engine's compatibility hash and the SHA-256 of exactly these
+    //   wasm bytes, and only ever appears by an atomic rename of a file we finished writing
+    //   (`store`), so it is never written in place; the bytes are our own copy, so nothing can
+    //   change them while wasmtime uses them.
+    // Wasmtime still checks the header, the version and the engine configuration and returns an
+    // error for anything else, which the caller answers by compiling. Someone able to plant a
+    // crafted file in a directory this user owns already runs code as that user. On other
+    // platforms only the name and the atomic rename hold: the directory is the user's cache
+    // directory or one they chose.
+    unsafe { Component::deserialize(engine, &bytes) }
+        .map_err(|e| format!("wasmtime refused it ({e})"))
+}
+
+/// The file name of an entry's path (always ours: `path_for` made it).
+fn entry_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Deletes what an upgrade or a crash left behind, after a new entry was written (so at most
+/// once per new component or wasmtime, never on a hit): other `.cwasm` files not written for
+/// [`STALE_ENTRY`], and temporary files older than [`STALE_TEMP`]. A pruned entry still in use
+/// is only compiled again; a process that loaded it keeps its copy. Only our own names are
+/// touched; errors are ignored.
+fn prune(dir: &PrivateDir, keep: &str, now: std::time::SystemTime) {
+    let Ok(files) = dir.files() else {
+        return;
+    };
+    for (name, modified) in files {
+        let max_age = if is_temp_name(&name) {
+            STALE_TEMP
+        } else if is_entry_name(&name) && name != keep {
+            STALE_ENTRY
+        } else {
+            continue;
+        };
+        if now.duration_since(modified).is_ok_and(|age| age > max_age) {
+            let _ = dir.remove(&name);
+        }
     }
 }
 
