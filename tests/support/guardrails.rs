@@ -3,12 +3,14 @@
 //! table runs through the component in the host (`tests/guardrails.rs`) and through the Spin
 //! app in its harness (`tests/webhook/spin_app.rs`), so both packagings obey one policy.
 
+use std::time::{Duration, SystemTime};
+
 use serde_json::{Value, json};
-use upgates_core::ActionName;
+use upgates_core::{ActionName, proof};
 use upgates_fake_shop::FakeShop;
 
-use super::Sent;
 use super::cases::history;
+use super::{API_URL, Sent, now};
 
 pub struct Scenario {
     pub name: &'static str,
@@ -25,6 +27,75 @@ const ORDER_124: &str = "/api/v2/orders/2025000124";
 const JANA: &str = "jana.novakova@example.cz";
 
 fn nothing(_: &FakeShop) {}
+
+/// The shop's proof key in the proof scenarios.
+pub const PROOF_SECRET: &str = "0123456789abcdef0123456789abcdef";
+/// Proofs made and required, with the default lifetime (30 minutes).
+const PROOFS: &[(&str, &str)] = &[("proof-secret", PROOF_SECRET), ("require-proof", "true")];
+
+/// The proof a passed e-mail check of `order` answers at the tests' "now".
+fn proof_of(order: &str) -> String {
+    proof::sign(PROOF_SECRET, API_URL, order, in_30_minutes())
+}
+
+fn in_30_minutes() -> SystemTime {
+    now() + Duration::from_secs(30 * 60)
+}
+
+fn with_proof(mut input: Value, proof: &str) -> Value {
+    input["proof"] = json!(proof);
+    input
+}
+
+/// Each of the four calls `require-proof` guards, with `proof` (if any) for order 124: each
+/// answers not-verified and sends nothing.
+fn refused_without_a_valid_proof(
+    name: &'static str,
+    settings: &'static [(&'static str, &'static str)],
+    proof: Option<String>,
+) -> Scenario {
+    use ActionName::*;
+    let input = |input: Value| match &proof {
+        Some(proof) => with_proof(input, proof),
+        None => input,
+    };
+    Scenario {
+        name,
+        settings,
+        calls: vec![
+            (
+                SetOrderStatus,
+                input(status("2025000124", "Stornovaná")),
+                not_verified(),
+            ),
+            (
+                AppendNote,
+                input(json!({"order": "2025000124", "text": "Pozor"})),
+                not_verified(),
+            ),
+            (
+                ReplaceNote,
+                input(json!({"order": "2025000124", "text": "Pozor"})),
+                not_verified(),
+            ),
+            (
+                CustomerEmail,
+                input(json!({"order": "2025000124"})),
+                not_verified(),
+            ),
+        ],
+        sent: vec![],
+        after: |shop| {
+            let order = shop.order("2025000124").unwrap();
+            assert_eq!(order["status_id"], json!(3));
+            assert_eq!(
+                order["internal_note"],
+                json!("Zákazník volal kvůli dopravě.")
+            );
+            assert!(shop.history("2025000124").is_empty());
+        },
+    }
+}
 
 fn ne(reason: &str, message: &str) -> Value {
     json!({"ok": false, "reason": reason, "message": message})
@@ -103,7 +174,185 @@ fn sent_order_cancelled(
 pub fn all() -> Vec<Scenario> {
     use ActionName::*;
     const POLICY: &[(&str, &str)] = &[("allowed-statuses", "Odeslaná; Stornovaná: Přijatá|6")];
+    let proof_124 = proof_of("2025000124");
+    let (expiry, mac) = proof_124.split_once('.').expect("expiry.mac");
     vec![
+        Scenario {
+            name: "proofs: the e-mail check's proof lets the writes and customer-email through",
+            settings: PROOFS,
+            calls: vec![
+                (
+                    VerifyCustomer,
+                    json!({"order": "2025000124", "email": JANA}),
+                    json!({"ok": true, "vars": {"proof": proof_124}}),
+                ),
+                (
+                    SetOrderStatus,
+                    with_proof(status("2025000124", "Stornovaná"), &proof_124),
+                    done(),
+                ),
+                (
+                    ReplaceNote,
+                    with_proof(
+                        json!({"order": "2025000124", "text": "Storno po ověření"}),
+                        &proof_124,
+                    ),
+                    done(),
+                ),
+                (
+                    CustomerEmail,
+                    with_proof(json!({"order": " 2025000124 "}), &proof_124),
+                    json!({"ok": true, "vars": {"email": "Jana.Novakova@Example.cz"}}),
+                ),
+                // The other gated actions answer the proof too: here order 123's.
+                (
+                    OrderDocuments,
+                    json!({"order": "2025000123", "email": JANA}),
+                    json!({"ok": true, "vars": {"invoice": "notfound", "invoiceurl": null,
+                           "invoicenumber": null, "proof": proof_of("2025000123")}}),
+                ),
+            ],
+            sent: vec![
+                Sent::get(ORDER_124),
+                status_put("2025000124", "status", json!("Stornovaná")),
+                history(
+                    "2025000124",
+                    "Chatbot: změna stavu",
+                    "Nový stav: Stornovaná (upozornit zákazníka: ne)",
+                ),
+                note_put("2025000124", "Storno po ověření"),
+                history(
+                    "2025000124",
+                    "Chatbot: přepsání poznámky",
+                    "Storno po ověření",
+                ),
+                Sent::get(ORDER_124),
+                Sent::get(ORDER_123),
+            ],
+            after: |shop| {
+                let order = shop.order("2025000124").unwrap();
+                assert_eq!(order["status_id"], json!(4));
+                assert_eq!(order["internal_note"], json!("Storno po ověření"));
+            },
+        },
+        Scenario {
+            name: "proofs: append-note with the order's proof",
+            settings: PROOFS,
+            calls: vec![(
+                AppendNote,
+                with_proof(
+                    json!({"order": "2025000124", "text": "Ověřeno"}),
+                    &proof_124,
+                ),
+                done(),
+            )],
+            sent: vec![
+                Sent::get(ORDER_124),
+                note_put("2025000124", "Zákazník volal kvůli dopravě.\nOvěřeno"),
+                history("2025000124", "Chatbot: doplnění poznámky", "Ověřeno"),
+            ],
+            after: nothing,
+        },
+        refused_without_a_valid_proof("proofs: required, none given", PROOFS, None),
+        refused_without_a_valid_proof(
+            "proofs: expired (made 30 minutes before now)",
+            PROOFS,
+            Some(proof::sign(PROOF_SECRET, API_URL, "2025000124", now())),
+        ),
+        refused_without_a_valid_proof(
+            "proofs: another order's",
+            PROOFS,
+            Some(proof_of("2025000123")),
+        ),
+        refused_without_a_valid_proof(
+            "proofs: another shop's (its API URL)",
+            PROOFS,
+            Some(proof::sign(
+                PROOF_SECRET,
+                "https://other.admin.s1.upgates.com/api/v2",
+                "2025000124",
+                in_30_minutes(),
+            )),
+        ),
+        refused_without_a_valid_proof(
+            "proofs: another shop's (its secret)",
+            PROOFS,
+            Some(proof::sign(
+                "fedcba9876543210fedcba9876543210",
+                API_URL,
+                "2025000124",
+                in_30_minutes(),
+            )),
+        ),
+        refused_without_a_valid_proof(
+            "proofs: tampered (a later expiry under the same MAC)",
+            PROOFS,
+            Some(format!(
+                "{}.{mac}",
+                expiry.parse::<u64>().expect("digits") + 86_400
+            )),
+        ),
+        refused_without_a_valid_proof("proofs: not a proof at all", PROOFS, Some("ano".into())),
+        Scenario {
+            name: "proofs: made but not required, the writes go through without one",
+            settings: &[("proof-secret", PROOF_SECRET)],
+            calls: vec![
+                (
+                    VerifyCustomer,
+                    json!({"order": "2025000124", "email": JANA}),
+                    json!({"ok": true, "vars": {"proof": proof_124}}),
+                ),
+                (
+                    ReplaceNote,
+                    json!({"order": "2025000124", "text": "Bez ověření"}),
+                    done(),
+                ),
+            ],
+            sent: vec![
+                Sent::get(ORDER_124),
+                note_put("2025000124", "Bez ověření"),
+                history("2025000124", "Chatbot: přepsání poznámky", "Bez ověření"),
+            ],
+            after: nothing,
+        },
+        Scenario {
+            name: "enabled actions: the others answer not-allowed, unasked",
+            settings: &[("enabled-actions", "verify-order, verify-customer")],
+            calls: vec![
+                (
+                    AppendNote,
+                    json!({"order": "2025000124", "text": "Ahoj"}),
+                    not_allowed("`enabled-actions` does not list `append-note`"),
+                ),
+                (
+                    SetOrderStatus,
+                    status("2025000124", "Stornovaná"),
+                    not_allowed("`enabled-actions` does not list `set-order-status`"),
+                ),
+                (
+                    CustomerEmail,
+                    json!({"order": "2025000124"}),
+                    not_allowed("`enabled-actions` does not list `customer-email`"),
+                ),
+                (
+                    OrdersByPhone,
+                    json!({"phone": "601223344", "days": 30}),
+                    not_allowed("`enabled-actions` does not list `orders-by-phone`"),
+                ),
+                (
+                    OrderDocuments,
+                    json!({"order": "2025000124", "email": JANA}),
+                    not_allowed("`enabled-actions` does not list `order-documents`"),
+                ),
+                (
+                    VerifyCustomer,
+                    json!({"order": "2025000124", "email": JANA}),
+                    done(),
+                ),
+            ],
+            sent: vec![Sent::get(ORDER_124)],
+            after: |shop| assert!(shop.history("2025000124").is_empty()),
+        },
         Scenario {
             name: "write policy: a listed status from an allowed current status",
             settings: POLICY,
