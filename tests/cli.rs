@@ -721,3 +721,95 @@ fn shops_file_picks_a_shop_and_env_overrides_it() {
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no shop named `eshop`"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `upgates serve` shares the CLI's log setup: at `RUST_LOG=trace` its log holds our own
+/// debug lines (the upstream requests' paths) but not the phone, e-mails, note texts, key,
+/// login (nor `login:key` in base64) or bot token, through every action.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_at_trace_logs_no_secret_or_personal_data() {
+    use crate::support::servers;
+    use bytes::Bytes;
+    use http_body_util::Full;
+    let (key, login, token) = (
+        "k3y-7d0c1e5b9a",
+        "bot-login-31337",
+        "serve-token-0123456789",
+    );
+    let fake = FakeShop::new(login, key);
+    let sample = FakeShop::sample(std::time::SystemTime::now());
+    for n in ["2025000123", "2025000124", "2025000125"] {
+        fake.add_order(sample.order(n).unwrap());
+    }
+    let upgates = fake.serve().await.unwrap();
+    let env: Vec<(String, String)> = [
+        ("UPGATES_API_URL", upgates.api_url().as_str()),
+        ("UPGATES_API_LOGIN", login),
+        ("UPGATES_API_KEY", key),
+        ("UPGATES_BOT_TOKEN", token),
+        ("RUST_LOG", "trace"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .to_vec();
+    let server = servers::upgates_serve(crate::UPGATES, &env, &[]);
+    let email = r#""email":"jana.novakova@example.cz""#;
+    let calls = [
+        ("verify-order", r#"{"order":"2025000123"}"#.to_owned()),
+        (
+            "order-detail",
+            format!(r#"{{"order":"2025000123",{email}}}"#),
+        ),
+        ("customer-email", r#"{"order":"2025000123"}"#.to_owned()),
+        (
+            "set-order-status",
+            r#"{"order":"2025000125","status":"Nope"}"#.to_owned(),
+        ),
+        (
+            "verify-customer",
+            format!(r#"{{"order":"2025000124",{email}}}"#),
+        ),
+        (
+            "orders-by-phone",
+            r#"{"phone":"+420 601 223 344","days":"30"}"#.to_owned(),
+        ),
+        (
+            "append-note",
+            r#"{"order":"2025000125","text":"volejte 601 223 344"}"#.to_owned(),
+        ),
+        (
+            "replace-note",
+            r#"{"order":"2025000125","text":"volejte 601 223 344"}"#.to_owned(),
+        ),
+        (
+            "order-documents",
+            format!(r#"{{"order":"2025000124",{email}}}"#),
+        ),
+    ];
+    for (action, body) in &calls {
+        let request = http::Request::post(format!("/v1/{action}"))
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body.clone())))
+            .unwrap();
+        let answer = servers::send(&server.base, request).await;
+        assert_eq!(answer.status, http::StatusCode::OK, "{action}");
+    }
+    let log = server.log_with("answered", calls.len());
+    assert!(log.contains("TRACE") || log.contains("DEBUG"), "{log}");
+    assert!(log.contains("/api/v2/orders"), "{log}");
+    let basic = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(format!("{login}:{key}"))
+    };
+    for secret in [
+        key,
+        login,
+        token,
+        &basic,
+        "jana.novakova",
+        "601223344",
+        "601 223 344",
+        "volejte",
+    ] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+}
