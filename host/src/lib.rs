@@ -33,6 +33,11 @@ pub mod for_tests {
     pub use crate::precompiled::file_checks::effective_uid;
     pub use crate::precompiled::file_checks::{Kind, Trust, is_entry_name, trust};
     pub use crate::precompiled::load_entry;
+    pub use crate::runtime::{
+        MAX_ATTEMPT_CHECKS_PER_CALL, MAX_ATTEMPT_KEY_BYTES, MAX_FIELDS_BYTES, MAX_TABLE_ENTRIES,
+        bounded_key,
+    };
+    pub use crate::sandbox::{MAX_REQUEST_BODY_BYTES, sent_by_an_action};
     pub use crate::shop_cache::replicate;
     pub use wasmtime_wasi_http;
 }

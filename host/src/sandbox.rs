@@ -1,6 +1,8 @@
 //! What the component may reach over HTTP, and how: the shop's origin only, `http://` only on
-//! loopback, bounded waits and a bounded response size; of a response's headers it sees only
-//! those the actions read. GETs go through the shop's cache (`crate::shop_cache`).
+//! loopback, only the methods and paths the actions send, bounded waits and a bounded response
+//! size; of a response's headers it sees only those the actions read. In a call the host adds
+//! the shop's `Authorization` itself (the component never has the key). GETs go through the
+//! shop's cache (`crate::shop_cache`).
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -92,6 +94,11 @@ pub struct HttpPolicy {
     pub in_process: Option<InProcessAsync>,
     /// Shared by every call to this shop in the process: limiter, cache, rate-limit figures.
     pub(crate) shop: Arc<ShopState>,
+    /// The path of `api-url` (`/api/v2`): the actions' paths are under it.
+    api_path: String,
+    /// `Basic ...` for the shop's API user, set on a call's copy of the policy: every request
+    /// the component sends gets it in place of any `Authorization` of its own.
+    authorization: Option<http::HeaderValue>,
 }
 
 impl std::fmt::Debug for HttpPolicy {
@@ -133,7 +140,20 @@ impl HttpPolicy {
             code_list_ttl: Self::DEFAULT_CODE_LIST_TTL,
             in_process: None,
             shop: ShopState::of(&shop_key),
+            api_path: upgates_core::config::url_path(&config.api_url).to_owned(),
+            authorization: None,
         })
+    }
+
+    /// This policy adding `config`'s credentials to every request the component sends.
+    pub(crate) fn authorizing_as(mut self, config: &ShopConfig) -> Self {
+        let mut value =
+            http::HeaderValue::try_from(upgates_core::api::basic_authorization(config)).ok();
+        if let Some(value) = &mut value {
+            value.set_sensitive(true);
+        }
+        self.authorization = value;
+        self
     }
 
     pub fn with_in_process(self, handler: InProcess) -> Self {
@@ -163,7 +183,7 @@ impl HttpPolicy {
     /// A request from the host itself (`upgates check`, `statuses`) under the same rules as
     /// the component's: the shop's origin only, the limiter, the cache, the rate-limit record.
     pub async fn request(&self, request: http::Request<Bytes>) -> Result<Stored, HttpError> {
-        if !self.allows(request.uri()) {
+        if !self.allows(request.method(), request.uri()) {
             return Err(HttpError::HttpRequestDenied);
         }
         if request.method() == http::Method::GET {
@@ -231,10 +251,16 @@ impl HttpPolicy {
         Arc::ptr_eq(&self.shop, &other.shop)
     }
 
-    /// The request may go out only to the shop's own scheme, host and port.
+    /// The request may go out only to the shop's own scheme, host and port, and only as one
+    /// the actions (or `upgates check` / `statuses`, or a signed link's PDF) send.
     #[doc(hidden)]
-    pub fn allows(&self, uri: &http::Uri) -> bool {
+    pub fn allows(&self, method: &http::Method, uri: &http::Uri) -> bool {
         Origin::of_uri(uri).is_some_and(|o| o == self.origin)
+            && uri
+                .path()
+                .strip_prefix(self.api_path.as_str())
+                .and_then(|rest| rest.strip_prefix('/'))
+                .is_some_and(|rest| sent_by_an_action(method, rest, uri.query().is_some()))
     }
 
     /// The guest may ask for shorter waits, never longer ones.
@@ -335,6 +361,44 @@ impl HttpPolicy {
     }
 }
 
+/// Largest request body the component may send: the actions send a note or a status change,
+/// a few KiB at most.
+pub const MAX_REQUEST_BODY_BYTES: usize = 1 << 20;
+
+/// Whether `method` on `path` (relative to `api-url`'s path, e.g. `orders/123`) is a request
+/// the nine actions, `upgates check` / `statuses` or a signed link's PDF send: the reads of
+/// orders, products, invoices, order statuses and the API status, `PUT orders` and
+/// `POST orders/{n}/history`. Queries go with reads only.
+pub fn sent_by_an_action(method: &http::Method, path: &str, has_query: bool) -> bool {
+    let segments: Vec<&str> = path.split('/').collect();
+    let read = match segments.as_slice() {
+        ["orders" | "order-statuses" | "status"] | ["products", "simple"] => true,
+        ["orders" | "invoices", id] | ["invoices", id, "pdf"] => is_one_segment(id),
+        _ => false,
+    };
+    let write = match (method, segments.as_slice()) {
+        (&http::Method::PUT, ["orders"]) => true,
+        (&http::Method::POST, ["orders", id, "history"]) => is_one_segment(id),
+        _ => false,
+    };
+    match *method {
+        http::Method::GET => read,
+        _ => write && !has_query,
+    }
+}
+
+/// An order or invoice number as core encodes it: not empty, no dot segment, no encoded
+/// slash or backslash (a server that decoded them would see another path).
+fn is_one_segment(segment: &str) -> bool {
+    let lower = segment.to_ascii_lowercase();
+    let decoded_dots = lower.replace("%2e", ".");
+    !segment.is_empty()
+        && decoded_dots != "."
+        && decoded_dots != ".."
+        && !lower.contains("%2f")
+        && !lower.contains("%5c")
+}
+
 pub(crate) type BoxFuture<T> = Box<dyn Future<Output = T> + Send>;
 /// An exchange over the network: the response's head and its whole body.
 type Exchange<'a> =
@@ -350,13 +414,19 @@ impl WasiHttpHooks for HttpPolicy {
     ) -> BoxFuture<SendResult> {
         let policy = self.clone();
         Box::new(async move {
-            if !policy.allows(request.uri()) {
+            if !policy.allows(request.method(), request.uri()) {
                 return Err(HttpError::HttpRequestDenied);
             }
             // Our requests are small JSON: read the body whole (bounded), so a GET can be
             // keyed and a PUT can say which cache entries it makes stale.
-            let (parts, body) = request.into_parts();
-            let body = Limited::new(body, policy.max_response_bytes)
+            let (mut parts, body) = request.into_parts();
+            // Before the cache key is made of it: cached answers stay per API user.
+            if let Some(authorization) = &policy.authorization {
+                parts
+                    .headers
+                    .insert(http::header::AUTHORIZATION, authorization.clone());
+            }
+            let body = Limited::new(body, MAX_REQUEST_BODY_BYTES)
                 .collect()
                 .await
                 .map_err(|_| HttpError::HttpRequestBodySize(None))?

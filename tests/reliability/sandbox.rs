@@ -87,17 +87,27 @@ pub(super) async fn check_sandbox(report: &mut Report) {
         )
         .await
         .unwrap();
-    let Err(Failure::Upstream(keys)) = keys else {
+    let Err(Failure::Upstream(pairs)) = keys else {
         panic!("{keys:?}")
     };
-    let mut keys: Vec<&str> = keys.split(',').collect();
+    let (mut keys, values): (Vec<&str>, Vec<&str>) = pairs
+        .lines()
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+        .unzip();
     keys.sort_unstable();
-    // The shop's URL and credentials; its guardrails are all at their defaults, which the
-    // host leaves out (the component applies the same ones).
-    assert_eq!(keys, ["api-key", "api-login", "api-url"]);
+    // The shop's URL and the mark that the host authenticates its requests; its guardrails
+    // are all at their defaults, which the host leaves out (the component applies the same
+    // ones). No login or key, under any name.
+    assert_eq!(keys, ["api-credentials", "api-url"]);
+    assert!(
+        values
+            .iter()
+            .all(|v| *v != SAMPLE_LOGIN && !v.contains(SAMPLE_KEY)),
+        "{pairs}"
+    );
     row(
         "`wasi:config` keys",
-        "only the shop's own settings: URL, credentials, guardrails not at their defaults".into(),
+        "only the shop's own settings: URL, guardrails not at their defaults; no API login or key (the host adds `Authorization`)".into(),
     );
 
     let panicked = rt
@@ -115,4 +125,132 @@ pub(super) async fn check_sandbox(report: &mut Report) {
 
     // After all of that, the real component still answers on the same host process.
     next_call_works(&fake).await;
+}
+
+/// Runs the attack `what` (`tests/guests/misbehave/src/hostile.rs`) against the sample shop:
+/// its outcome as the guest reports it, or the `CallError` that stopped it, with the time it
+/// took and the shop.
+async fn attack(
+    what: &str,
+    attempts: Option<Arc<dyn upgates_host::attempt_store::AttemptStore>>,
+) -> (Result<String, String>, Duration, FakeShop) {
+    let fake = sample_shop();
+    let mut shop = in_process(&fake);
+    shop.policy.call_timeout = Duration::from_secs(10);
+    shop.attempts = attempts;
+    let started = Instant::now();
+    let outcome = hostile()
+        .call(
+            &shop,
+            ActionName::ReplaceNote,
+            &input(json!({"order": "1", "text": what})),
+        )
+        .await;
+    let took = started.elapsed();
+    let outcome = match outcome {
+        Ok(Err(Failure::Upstream(said))) => Ok(said),
+        Ok(other) => panic!("{what}: {other:?}"),
+        Err(stopped) => Err(format!("{stopped:#}")),
+    };
+    (outcome, took, fake)
+}
+
+/// Resources held in a loop (header sets): the call's resource table is full at the host's
+/// cap, long before wasmtime's default of a million, and the call traps at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resources_in_a_loop_fill_a_bounded_table() {
+    let (outcome, took, fake) = attack("resources", None).await;
+    let Err(trap) = outcome else {
+        panic!("the guest created all it wanted: {outcome:?}")
+    };
+    assert!(trap.contains("resource table has no free keys"), "{trap}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert!(fake.requests().is_empty());
+    assert_eq!(upgates_host::for_tests::MAX_TABLE_ENTRIES, 1024);
+}
+
+/// One header set appended to in a loop: refused (a trap) at the host's 16 KiB, not at
+/// wasmtime-wasi-http's 128 KiB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn header_fields_stop_at_the_hosts_limit() {
+    let (outcome, took, fake) = attack("fields", None).await;
+    let Err(trap) = outcome else {
+        panic!("the guest appended all it wanted: {outcome:?}")
+    };
+    assert!(trap.contains("header") || trap.contains("size"), "{trap}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert!(fake.requests().is_empty());
+}
+
+/// What an attempt store was handed: every key.
+#[derive(Debug, Default)]
+struct KeysSeen(std::sync::Mutex<Vec<String>>);
+
+impl upgates_host::attempt_store::AttemptStore for KeysSeen {
+    fn begin_check(&self, key: &str, _limit: u32, _window: Duration) -> bool {
+        self.0.lock().unwrap().push(key.to_owned());
+        true
+    }
+
+    fn withdraw_check(&self, key: &str, _window: Duration) {
+        self.0.lock().unwrap().push(key.to_owned());
+    }
+}
+
+/// A mebibyte-long new attempt key per check, 32 times: the store is handed at most a few
+/// keys per call, each at most 64 bytes (a long key is kept as its SHA-256); the shop's
+/// own in-memory store holds as few.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attempt_keys_are_bounded_in_size_and_number() {
+    let seen = Arc::new(KeysSeen::default());
+    let (outcome, _, _) = attack("attempt-keys", Some(seen.clone())).await;
+    assert_eq!(outcome, Ok("begun 4".into()));
+    let keys = seen.0.lock().unwrap().clone();
+    assert_eq!(keys.len(), 4);
+    assert!(keys.iter().all(|k| k.len() == 64), "{keys:?}");
+    let distinct: std::collections::HashSet<_> = keys.iter().collect();
+    assert_eq!(distinct.len(), 4, "distinct keys stay distinct");
+
+    // The default store: the shop's state in memory.
+    let fake = sample_shop();
+    let shop = in_process(&fake);
+    let outcome = hostile()
+        .call(
+            &shop,
+            ActionName::ReplaceNote,
+            &input(json!({"order": "1", "text": "attempt-keys"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome, Err(Failure::Upstream("begun 4".into())));
+    assert_eq!(shop.policy.attempts().len(), 4);
+}
+
+/// Requests to the shop's own origin that no action sends: refused before anything is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_no_action_sends_are_refused() {
+    for what in ["delete-order", "put-customers", "post-orders"] {
+        let (outcome, _, fake) = attack(what, None).await;
+        assert_eq!(outcome, Ok("denied".to_owned()), "{what}");
+        assert!(fake.requests().is_empty(), "{what}: {:?}", fake.requests());
+    }
+}
+
+/// The host authenticates the component's requests itself: an `Authorization` the component
+/// sets is replaced by the shop's, so it can neither read the key nor send another one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_replaces_the_components_authorization() {
+    let (outcome, _, fake) = attack("own-authorization", None).await;
+    assert_eq!(outcome, Ok("sent: HTTP 200".to_owned()));
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!(requests[0].path, "/api/v2/orders/2025000123");
+    let authorization: Vec<_> = requests[0]
+        .headers
+        .iter()
+        .filter(|(name, _)| name == "authorization")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    // base64("demo:demo-key-4f1c2a9e"), the sample shop's user.
+    assert_eq!(authorization, ["Basic ZGVtbzpkZW1vLWtleS00ZjFjMmE5ZQ=="]);
 }

@@ -82,21 +82,30 @@ fn origins() {
     let config =
         ShopConfig::new("https://demo.admin.s1.upgates.com/api/v2", "l", "k", "420").unwrap();
     let policy = HttpPolicy::for_shop(&config).unwrap();
+    let get = http::Method::GET;
     assert!(
         policy.allows(
+            &get,
             &"https://demo.admin.s1.upgates.com/api/v2/orders"
                 .parse()
                 .unwrap()
         )
     );
-    assert!(policy.allows(&"https://demo.admin.s1.upgates.com:443/x".parse().unwrap()));
+    assert!(
+        policy.allows(
+            &get,
+            &"https://demo.admin.s1.upgates.com:443/api/v2/status"
+                .parse()
+                .unwrap()
+        )
+    );
     for denied in [
-        "http://demo.admin.s1.upgates.com/api/v2",
-        "https://demo.admin.s1.upgates.com:8443/api/v2",
-        "https://evil.example/api/v2",
-        "https://demo.admin.s1.upgates.com.evil.example/",
+        "http://demo.admin.s1.upgates.com/api/v2/orders",
+        "https://demo.admin.s1.upgates.com:8443/api/v2/orders",
+        "https://evil.example/api/v2/orders",
+        "https://demo.admin.s1.upgates.com.evil.example/api/v2/orders",
     ] {
-        assert!(!policy.allows(&denied.parse().unwrap()), "{denied}");
+        assert!(!policy.allows(&get, &denied.parse().unwrap()), "{denied}");
     }
     let clamped = policy.clamp(Some(RequestOptions {
         connect_timeout: Some(Duration::from_secs(600)),
@@ -191,4 +200,67 @@ async fn a_write_stopped_midway_still_drops_the_orders_cached_reads() {
     assert!(stopped.is_err(), "the write never answers");
     let _ = read(&mut policy).await.unwrap();
     assert_eq!(policy.upstream_requests(), 2, "read again after the write");
+}
+
+/// Only what the nine actions, `upgates check` / `statuses` and a signed link's PDF send, under
+/// `api-url`'s own path: every other method or path is refused before anything is sent.
+#[test]
+fn only_the_requests_the_actions_send() {
+    use http::Method;
+    let config =
+        ShopConfig::new("https://demo.admin.s1.upgates.com/api/v2", "l", "k", "420").unwrap();
+    let policy = HttpPolicy::for_shop(&config).unwrap();
+    let allows = |method: Method, path: &str| {
+        let uri = format!("https://demo.admin.s1.upgates.com{path}");
+        policy.allows(&method, &uri.parse().unwrap())
+    };
+    for (method, path) in [
+        (Method::GET, "/api/v2/orders/2025000123"),
+        (Method::GET, "/api/v2/orders?phone=%2B420601223344&page=1"),
+        (
+            Method::GET,
+            "/api/v2/products/simple?product_ids=1%3B2&variants_yn=0",
+        ),
+        (Method::GET, "/api/v2/invoices/2025001"),
+        (Method::GET, "/api/v2/invoices/2025001/pdf"),
+        (Method::GET, "/api/v2/order-statuses"),
+        (Method::GET, "/api/v2/status"),
+        (Method::GET, "/api/v2/orders/a%2E"),
+        (Method::PUT, "/api/v2/orders"),
+        (Method::POST, "/api/v2/orders/2025000123/history"),
+    ] {
+        assert!(allows(method.clone(), path), "{method} {path}");
+    }
+    for (method, path) in [
+        (Method::DELETE, "/api/v2/orders/2025000123"),
+        (Method::DELETE, "/api/v2/orders"),
+        (Method::PUT, "/api/v2/customers"),
+        (Method::GET, "/api/v2/customers"),
+        (Method::PUT, "/api/v2/orders/2025000123"),
+        (Method::PUT, "/api/v2/orders?x=1"),
+        (Method::POST, "/api/v2/orders"),
+        (Method::POST, "/api/v2/orders/1/history?x=1"),
+        (Method::PATCH, "/api/v2/orders"),
+        (Method::HEAD, "/api/v2/orders"),
+        (Method::GET, "/api/v2/orders/1/history"),
+        (Method::GET, "/api/v2/orders/"),
+        (Method::GET, "/api/v2/orders/.."),
+        (Method::GET, "/api/v2/orders/%2e%2E"),
+        (Method::GET, "/api/v2/orders/..%2Fcustomers"),
+        (Method::GET, "/api/v2/orders/a%5Cb"),
+        (Method::GET, "/api/v2//orders"),
+        (Method::GET, "/api/v2"),
+        (Method::GET, "/api/v3/orders"),
+        (Method::GET, "/api/v2x/orders"),
+        (Method::GET, "/orders"),
+        (Method::GET, "/x/api/v2/orders"),
+    ] {
+        assert!(!allows(method.clone(), path), "{method} {path}");
+    }
+    // Under a proxy's path, that path is the base.
+    let proxied = ShopConfig::new("https://proxy.example/upgates/api/v2", "l", "k", "420").unwrap();
+    let proxied = HttpPolicy::for_shop(&proxied).unwrap();
+    let uri = |path: &str| format!("https://proxy.example{path}").parse().unwrap();
+    assert!(proxied.allows(&Method::GET, &uri("/upgates/api/v2/orders/1")));
+    assert!(!proxied.allows(&Method::GET, &uri("/api/v2/orders/1")));
 }

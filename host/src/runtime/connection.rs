@@ -6,6 +6,9 @@ use std::time::SystemTime;
 
 use wasmtime_wasi_config::WasiConfigVariables;
 
+use upgates_core::config::{
+    CREDENTIALS_FROM_HOST, KEY_API_CREDENTIALS, KEY_API_KEY, KEY_API_LOGIN,
+};
 use upgates_core::{Answer, Failure, ShopConfig};
 
 use crate::attempt_store::AttemptStore;
@@ -35,16 +38,21 @@ impl ShopConnection {
         })
     }
 
-    /// The settings the component gets. Signed invoice links are the host's to make (the
-    /// component carries no signing code): it answers Upgates' URL and the invoice number,
-    /// and [`Self::sign_invoice_link`] puts our link in its place.
+    /// The settings the component gets. Not the API login and key: the host adds
+    /// `Authorization` to the component's requests itself (`api-credentials = host`), so a
+    /// component cannot write them into a note or answer them. Signed invoice links are the
+    /// host's to make too (the component carries no signing code): it answers Upgates' URL
+    /// and the invoice number, and [`Self::sign_invoice_link`] puts our link in its place.
     pub(super) fn config_vars(&self) -> WasiConfigVariables {
         let pairs = self.config.to_pairs();
         WasiConfigVariables::from_iter(
             pairs
                 .iter()
-                .filter(|(k, _)| !k.starts_with(INVOICE_LINK_KEYS))
-                .map(|(k, v)| (*k, v.as_str())),
+                .filter(|(k, _)| {
+                    !k.starts_with(INVOICE_LINK_KEYS) && *k != KEY_API_LOGIN && *k != KEY_API_KEY
+                })
+                .map(|(k, v)| (*k, v.as_str()))
+                .chain([(KEY_API_CREDENTIALS, CREDENTIALS_FROM_HOST)]),
         )
     }
 

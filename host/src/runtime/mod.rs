@@ -21,6 +21,10 @@ pub use connection::ShopConnection;
 use exports::Exports;
 pub use options::{Allocator, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MEMORY_LIMIT, RuntimeOptions};
 use store_setup::{HostState, spawn_epoch_ticker};
+pub use store_setup::{
+    MAX_ATTEMPT_CHECKS_PER_CALL, MAX_ATTEMPT_KEY_BYTES, MAX_FIELDS_BYTES, MAX_TABLE_ENTRIES,
+    bounded_key,
+};
 
 /// A call that could not run to an answer: the component trapped, ran out of time or memory.
 /// (An action's "Ne" is not an error: it is `Ok(Err(Failure))`.)

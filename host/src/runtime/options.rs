@@ -15,8 +15,8 @@ pub const DEFAULT_MAX_CONCURRENT_CALLS: u32 = 1000;
 /// and one table, plus the small shim modules `wasm-component-ld` adds; this leaves headroom
 /// for a differently built component without reserving much (the reservations are virtual).
 const POOL_CORE_INSTANCES_PER_CALL: u32 = 8;
-const POOL_MEMORIES_PER_CALL: u32 = 2;
-const POOL_TABLES_PER_CALL: u32 = 4;
+pub(super) const POOL_MEMORIES_PER_CALL: u32 = 2;
+pub(super) const POOL_TABLES_PER_CALL: u32 = 4;
 /// A call's linear memory is 384 KiB, the component's initial memory (its 64 KiB stack, data,
 /// the 256 KiB allocation arena); only a large response grows it (docs/performance.md).
 /// Keeping up to 2 MiB of dirtied pages resident covers that too.

@@ -17,6 +17,23 @@ use crate::sandbox::HttpPolicy;
 /// How often the engine's epoch ticks; call deadlines are counted in these.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
+/// Resources (header sets, requests, bodies, streams, pollables) a call may hold at once. The
+/// plugin holds about ten per request and drops them as it goes; wasmtime's default, a
+/// million, would let a guest grow host memory outside its linear memory.
+pub const MAX_TABLE_ENTRIES: usize = 1024;
+/// Bytes one header set may take in host memory (wasmtime-wasi-http's accounting, which adds
+/// the in-memory structures to the wire size). The plugin's requests carry five short headers;
+/// with [`MAX_TABLE_ENTRIES`] this bounds a call's header sets to 16 MiB (default: 128 KiB each).
+pub const MAX_FIELDS_BYTES: usize = 16 << 10;
+/// Elements per wasm table: the pooling allocator's default, which the plugin's one table fits.
+const MAX_TABLE_ELEMENTS: usize = 20_000;
+/// Order numbers are short: a longer attempt key is kept as its SHA-256 (64 hex digits), so
+/// what an attempt store holds per key is bounded whatever the component sends.
+pub const MAX_ATTEMPT_KEY_BYTES: usize = 64;
+/// `begin-check` calls one call may make: an action begins at most one check, so a component
+/// that begins more is not verifying a customer but filling the store; it gets `false`.
+pub const MAX_ATTEMPT_CHECKS_PER_CALL: u32 = 4;
+
 /// The store's resource limiter: wasmtime's [`StoreLimits`], plus the largest linear memory
 /// the call asked for (`memory_growing` runs only when a memory is created or grows, a few
 /// times per call, so recording it costs nothing measurable).
@@ -79,20 +96,39 @@ pub struct HostState {
     pub(super) config: WasiConfigVariables,
     pub(super) limits: CallLimits,
     attempts: Arc<dyn AttemptStore>,
+    /// `begin-check` calls left in this call ([`MAX_ATTEMPT_CHECKS_PER_CALL`]).
+    checks_left: u32,
 }
 
 /// The `attempts` import: checks kept outside the instance (the shop's state in memory, or
 /// the CLI's files), so they outlive it.
 impl crate::bindings::upgates::bot::attempts::Host for HostState {
     fn begin_check(&mut self, key: String, limit: u32, window_seconds: u32) -> bool {
+        let Some(left) = self.checks_left.checked_sub(1) else {
+            return false;
+        };
+        self.checks_left = left;
         let window = Duration::from_secs(u64::from(window_seconds));
-        self.attempts.begin_check(&key, limit, window)
+        self.attempts.begin_check(&bounded_key(key), limit, window)
     }
 
     fn withdraw_check(&mut self, key: String, window_seconds: u32) {
         let window = Duration::from_secs(u64::from(window_seconds));
-        self.attempts.withdraw_check(&key, window);
+        self.attempts.withdraw_check(&bounded_key(key), window);
     }
+}
+
+/// The key as the attempt store keeps it: as it came when short, else its SHA-256 in hex
+/// ([`MAX_ATTEMPT_KEY_BYTES`]).
+pub fn bounded_key(key: String) -> String {
+    if key.len() <= MAX_ATTEMPT_KEY_BYTES {
+        return key;
+    }
+    use sha2::Digest;
+    sha2::Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl WasiView for HostState {
@@ -116,20 +152,31 @@ impl WasiHttpView for HostState {
 
 impl PluginRuntime {
     pub(super) fn store(&self, shop: &ShopConnection) -> Store<HostState> {
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(MAX_TABLE_ENTRIES);
+        let mut http = WasiHttpCtx::new();
+        http.set_field_size_limit(MAX_FIELDS_BYTES);
         let state = HostState {
-            table: ResourceTable::new(),
+            table,
             wasi: wasi_ctx(shop.fixed_time),
-            http: WasiHttpCtx::new(),
-            policy: shop.policy.clone(),
+            http,
+            // The host, not the component, authenticates the call's requests.
+            policy: shop.policy.clone().authorizing_as(&shop.config),
             config: shop.config_vars(),
             attempts: shop
                 .attempts
                 .clone()
                 .unwrap_or_else(|| shop.policy.attempts().clone()),
+            checks_left: MAX_ATTEMPT_CHECKS_PER_CALL,
             limits: CallLimits {
+                // Memories and tables per call as the pooling allocator reserves them, so
+                // the on-demand allocator bounds a call the same way.
                 limits: StoreLimitsBuilder::new()
                     .memory_size(self.memory_limit)
                     .instances(20)
+                    .memories(super::options::POOL_MEMORIES_PER_CALL as usize)
+                    .tables(super::options::POOL_TABLES_PER_CALL as usize)
+                    .table_elements(MAX_TABLE_ELEMENTS)
                     .build(),
                 peak_memory: 0,
             },

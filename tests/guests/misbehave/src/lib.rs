@@ -15,6 +15,8 @@ wit_bindgen::generate!({
     },
 });
 
+mod hostile;
+
 use exports::upgates::bot::actions::{
     Failure, Guest, InvoiceInfo, OrderDetails, OrderSummary, PhoneOrders, Verified,
 };
@@ -76,25 +78,27 @@ impl Guest for Hostile {
         Err(Failure::NotVerified)
     }
 
-    /// Reads every config key it can: only the shop's own settings are there.
+    /// Reads every config key and value it can: only the shop's own settings are there, and
+    /// no credentials under a host that adds them itself.
     fn orders_by_phone(_: String, _: u32) -> Result<PhoneOrders, Failure> {
-        let keys = crate::wasi::config::store::get_all()
+        let pairs = crate::wasi::config::store::get_all()
             .map(|all| {
                 all.into_iter()
-                    .map(|(k, _)| k)
+                    .map(|(k, v)| format!("{k}={v}"))
                     .collect::<Vec<_>>()
-                    .join(",")
+                    .join("\n")
             })
             .unwrap_or_default();
-        Err(refused(&keys))
+        Err(refused(&pairs))
     }
 
     fn append_note(_: String, _: String, _: Option<String>) -> Result<(), Failure> {
         panic!("a guest panic must not take the host down")
     }
 
-    fn replace_note(_: String, _: String, _: Option<String>) -> Result<(), Failure> {
-        Ok(())
+    /// The attack the text names (`hostile`): its outcome comes back as the failure's message.
+    fn replace_note(_: String, text: String, _: Option<String>) -> Result<(), Failure> {
+        Err(refused(&hostile::run(&text).unwrap_or_else(|e| e)))
     }
 
     fn order_documents(_: String, _: String) -> Result<InvoiceInfo, Failure> {

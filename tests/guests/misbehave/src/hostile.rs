@@ -1,0 +1,106 @@
+//! Attacks on the host's resources and HTTP policy, run by `replace-note` with the attack's
+//! name as the note text (the exports stay thin, so a change of their signatures leaves these
+//! alone). Each answers what it got as far as it got; the host is expected to stop it first.
+
+use ::wasi::http::types::{ErrorCode, Fields, Method, OutgoingRequest, Scheme};
+
+use crate::upgates::bot::attempts;
+
+/// Resources past the host's table cap, far below wasmtime's default (a million).
+const RESOURCES: usize = 100_000;
+/// Header bytes in one header set, past the host's limit, below wasi-http's default (128 KiB).
+const HEADER_BYTES: usize = 64 << 10;
+/// Attempt keys of a mebibyte each, each a new one.
+const HUGE_KEYS: usize = 32;
+
+/// The attack named `what`, or `Err` naming an unknown one.
+pub fn run(what: &str) -> Result<String, String> {
+    match what {
+        "resources" => Ok(resources()),
+        "fields" => Ok(fields()),
+        "attempt-keys" => Ok(attempt_keys()),
+        "delete-order" => Ok(send(Method::Delete, "/orders/2025000123", &[])),
+        "put-customers" => Ok(send(Method::Put, "/customers", &[])),
+        "post-orders" => Ok(send(Method::Post, "/orders", &[])),
+        // Someone else's credentials ("evil:evil"): the host's replace them.
+        "own-authorization" => Ok(send(
+            Method::Get,
+            "/orders/2025000123",
+            &[("authorization", "Basic ZXZpbDpldmls")],
+        )),
+        other => Err(format!("no such attack: {other}")),
+    }
+}
+
+/// Header sets kept alive in a loop: the host's resource table must fill.
+fn resources() -> String {
+    let mut kept = Vec::with_capacity(RESOURCES);
+    for _ in 0..RESOURCES {
+        kept.push(Fields::new());
+    }
+    format!("created {}", kept.len())
+}
+
+/// One header set appended to without end: the host's field size limit must refuse it.
+fn fields() -> String {
+    let fields = Fields::new();
+    let value = vec![b'x'; 1024];
+    let mut appended = 0;
+    while appended < HEADER_BYTES {
+        if fields.append("x-fill", &value).is_err() {
+            return format!("refused after {appended} bytes");
+        }
+        appended += value.len();
+    }
+    format!("appended {appended} bytes")
+}
+
+/// A new key of a mebibyte per check: the attempt store must not keep them as they come.
+fn attempt_keys() -> String {
+    let mut begun = 0;
+    for i in 0..HUGE_KEYS {
+        let mut key = vec![b'k'; 1 << 20];
+        key[..8].copy_from_slice(&(i as u64).to_le_bytes().map(|b| b'a' + b % 26));
+        let key = String::from_utf8(key).unwrap_or_default();
+        if attempts::begin_check(&key, 1000, 3600) {
+            begun += 1;
+        }
+    }
+    format!("begun {begun}")
+}
+
+/// A request to the shop's own origin, under the API path, with `headers`.
+fn send(method: Method, path: &str, headers: &[(&str, &str)]) -> String {
+    let Some(api_url) = crate::wasi::config::store::get("api-url").ok().flatten() else {
+        return "no api-url".into();
+    };
+    let Some((scheme, rest)) = api_url.split_once("://") else {
+        return "api-url without a scheme".into();
+    };
+    let (authority, base) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let fields = Fields::new();
+    for (name, value) in headers {
+        let _ = fields.append(name, value.as_bytes());
+    }
+    let request = OutgoingRequest::new(fields);
+    let _ = request.set_method(&method);
+    let _ = request.set_scheme(Some(&if scheme == "http" {
+        Scheme::Http
+    } else {
+        Scheme::Https
+    }));
+    let _ = request.set_authority(Some(authority));
+    let _ = request.set_path_with_query(Some(&format!("{base}{path}")));
+    match ::wasi::http::outgoing_handler::handle(request, None) {
+        Err(ErrorCode::HttpRequestDenied) => "denied at handle".into(),
+        Err(e) => format!("other error at handle: {e:?}"),
+        Ok(pending) => loop {
+            match pending.get() {
+                Some(Ok(Err(ErrorCode::HttpRequestDenied))) => break "denied".into(),
+                Some(Ok(Ok(response))) => break format!("sent: HTTP {}", response.status()),
+                Some(other) => break format!("other error: {other:?}"),
+                None => pending.subscribe().block(),
+            }
+        },
+    }
+}
