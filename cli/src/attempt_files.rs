@@ -91,14 +91,14 @@ impl FileAttempts {
 
     /// Opens and locks the key's file and reads its times; `update` changes them, and they
     /// are written back, under the same lock, when it answers `true`. The directory is
-    /// created `0700` and the file `0600`; neither is used when it is a symbolic link,
-    /// another user's, or writable by others ([`PrivateDir`]).
+    /// created (or narrowed to) `0700` and the file `0600`; neither is used when it is a
+    /// symbolic link or another user's, nor the file when others can write it ([`PrivateDir`]).
     fn update<R>(
         &self,
         key: &str,
         update: impl FnOnce(&mut Vec<u64>) -> (R, bool),
     ) -> std::io::Result<R> {
-        let dir = PrivateDir::open(&self.dir, true)?;
+        let dir = PrivateDir::open_narrowed(&self.dir)?;
         let mut file = dir.open_file(&self.file_name(key), Access::ReadWriteCreate)?;
         crate::file_lock::lock_until(&file, Instant::now() + self.lock_wait)?;
         let mut text = String::new();

@@ -10,17 +10,19 @@ use sha2::{Digest, Sha256};
 use upgates_core::ShopConfig;
 use upgates_host::private_files::{Access, PrivateDir};
 
-/// Where the lock files live: `UPGATES_LOCK_DIR`, else the user's runtime dir, else the cache
-/// dir, else the temp dir.
-fn lock_dir() -> PathBuf {
+/// Where the lock files live: `UPGATES_LOCK_DIR` (`false`: the user's choice), else
+/// `upgates/locks` in the user's runtime dir, else the cache dir, else the temp dir (`true`:
+/// ours, narrowed to owner-only).
+fn lock_dir() -> (PathBuf, bool) {
     if let Some(dir) = std::env::var_os("UPGATES_LOCK_DIR") {
-        return PathBuf::from(dir);
+        return (PathBuf::from(dir), false);
     }
-    dirs::runtime_dir()
+    let dir = dirs::runtime_dir()
         .or_else(dirs::cache_dir)
         .unwrap_or_else(std::env::temp_dir)
         .join("upgates")
-        .join("locks")
+        .join("locks");
+    (dir, true)
 }
 
 /// How often a held lock is tried again: from the first to the longest pause, doubling.
@@ -36,12 +38,23 @@ pub async fn lock_order(
     order: &str,
     deadline: Instant,
 ) -> io::Result<Option<File>> {
-    lock_order_in(&lock_dir(), shop, order, deadline).await
+    let (dir, ours) = lock_dir();
+    lock_order_at(&dir, ours, shop, order, deadline).await
 }
 
-/// [`lock_order`] with the lock files under `dir`.
+/// [`lock_order`] with the lock files under `dir` (its mode left as it is).
 pub async fn lock_order_in(
     dir: &Path,
+    shop: &ShopConfig,
+    order: &str,
+    deadline: Instant,
+) -> io::Result<Option<File>> {
+    lock_order_at(dir, false, shop, order, deadline).await
+}
+
+async fn lock_order_at(
+    dir: &Path,
+    narrow: bool,
     shop: &ShopConfig,
     order: &str,
     deadline: Instant,
@@ -50,8 +63,13 @@ pub async fn lock_order_in(
         return Ok(None);
     };
     // A planted link or another user's file could be held by them forever, or be theirs to
-    // redirect: only our own, owner-only directory and files are used.
-    let file = PrivateDir::open(dir, true)?.open_file(&name, Access::ReadWriteCreate)?;
+    // redirect: only our own directory and owner-only files are used.
+    let dir = if narrow {
+        PrivateDir::open_narrowed(dir)?
+    } else {
+        PrivateDir::open(dir, true)?
+    };
+    let file = dir.open_file(&name, Access::ReadWriteCreate)?;
     tokio::task::spawn_blocking(move || lock_until(&file, deadline).map(|()| file))
         .await
         .map_err(io::Error::other)?

@@ -172,7 +172,8 @@ fn set_mode(path: &Path, mode: u32) {
 }
 
 /// New directories are `0700` (the missing parents too), new files `0600`, whatever the
-/// umask lets through; an existing file of ours that others may read is narrowed to `0600`.
+/// umask lets through; an existing file (or `attempts` directory) of ours that others may
+/// read, as an earlier version made them, is narrowed to `0600` (`0700`).
 #[cfg(unix)]
 #[test]
 fn directories_and_files_are_owner_only() {
@@ -185,8 +186,10 @@ fn directories_and_files_are_owner_only() {
     let path = store.path("2025000123");
     assert_eq!(mode(&path), 0o600);
     set_mode(&path, 0o644);
+    set_mode(&state.join("attempts"), 0o755);
     assert!(store.begin_check("2025000123", 5, Duration::from_secs(60)));
     assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(&state.join("attempts")), 0o700);
     assert_eq!(held(&store, "2025000123", Duration::from_secs(60)), 2);
 }
 
@@ -219,9 +222,9 @@ fn a_planted_symbolic_link_is_not_followed() {
     assert!(!not_there.exists());
 }
 
-/// A directory others can write (they could plant links or files in it), a file others can
-/// write, or another user's file (made with `chown` when the tests run as root): the count
-/// cannot be trusted, so the check answers `false` and nothing is written.
+/// Another user's directory, a file others can write, or another user's file (made with
+/// `chown` when the tests run as root): the count cannot be trusted, so the check answers
+/// `false` and nothing is written. Our own directory that others could write is narrowed.
 #[cfg(unix)]
 #[test]
 fn a_directory_or_file_others_can_change_fails_closed() {
@@ -231,8 +234,17 @@ fn a_directory_or_file_others_can_change_fails_closed() {
     std::fs::create_dir(&open_dir).unwrap();
     set_mode(&open_dir, 0o777);
     let store = FileAttempts::new(&open_dir, &shop("bot"));
-    assert!(!store.begin_check("2025000123", 5, hour));
-    assert!(!store.path("2025000123").exists());
+    if upgates_host::private_files::effective_uid() == 0 {
+        // Another user's directory, writable by all.
+        std::os::unix::fs::chown(&open_dir, Some(4242), None).unwrap();
+        assert!(!store.begin_check("2025000123", 5, hour));
+        assert!(!store.path("2025000123").exists());
+        std::os::unix::fs::chown(&open_dir, Some(0), None).unwrap();
+    }
+    // Ours, writable by all: what others put in it is refused file by file (the file
+    // cases below), and the directory is narrowed to `0700` so nothing more can be.
+    assert!(store.begin_check("2025000123", 5, hour));
+    assert_eq!(mode(&open_dir), 0o700);
 
     let store = FileAttempts::new(dir.path().join("ours"), &shop("bot"));
     assert!(store.begin_check("2025000123", 5, hour));

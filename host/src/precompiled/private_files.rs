@@ -140,15 +140,36 @@ impl PrivateDir {
     /// A missing directory is [`io::ErrorKind::NotFound`]; a link, another user's directory or
     /// one others can write is refused ([`refusal`]).
     pub fn open(path: &Path, create: bool) -> io::Result<Self> {
+        Self::open_with(path, create, false)
+    }
+
+    /// [`Self::open`] for a directory that is ours by name (`attempts`, `locks`), not one a
+    /// user pointed us at (whose mode is theirs to choose): created when missing, and when it
+    /// is this user's but open to its group or others (as an earlier version made them), it is
+    /// narrowed to `0700` on its handle before the check. What others may have put in it
+    /// meanwhile is refused file by file (links, their owner, their mode).
+    pub fn open_narrowed(path: &Path) -> io::Result<Self> {
+        Self::open_with(path, true, true)
+    }
+
+    fn open_with(path: &Path, create: bool, narrow: bool) -> io::Result<Self> {
         if create {
             create_private_dir(path)?;
         }
         #[cfg(unix)]
         {
-            use rustix::fs::{Mode, OFlags};
+            use rustix::fs::{FileType, Mode, OFlags};
             let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
             let fd = rustix::fs::open(path, flags, Mode::empty())
                 .map_err(|e| open_error(path, e, Kind::Dir))?;
+            let stat = rustix::fs::fstat(&fd)?;
+            if narrow
+                && FileType::from_raw_mode(stat.st_mode) == FileType::Directory
+                && stat.st_uid == effective_uid()
+                && stat.st_mode & 0o077 != 0
+            {
+                rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o700))?;
+            }
             if let Some(why) = check_handle(&fd, Kind::Dir)? {
                 return Err(refused(path, why));
             }
@@ -159,6 +180,7 @@ impl PrivateDir {
         }
         #[cfg(not(unix))]
         {
+            let _ = narrow;
             if !std::fs::metadata(path)?.is_dir() {
                 return Err(refused(path, "is not a directory"));
             }
