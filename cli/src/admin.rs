@@ -6,7 +6,11 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use upgates_core::admin::{self, ApiStatus, OrderStatusList, Service};
-use upgates_core::{ActionName, ApiRequest, Failure};
+use upgates_core::guardrails::{
+    KEY_ALLOWED_STATUSES, KEY_ENABLED_ACTIONS, KEY_MASK_PERSONAL_DATA, KEY_PROOF_SECRET,
+    KEY_REQUIRE_PROOF,
+};
+use upgates_core::{ActionName, ApiRequest, Failure, Guardrails};
 
 use upgates_host::{RateLimits, ShopConnection};
 
@@ -58,12 +62,16 @@ pub struct ActionCheck {
     pub missing: Vec<String>,
     /// Cannot work at all (a required right is missing).
     pub broken: bool,
+    /// Listed in `enabled-actions`: an action the shop turned off needs no rights.
+    pub enabled: bool,
 }
 
 #[derive(Clone, Debug)]
 pub struct CheckReport {
     /// A warning when the URL does not look like an Upgates API URL.
     pub url_warning: Option<String>,
+    /// Where the shop's guardrails leave it open to anyone in the chat ([`exposure_warnings`]).
+    pub exposure: Vec<String>,
     pub actions: Vec<ActionCheck>,
     pub rate_limits: Option<RateLimits>,
 }
@@ -76,12 +84,14 @@ impl CheckReport {
 
     pub fn to_text(&self) -> String {
         let mut out = String::new();
-        if let Some(warning) = &self.url_warning {
+        for warning in self.url_warning.iter().chain(&self.exposure) {
             let _ = writeln!(out, "warning: {warning}");
         }
         let _ = writeln!(out, "{:<18} rights", "action");
         for a in &self.actions {
-            let verdict = if a.ok {
+            let verdict = if !a.enabled {
+                format!("off (not in `{KEY_ENABLED_ACTIONS}`)")
+            } else if a.ok {
                 "ok".to_owned()
             } else if a.broken {
                 format!("CANNOT WORK: missing {}", a.missing.join(", "))
@@ -126,6 +136,43 @@ pub fn url_warning(api_url: &str) -> Option<String> {
     })
 }
 
+/// Where the shop's settings let a stranger in the chat change or learn more than a customer
+/// who proved the order's e-mail could: the enabled writes with any status, `customer-email`
+/// unmasked to whoever knows an order number, writes that take no proof.
+pub fn exposure_warnings(guardrails: &Guardrails) -> Vec<String> {
+    let enabled = |action| guardrails.enabled_actions.contains(action);
+    let writes: Vec<&str> = [
+        ActionName::SetOrderStatus,
+        ActionName::AppendNote,
+        ActionName::ReplaceNote,
+    ]
+    .into_iter()
+    .filter(|a| enabled(*a))
+    .map(ActionName::as_str)
+    .collect();
+    let mut warnings = Vec::new();
+    if enabled(ActionName::SetOrderStatus) && guardrails.allowed_statuses.is_none() {
+        warnings.push(format!(
+            "set-order-status may set any status: list the ones the bot may set in `{KEY_ALLOWED_STATUSES}`, or leave it out of `{KEY_ENABLED_ACTIONS}`"
+        ));
+    }
+    if enabled(ActionName::CustomerEmail)
+        && !guardrails.require_proof
+        && !guardrails.mask_personal_data
+    {
+        warnings.push(format!(
+            "customer-email tells anyone who has an order number its customer's e-mail: set `{KEY_REQUIRE_PROOF}` or `{KEY_MASK_PERSONAL_DATA}`, or leave it out of `{KEY_ENABLED_ACTIONS}`"
+        ));
+    }
+    if !writes.is_empty() && !guardrails.require_proof {
+        warnings.push(format!(
+            "the writes ({}) take only an order number: set `{KEY_PROOF_SECRET}` and `{KEY_REQUIRE_PROOF}` so they need the proof of the customer's e-mail check",
+            writes.join(", ")
+        ));
+    }
+    warnings
+}
+
 /// Sends one of core's requests through the shop's policy and reads the answer as `T`.
 async fn get<T: serde::de::DeserializeOwned>(
     shop: &ShopConnection,
@@ -167,7 +214,8 @@ pub async fn check(shop: &ShopConnection) -> Result<CheckReport, Failure> {
         .map(|action| {
             let mut missing = Vec::new();
             let mut broken = false;
-            for &(service, write, required) in needs(action) {
+            let enabled = shop.config.guardrails.enabled_actions.contains(action);
+            for &(service, write, required) in needs(action).iter().filter(|_| enabled) {
                 if !privilege(service).allows(write) {
                     missing.push(format!(
                         "{service} {}",
@@ -181,11 +229,13 @@ pub async fn check(shop: &ShopConnection) -> Result<CheckReport, Failure> {
                 ok: missing.is_empty(),
                 missing,
                 broken,
+                enabled,
             }
         })
         .collect();
     Ok(CheckReport {
         url_warning: url_warning(&shop.config.api_url),
+        exposure: exposure_warnings(&shop.config.guardrails),
         actions,
         rate_limits,
     })
@@ -233,7 +283,9 @@ pub fn statuses_text(statuses: &[StatusInfo]) -> String {
     out
 }
 
-/// `upgates check`: the table on stdout; exit 1 when an action cannot work.
+/// `upgates check`: the table on stdout; exit 1 when an action cannot work. The exposure
+/// warnings do not change the exit code: they name choices a shop may make on purpose (a
+/// staff-only bot), and a script that checks the API user's rights must not start failing.
 pub async fn run_check(shop: &ShopConnection) -> ExitCode {
     match check(shop).await {
         Ok(report) => {
