@@ -171,12 +171,11 @@ impl<'a> Requests<'a> {
     }
 
     fn base(&self, method: Method, url: String) -> ApiRequest {
-        let mut headers = Vec::with_capacity(4);
+        let mut headers = vec![("accept", "application/json".into())];
         // Under a host that adds it, the component has no key to put here.
         if !self.config.credentials_from_host {
             headers.push(("authorization", basic_authorization(self.config)));
         }
-        headers.push(("accept", "application/json".into()));
         ApiRequest {
             method,
             url,
@@ -259,71 +258,55 @@ pub fn check_status(response: &ApiResponse) -> Result<(), Failure> {
 /// Upgates' own API hosts is offered as the fix: anyone who can answer for the shop (a proxy,
 /// a hijacked name) could otherwise have the shop send its API key where they say.
 fn moved(response: &ApiResponse) -> Failure {
-    let from_body = || {
+    let offered = response.header(LOCATION).map(str::to_owned).or_else(|| {
         serde_json::from_slice::<crate::model::Moved>(&response.body)
             .ok()?
             .api_url
-    };
-    let location = response.header(LOCATION).map(str::to_owned);
-    if location
-        .clone()
-        .or_else(from_body)
-        .as_deref()
-        .and_then(url_host)
-        .is_some_and(|host| !is_upgates_host(&host))
-    {
-        return Failure::Misconfigured(format!(
-            "the shop's API moved somewhere that is not Upgates (HTTP {}); check `api-url` \
-             against the shop's admin (Doplňky > API)",
-            response.status
-        ));
-    }
+    });
+    let elsewhere = offered.as_deref().and_then(on_upgates) == Some(false);
     // A Location names the moved resource (`.../api/v2/orders/123`): what `api-url` needs is
-    // its base, up to `/api/v2`; a Location without it is not offered as one.
-    let base = |url: String| {
-        let end = url.find("/api/v2")? + "/api/v2".len();
-        Some(url[..end].to_owned())
-    };
-    // Offered only when it is a valid `api-url` itself (https, a host without user info, the
-    // path exactly `/api/v2`, no query) and holds nothing that reads as an e-mail or a phone
-    // number: the message passes on nothing else of what the body or header says.
-    let target = location
-        .and_then(base)
-        .or_else(from_body)
+    // its base, up to `/api/v2`. Offered only when it is a valid `api-url` itself (https, a
+    // host without user info, the path exactly `/api/v2`, no query) and holds nothing that
+    // reads as an e-mail or a phone number: the message passes on nothing else of what the
+    // body or header says.
+    let target = offered
+        .filter(|_| !elsewhere)
+        .and_then(|url| Some(url[..url.find("/api/v2")? + "/api/v2".len()].to_owned()))
         .filter(|url| url.len() < 300)
         .and_then(|url| crate::config::validate_api_url(&url).ok())
         .filter(|url| {
             crate::base_url::url_path(url) == "/api/v2"
                 && crate::personal_data::redact_personal(url, "") == *url
         });
-    match target {
-        Some(url) => {
-            Failure::Misconfigured(format!("the shop's API moved to {url}; update `api-url`"))
-        }
-        _ => Failure::Misconfigured(format!(
+    Failure::Misconfigured(match target {
+        Some(url) => format!("the shop's API moved to {url}; update `api-url`"),
+        None if elsewhere => format!(
+            "the shop's API moved somewhere that is not Upgates (HTTP {}); check `api-url` \
+             against the shop's admin (Doplňky > API)",
+            response.status
+        ),
+        None => format!(
             "the shop's API moved (HTTP {}); update `api-url`",
             response.status
-        )),
-    }
+        ),
+    })
 }
 
-/// The host of an absolute `scheme://[user@]host[:port]/...` URL, lowercase.
-fn url_host(url: &str) -> Option<String> {
-    let (_, rest) = url.trim().split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit('@').next()?;
-    let host = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next()?,
-        None => host.split(':').next()?,
-    };
-    Some(host.trim_end_matches('.').to_ascii_lowercase())
-}
-
-/// Upgates serves every shop's API on its own domain: `<shop>.admin.<server>.upgates.com`
-/// (or `<shop>.admin.upgates.com`).
-fn is_upgates_host(host: &str) -> bool {
-    host.strip_suffix(".upgates.com")
-        .is_some_and(|name| !name.is_empty() && !name.ends_with('.'))
+/// Whether an absolute URL's host is one of Upgates' API hosts, `<shop>.admin.<server>.upgates.com`
+/// or `<shop>.admin.upgates.com` (`None`: a relative URL). User info, a trailing dot or
+/// anything else unusual reads as not Upgates.
+fn on_upgates(url: &str) -> Option<bool> {
+    const DOMAIN: &[u8] = b".upgates.com";
+    let rest = url.split_once("://")?.1;
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    let host = authority[..authority.find(':').unwrap_or(authority.len())].as_bytes();
+    let name = host.len().saturating_sub(DOMAIN.len());
+    Some(
+        !authority.contains('@')
+            && name > 0
+            && host[name..].eq_ignore_ascii_case(DOMAIN)
+            && host[name - 1] != b'.',
+    )
 }
 
 /// Parses a JSON body; the error names the position only, never the content (which may hold

@@ -70,14 +70,14 @@ impl ShopConfig {
             None | Some("") => false,
             Some(CREDENTIALS_FROM_HOST) => true,
             Some(_) => {
-                return Err(Failure::Misconfigured(format!(
-                    "`{KEY_API_CREDENTIALS}` must be `{CREDENTIALS_FROM_HOST}` or unset"
-                )));
+                return Err(Failure::Misconfigured(
+                    "`api-credentials` must be `host` or unset".into(),
+                ));
             }
         };
-        // Validated as placeholders, then cleared: the host holds the real ones.
+        // Placeholders to validate, cleared below: the host holds the real ones.
         let (login, key) = if credentials_from_host {
-            ("host".to_owned(), "host".to_owned())
+            (String::from("-"), String::from("-"))
         } else {
             (required(KEY_API_LOGIN)?, required(KEY_API_KEY)?)
         };
@@ -95,21 +95,17 @@ impl ShopConfig {
             }
         };
         let guardrails = Guardrails::from_lookup(&get)?;
-        let config = Self {
+        let mut config = Self {
             verify_appends,
             guardrails,
             ..Self::new(&api_url, &login, &key, &default_country_code)?
         };
-        Ok(if credentials_from_host {
-            Self {
-                login: String::new(),
-                key: String::new(),
-                credentials_from_host,
-                ..config
-            }
-        } else {
-            config
-        })
+        if credentials_from_host {
+            config.login.clear();
+            config.key.clear();
+            config.credentials_from_host = true;
+        }
+        Ok(config)
     }
 
     /// Validates the parts: the URL must be `http(s)://authority[/path]` with no query, fragment

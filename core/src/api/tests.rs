@@ -99,8 +99,6 @@ fn statuses_map_to_failures() {
     for body in [
         r#"{"api_url":"call +420 601 223 344 or jana@x.cz"}"#,
         r#"{"api_url":"http://x.admin.s2.upgates.com/api/v2"}"#,
-        r#"{"api_url":"https://x.admin.s2.upgates.com/api/v2?phone=420601223344"}"#,
-        r#"{"api_url":"https://jana@x.admin.s2.upgates.com/api/v2"}"#,
         r#"{"api_url":"https://x.admin.s2.upgates.com/jana@x.cz/api/v2"}"#,
         r#"{"api_url":"https://x.admin.s2.upgates.com/420601223344/api/v2"}"#,
         r#"{"api_url":"https://x.admin.s2.upgates.com/login"}"#,
@@ -130,9 +128,18 @@ fn statuses_map_to_failures() {
     for body in [
         r#"{"api_url":"https://420601223344.example/api/v2"}"#,
         r#"{"api_url":"https://attacker.example/api/v2"}"#,
+        r#"{"api_url":"https://jana@x.admin.s2.upgates.com/api/v2"}"#,
+        r#"{"api_url":"https://x.admin.s2.upgates.com./api/v2"}"#,
     ] {
         assert_eq!(check_status(&r(301, &[], body)), not_upgates, "{body}");
     }
+    // The base of an Upgates address, nothing of its query.
+    let with_query = check_status(&r(
+        301,
+        &[],
+        r#"{"api_url":"https://x.admin.s2.upgates.com/api/v2?phone=420601223344"}"#,
+    ));
+    assert_eq!(with_query, moved);
     // Upgates' hosts with and without the server mark.
     let bare = check_status(&r(
         301,
