@@ -38,6 +38,9 @@ const summaryVars = (s) => ({
 
 const done = () => ({});
 
+/** `proof` when the shop makes proofs (`proof-secret`); no variable otherwise, as in the CLI. */
+const withProof = (vars, proof) => (proof === undefined ? vars : { ...vars, proof });
+
 /** Each action: the inputs it needs (the CLI's names), how to call it, its bot variables. */
 const ACTIONS = {
   'verify-order': {
@@ -57,22 +60,23 @@ const ACTIONS = {
         brand: nullable(item.brand),
         code: nullable(item.code),
       })),
+      ...withProof({}, d.proof),
     }),
   },
   'customer-email': {
-    inputs: ['order'],
-    run: (i) => actions.customerEmail(i.order),
+    inputs: ['order', 'proof'],
+    run: (i) => actions.customerEmail(i.order, i.proof ?? undefined),
     vars: (email) => ({ email }),
   },
   'set-order-status': {
-    inputs: ['order', 'status', 'notify'],
-    run: (i) => actions.setOrderStatus(i.order, i.status, i.notify === true),
+    inputs: ['order', 'status', 'notify', 'proof'],
+    run: (i) => actions.setOrderStatus(i.order, i.status, i.notify === true, i.proof ?? undefined),
     vars: done,
   },
   'verify-customer': {
     inputs: ['order', 'email'],
     run: (i) => actions.verifyCustomer(i.order, i.email),
-    vars: done,
+    vars: (v) => withProof({}, v.proof),
   },
   'orders-by-phone': {
     inputs: ['phone', 'days'],
@@ -90,13 +94,13 @@ const ACTIONS = {
     }),
   },
   'append-note': {
-    inputs: ['order', 'text'],
-    run: (i) => actions.appendNote(i.order, i.text),
+    inputs: ['order', 'text', 'proof'],
+    run: (i) => actions.appendNote(i.order, i.text, i.proof ?? undefined),
     vars: done,
   },
   'replace-note': {
-    inputs: ['order', 'text'],
-    run: (i) => actions.replaceNote(i.order, i.text),
+    inputs: ['order', 'text', 'proof'],
+    run: (i) => actions.replaceNote(i.order, i.text, i.proof ?? undefined),
     vars: done,
   },
   'order-documents': {
@@ -106,12 +110,13 @@ const ACTIONS = {
       invoice: d.invoice,
       invoiceurl: nullable(d.invoiceurl),
       invoicenumber: nullable(d.invoiceNumber),
+      ...withProof({}, d.proof),
     }),
   },
 };
 
 /** Every input name any action takes (an action ignores the ones it does not need). */
-const INPUT_NAMES = ['order', 'email', 'phone', 'days', 'status', 'notify', 'text'];
+const INPUT_NAMES = ['order', 'email', 'phone', 'days', 'status', 'notify', 'text', 'proof'];
 
 /** The action names, as in the WIT and the CLI. */
 export const ACTION_NAMES = Object.keys(ACTIONS);
@@ -177,6 +182,10 @@ function checkInput(action, name, value) {
     case 'notify':
       if (value === undefined || typeof value === 'boolean') return null;
       return { tag: 'invalid-input', val: '`notify` must be true or false' };
+    case 'proof':
+      // Only `require-proof` asks for it, and the component answers not-verified then.
+      if (value === undefined || value === null || typeof value === 'string') return null;
+      return { tag: 'invalid-input', val: '`proof` must be a string' };
     case 'days':
       if (value === undefined || value === null) return missing;
       if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
@@ -200,7 +209,7 @@ function checkInput(action, name, value) {
  *   `api-key`, optional `default-country-code`, `verify-appends`
  * @param {string} action `verify-order`, `order-detail`, ...
  * @param {{order?: string, email?: string, phone?: string, days?: number, status?: string,
- *   notify?: boolean, text?: string}} input the CLI's flag names
+ *   notify?: boolean, text?: string, proof?: string}} input the CLI's flag names
  */
 export function call(shop, action, input = {}) {
   const entry = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;

@@ -375,6 +375,44 @@ describe("the shop's guardrails, enforced inside the component", () => {
     config.configure({});
   });
 
+  it('require-proof: a write takes only the proof verify-customer answered for its order', () => {
+    const proofs = {
+      ...settings,
+      'proof-secret': '0123456789abcdef0123456789abcdef',
+      'require-proof': 'true',
+    };
+    const note = { order: '2025000126', text: 'Ověřeno' };
+    const notVerified = {
+      ok: false,
+      reason: 'not-verified',
+      message: 'the order number and e-mail do not match',
+    };
+    assert.deepEqual(call(proofs, 'replace-note', note), notVerified);
+    const verified = call(proofs, 'verify-customer', { order: '2025000126', email: 'jana.novakova@example.cz' });
+    assert.equal(verified.ok, true, JSON.stringify(verified));
+    assert.match(verified.vars.proof, /^\d+\.[A-Za-z0-9_-]{43}$/);
+    const other = call(proofs, 'verify-customer', { order: '2025000123', email: 'jana.novakova@example.cz' });
+    assert.deepEqual(call(proofs, 'replace-note', { ...note, proof: other.vars.proof }), notVerified);
+    assert.deepEqual(call(proofs, 'replace-note', { ...note, proof: verified.vars.proof }), {
+      ok: true,
+      vars: {},
+    });
+    // Without a secret the answers carry no proof, as the CLI's.
+    assert.deepEqual(call(settings, 'verify-customer', { order: '2025000126', email: 'jana.novakova@example.cz' }), {
+      ok: true,
+      vars: {},
+    });
+  });
+
+  it('enabled-actions: the others answer not-allowed', () => {
+    const readOnly = { ...settings, 'enabled-actions': 'verify-order' };
+    assert.deepEqual(call(readOnly, 'append-note', { order: '2025000125', text: 'x' }), {
+      ok: false,
+      reason: 'not-allowed',
+      message: "not allowed by the shop's bot policy: `enabled-actions` does not list `append-note`",
+    });
+  });
+
   it('mask-personal-data: the e-mail is masked', () => {
     const masked = { ...settings, 'mask-personal-data': 'true' };
     assert.deepEqual(call(masked, 'customer-email', { order: '2025000123' }), {
