@@ -201,7 +201,10 @@ impl PrivateDir {
         #[cfg(unix)]
         {
             use rustix::fs::{Mode, OFlags};
+            // `NONBLOCK`: a FIFO under the name would block the open; it is then refused as
+            // not a regular file. Reads and writes of regular files are unaffected.
             let flags = OFlags::NOFOLLOW
+                | OFlags::NONBLOCK
                 | OFlags::CLOEXEC
                 | match access {
                     Access::Read => OFlags::RDONLY,
