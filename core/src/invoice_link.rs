@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Digest as _, Sha256};
 
 use crate::api::{ApiRequest, Requests};
 use crate::config::ShopConfig;
@@ -110,6 +110,7 @@ pub fn signed_url(
             secret,
             base_url,
             lifetime,
+            ..
         } => Some(link(
             base_url,
             secret,
@@ -152,6 +153,16 @@ pub fn verify(
         invoice_number,
         expires,
     })
+}
+
+/// The key a link's downloads are counted under (`invoice-link-downloads`): a hash of its
+/// token, so the store never holds a link that would still open the PDF. A verified token has
+/// one spelling only (its base64 is canonical and the MAC covers the payload as written), so
+/// a link cannot be respelled into a fresh count.
+pub fn download_key(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    let hash: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("invoice-downloads/{hash}")
 }
 
 /// `GET <api>/invoices/{n}/pdf`, asking for the PDF.
@@ -206,6 +217,25 @@ mod tests {
             verify(SECRET, another_shop, &token, now),
             Err(LinkError::BadSignature)
         );
+    }
+
+    #[test]
+    fn download_keys_name_the_link_not_its_token() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let token = sign(SECRET, SHOP, "2025000123", "FA1", now);
+        let key = download_key(&token);
+        assert!(key.starts_with("invoice-downloads/"), "{key}");
+        assert_eq!(key.len(), "invoice-downloads/".len() + 32);
+        assert!(!key.contains(token.split('.').next().unwrap()));
+        assert_eq!(download_key(&token), key);
+        let later = sign(
+            SECRET,
+            SHOP,
+            "2025000123",
+            "FA1",
+            now + Duration::from_secs(1),
+        );
+        assert_ne!(download_key(&later), key);
     }
 
     #[test]

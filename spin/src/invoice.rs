@@ -1,7 +1,8 @@
 //! `GET /v1/invoice/<token>`: a signed invoice link (`invoice-links = signed`). The token is
 //! checked first (signature, then expiry): a refused one is `403` with no request to Upgates.
-//! A valid one streams `GET /api/v2/invoices/{n}/pdf` through, as `application/pdf`, never
-//! holding the whole PDF in memory.
+//! The webhook then counts the download in the key-value store (`invoice-link-downloads`); a
+//! link within its count streams `GET /api/v2/invoices/{n}/pdf` through, as
+//! `application/pdf`, never holding the whole PDF in memory.
 
 use std::time::{Duration, SystemTime};
 
@@ -9,9 +10,12 @@ use http::header::CONTENT_LENGTH;
 use http_body_util::Limited;
 use spin_sdk::wasip3::http_compat::IncomingResponseBody;
 use upgates_core::guardrails::InvoiceLinks;
+use upgates_core::invoice_link::InvoiceGrant;
 use upgates_core::{ApiResponse, Failure, TransportError, invoice_link};
-use upgates_webhook::Rejection;
 use upgates_webhook::pdf::{self, MAX_PDF_BYTES, Peeked};
+use upgates_webhook::{Link, Rejection};
+
+use spin_sdk::experimental::wasi::keyvalue::{atomics, store};
 
 use crate::deadline::BodyWithin;
 use crate::{config, transport};
@@ -22,9 +26,13 @@ pub const PDF_DEADLINE: Duration = Duration::from_secs(120);
 
 pub type PdfReply = http::Response<Limited<Peeked<BodyWithin<IncomingResponseBody, PdfDeadline>>>>;
 type PdfDeadline = std::pin::Pin<Box<dyn Future<Output = ()>>>;
-pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
+/// The link `token`, verified under the app's secret and API URL.
+pub async fn link(token: &str) -> Result<Link<()>, Rejection> {
     let shop = config::shop().await?;
-    let InvoiceLinks::Signed { secret, .. } = &shop.guardrails.invoice_links else {
+    let InvoiceLinks::Signed {
+        secret, downloads, ..
+    } = &shop.guardrails.invoice_links
+    else {
         // Links are off: the route does not exist.
         return Err(Rejection::NoRoute);
     };
@@ -35,6 +43,32 @@ pub async fn serve(token: &str) -> Result<PdfReply, Rejection> {
             Rejection::LinkRefused
         },
     )?;
+    Ok(Link {
+        shop: (),
+        grant,
+        downloads: *downloads,
+    })
+}
+
+/// Adds one to the downloads of the link counted under `key`, in the `default` store that
+/// every instance and replica shares (Spin's SQLite store: one transaction; Redis: `INCRBY`).
+/// The counter stays after the link expires: a few bytes per link downloaded.
+pub fn count_download(key: &str) -> Result<u64, Rejection> {
+    let store = crate::attempts::STORE;
+    let unavailable = |_| {
+        eprintln!("upgates-bot: invoice link: the key-value store is not available");
+        Rejection::Misconfigured(format!(
+            "the key-value store `{store}` is not available (spin.toml: key_value_stores = [\"{store}\"])"
+        ))
+    };
+    let bucket = store::open(store).map_err(unavailable)?;
+    let count = atomics::increment(&bucket, key, 1).map_err(unavailable)?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// `grant`'s PDF from Upgates, streamed.
+pub async fn serve(grant: &InvoiceGrant) -> Result<PdfReply, Rejection> {
+    let shop = config::shop().await?;
     let request = invoice_link::pdf_request(&shop, &grant.invoice_number);
     // From now: the time to the first byte counts against the whole transfer too.
     let pdf_deadline = transport::deadline_from_now(PDF_DEADLINE);

@@ -5,7 +5,8 @@
 //! same code the wasm plugin runs. Only this app's [`Backend`] is here: the transport
 //! ([`transport`]: `spin_sdk::http::send`), the settings ([`config`]: Spin variables) and the
 //! store of failed e-mail checks ([`attempts`]: Spin's key-value store through
-//! `wasi:keyvalue`, updated by compare-and-swap). It serves one shop: the default routes.
+//! `wasi:keyvalue`, counted by atomic increments, as are the signed invoice links'
+//! downloads). It serves one shop: the default routes.
 
 mod attempts;
 mod config;
@@ -15,8 +16,11 @@ mod transport;
 
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::wasip3::http::types::{ErrorCode, Response};
+use std::time::SystemTime;
+
+use upgates_core::invoice_link::InvoiceGrant;
 use upgates_core::{Action, ActionInput, ActionName, Answer, Failure, Shop};
-use upgates_webhook::{Backend, JsonReply, Rejection, Reply};
+use upgates_webhook::{Backend, JsonReply, Link, Rejection, Reply};
 
 use crate::attempts::KvAttempts;
 use crate::invoice::PdfReply;
@@ -104,7 +108,15 @@ impl Backend for SpinApp {
         Ok(result)
     }
 
-    async fn invoice(&self, _: &(), token: &str) -> Result<PdfReply, Rejection> {
-        invoice::serve(token).await
+    async fn link(&self, _: &(), token: &str) -> Result<Link<()>, Rejection> {
+        invoice::link(token).await
+    }
+
+    async fn count_download(&self, _: &(), key: &str, _: SystemTime) -> Result<u64, Rejection> {
+        invoice::count_download(key)
+    }
+
+    async fn invoice(&self, _: &(), grant: &InvoiceGrant) -> Result<PdfReply, Rejection> {
+        invoice::serve(grant).await
     }
 }

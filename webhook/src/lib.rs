@@ -8,7 +8,8 @@
 //!   and the action's inputs (a JSON object or a form): `200` with the CLI's JSON, "Ano" and
 //!   "Ne" alike.
 //! - `GET /v1/health` (live) and `GET /v1/ready` (ready to serve): no token, no upstream request.
-//! - `GET /v1/invoice/<token>` (and under `/v1/shops/<name>/`): a signed invoice link's PDF.
+//! - `GET /v1/invoice/<token>` (and under `/v1/shops/<name>/`): a signed invoice link's PDF,
+//!   a few times per link (`invoice-link-downloads`; then `410`, without asking Upgates).
 //! - Anything else is a JSON error in the same shape (`{"ok":false,"reason":...,"message":...}`):
 //!   [`Rejection`] lists them with their statuses.
 
@@ -19,8 +20,10 @@ pub mod reply;
 pub mod routing;
 
 use std::future::Future;
+use std::time::SystemTime;
 
 use http_body::Body;
+use upgates_core::invoice_link::{self, InvoiceGrant};
 use upgates_core::{ActionInput, ActionName, Answer, Failure};
 
 pub use auth::{MIN_TOKEN_LEN, authorized, token_problem};
@@ -57,12 +60,41 @@ pub trait Backend {
         input: ActionInput,
     ) -> impl Future<Output = Result<Result<Answer, Failure>, Rejection>>;
 
-    /// The PDF a signed invoice link `token` grants, from Upgates.
-    fn invoice(
+    /// The signed invoice link `token` on `shop`'s route, checked without asking Upgates:
+    /// the shop that signed it, what it grants, how often it may be downloaded.
+    /// [`Rejection::LinkRefused`] when it is expired, altered or not this server's;
+    /// [`Rejection::NoRoute`] when the route's shops hand out no signed links.
+    fn link(
         &self,
         shop: &Self::Shop,
         token: &str,
+    ) -> impl Future<Output = Result<Link<Self::Shop>, Rejection>>;
+
+    /// Adds one to the downloads counted under `key` (one link's) and answers the count with
+    /// it, atomically: concurrent downloads each get a count of their own. The count is
+    /// needed only until `expires`, when the link stops working anyway.
+    fn count_download(
+        &self,
+        shop: &Self::Shop,
+        key: &str,
+        expires: SystemTime,
+    ) -> impl Future<Output = Result<u64, Rejection>>;
+
+    /// The PDF of `grant`'s invoice, from Upgates.
+    fn invoice(
+        &self,
+        shop: &Self::Shop,
+        grant: &InvoiceGrant,
     ) -> impl Future<Output = Result<Self::Pdf, Rejection>>;
+}
+
+/// A signed invoice link that verified.
+pub struct Link<S> {
+    /// The shop whose secret signed it.
+    pub shop: S,
+    pub grant: InvoiceGrant,
+    /// `invoice-link-downloads`: how often the link may be downloaded.
+    pub downloads: u32,
 }
 
 /// An answer: JSON, or an invoice's PDF.
@@ -119,7 +151,7 @@ where
         // The link is its own credential: no bearer token.
         Target::Invoice(token) => {
             let pdf = match backend.shop(shop).await {
-                Ok(shop) => backend.invoice(&shop, &token).await,
+                Ok(shop) => download(backend, &shop, &token).await,
                 // As for a shop that hands out no links: which shops exist is not told here.
                 Err(Rejection::NoShop(_)) => Err(Rejection::NoRoute),
                 Err(rejection) => Err(rejection),
@@ -148,6 +180,25 @@ where
             Err(rejection) => Served::rejected(Some(action), rejection),
         },
     }
+}
+
+/// A signed link's PDF: the link checked, then its download counted, then the PDF fetched.
+/// Each download is a request to Upgates that the shop pays for, so a link past its
+/// downloads (leaked, shared, replayed) is refused before Upgates is asked.
+async fn download<B: Backend>(
+    backend: &B,
+    shop: &B::Shop,
+    token: &str,
+) -> Result<B::Pdf, Rejection> {
+    let link = backend.link(shop, token).await?;
+    let key = invoice_link::download_key(token);
+    let count = backend
+        .count_download(&link.shop, &key, link.grant.expires)
+        .await?;
+    if count > u64::from(link.downloads) {
+        return Err(Rejection::LinkUsedUp);
+    }
+    backend.invoice(&link.shop, &link.grant).await
 }
 
 /// The token before the body: a caller without one costs no more than reading the headers.

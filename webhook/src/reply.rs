@@ -1,13 +1,20 @@
 //! Responses: the actions' answers and the JSON errors, all `{"ok":...}` objects.
 
 use bytes::Bytes;
-use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, REFERRER_POLICY, WWW_AUTHENTICATE};
 use http::{HeaderValue, Method, StatusCode};
 use http_body_util::Full;
 use serde_json::{Value, json};
 use upgates_core::{Answer, Failure, render};
 
 pub type JsonReply = http::Response<Full<Bytes>>;
+
+/// Every answer's `Referrer-Policy`: a signed invoice link is a credential in the browser's
+/// address bar, and a link in the PDF (or any page opened from it) must not carry it along in
+/// a `Referer` header.
+pub fn no_referrer() -> HeaderValue {
+    HeaderValue::from_static("no-referrer")
+}
 
 /// A request that gets no action answer.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +40,8 @@ pub enum Rejection {
     Failed,
     /// 403: an invoice link that is expired, altered or not ours.
     LinkRefused,
+    /// 410: an invoice link downloaded as often as `invoice-link-downloads` allows.
+    LinkUsedUp,
     /// 404 / 502: Upgates did not hand over an invoice's PDF (the failure says why).
     Upstream(Failure),
 }
@@ -48,6 +57,7 @@ impl Rejection {
             Rejection::Misconfigured(_) | Rejection::Failed => StatusCode::INTERNAL_SERVER_ERROR,
             Rejection::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Rejection::LinkRefused => StatusCode::FORBIDDEN,
+            Rejection::LinkUsedUp => StatusCode::GONE,
             Rejection::Upstream(Failure::NotFound) => StatusCode::NOT_FOUND,
             Rejection::Upstream(_) => StatusCode::BAD_GATEWAY,
         }
@@ -65,6 +75,7 @@ impl Rejection {
             Rejection::NotReady(_) => "not-ready",
             Rejection::Failed => "internal",
             Rejection::LinkRefused => "link-refused",
+            Rejection::LinkUsedUp => "link-used-up",
             Rejection::Upstream(failure) => failure.reason(),
         }
     }
@@ -91,6 +102,11 @@ impl Rejection {
             }
             Rejection::LinkRefused => {
                 "this invoice link is expired or invalid: ask the bot for a new one".to_owned()
+            }
+            Rejection::LinkUsedUp => {
+                "this invoice link has been downloaded as often as it may be: ask the bot for a \
+                 new one"
+                    .to_owned()
             }
             Rejection::Upstream(failure) => return render(&Err(failure.clone())),
         };
@@ -136,6 +152,7 @@ pub fn json_reply(status: StatusCode, body: &Value) -> JsonReply {
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     // Answers carry customers' data: no cache on the way may keep them.
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(REFERRER_POLICY, no_referrer());
     reply
 }
 
@@ -161,6 +178,9 @@ mod tests {
                    "message": "shop configuration: `api_key` is not set"})
         );
         assert_eq!(Rejection::TooLarge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let used_up = Rejection::LinkUsedUp.into_reply();
+        assert_eq!(used_up.status(), StatusCode::GONE);
+        assert_eq!(used_up.headers()[REFERRER_POLICY], "no-referrer");
         assert_eq!(
             Rejection::NotReady("shutting down".into()).body(),
             json!({"ok": false, "reason": "not-ready", "message": "not ready: shutting down"})

@@ -1,10 +1,10 @@
 //! `upgates serve`'s side of the webhook: its shops (from the shops file, each with its own
 //! token), each call in a fresh component instance under the host's HTTP policy, and signed
-//! invoice links' PDFs fetched through that policy.
+//! invoice links' PDFs fetched through that policy, their downloads counted in the process.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use bytes::Bytes;
@@ -12,10 +12,10 @@ use http::HeaderValue;
 use http_body_util::Full;
 use tokio::sync::Semaphore;
 use upgates_core::guardrails::InvoiceLinks;
-use upgates_core::invoice_link::{self, LinkError};
+use upgates_core::invoice_link::{self, InvoiceGrant, LinkError};
 use upgates_core::{ActionInput, ActionName, Answer, Failure};
 use upgates_host::{PluginRuntime, ShopConnection};
-use upgates_webhook::{Backend, Rejection, pdf};
+use upgates_webhook::{Backend, Link, Rejection, pdf};
 
 /// A wait for a call slot shorter than this is not taken off the call's time.
 const SLOT_WAIT_NOTICED: std::time::Duration = std::time::Duration::from_millis(1);
@@ -37,6 +37,43 @@ pub struct Server {
     pub draining: AtomicBool,
     /// Calls beyond the runtime's pool wait here instead of failing to instantiate.
     pub call_slots: Arc<Semaphore>,
+    /// Signed links' downloads, for as long as each link works.
+    pub downloads: Downloads,
+}
+
+/// Links counted at once before expired ones are dropped; then the count is kept until the
+/// table holds [`MAX_COUNTED_LINKS`].
+const PRUNE_FROM: usize = 1024;
+
+/// Links whose downloads are counted at once: each is a link a verified customer was handed
+/// within its lifetime, so this many in use at once is far beyond a shop's traffic. Past it a
+/// new link's download is refused (`503`) rather than one already counted forgotten.
+pub const MAX_COUNTED_LINKS: usize = 100_000;
+
+/// The downloads of each signed link (by [`invoice_link::download_key`]), in this process's
+/// memory: replicas count each on their own, and a restart forgets the counts.
+#[derive(Default)]
+pub struct Downloads {
+    links: Mutex<HashMap<String, (u64, SystemTime)>>,
+}
+
+impl Downloads {
+    /// Adds one to `key`'s count at `now` and answers it; a link that expires at `expires`.
+    pub fn count(&self, key: &str, expires: SystemTime, now: SystemTime) -> Result<u64, Rejection> {
+        let mut links = self.links.lock().unwrap_or_else(|e| e.into_inner());
+        if !links.contains_key(key) && links.len() >= PRUNE_FROM {
+            links.retain(|_, (_, until)| *until > now);
+            if links.len() >= MAX_COUNTED_LINKS {
+                tracing::warn!(links = links.len(), "invoice link: too many links counted");
+                return Err(Rejection::NotReady(
+                    "too many invoice links in use: retry later".into(),
+                ));
+            }
+        }
+        let (count, _) = links.entry(key.to_owned()).or_insert((0, expires));
+        *count += 1;
+        Ok(*count)
+    }
 }
 
 impl Server {
@@ -122,9 +159,11 @@ impl Backend for Server {
     /// Every shop's links are `<base>/v1/invoice/<token>` (the Spin app's form), so on that
     /// route the shop is the one whose secret and API URL the token's signature verifies
     /// under; `/v1/shops/<name>/invoice/<token>` takes that shop's only.
-    async fn invoice(&self, shop: &Self::Shop, token: &str) -> Result<Self::Pdf, Rejection> {
+    async fn link(&self, shop: &Self::Shop, token: &str) -> Result<Link<Self::Shop>, Rejection> {
         let secret = |shop: &ServedShop| match &shop.connection.config.guardrails.invoice_links {
-            InvoiceLinks::Signed { secret, .. } => Some(secret.clone()),
+            InvoiceLinks::Signed {
+                secret, downloads, ..
+            } => Some((secret.clone(), *downloads)),
             InvoiceLinks::Upgates => None,
         };
         let default = self.shop_named(None).is_some_and(|d| Arc::ptr_eq(d, shop));
@@ -133,7 +172,7 @@ impl Backend for Server {
             .shops
             .values()
             .filter(|other| default && !Arc::ptr_eq(other, shop));
-        let signing: Vec<(&Arc<ServedShop>, String)> = std::iter::once(shop)
+        let signing: Vec<(&Arc<ServedShop>, (String, u32))> = std::iter::once(shop)
             .chain(others)
             .filter_map(|shop| Some((shop, secret(shop)?)))
             .collect();
@@ -142,14 +181,15 @@ impl Backend for Server {
             return Err(Rejection::NoRoute);
         }
         // The shop whose secret and API URL the signature verifies under (valid or expired).
-        let (shop, verified) = signing
+        let (shop, downloads, verified) = signing
             .into_iter()
-            .map(|(shop, secret)| {
+            .map(|(shop, (secret, downloads))| {
                 let now = shop.connection.fixed_time.unwrap_or_else(SystemTime::now);
                 let api_url = &shop.connection.config.api_url;
-                (shop, invoice_link::verify(&secret, api_url, token, now))
+                let verified = invoice_link::verify(&secret, api_url, token, now);
+                (shop, downloads, verified)
             })
-            .find(|(_, verified)| {
+            .find(|(_, _, verified)| {
                 !matches!(
                     verified,
                     Err(LinkError::BadSignature | LinkError::Malformed)
@@ -167,6 +207,28 @@ impl Backend for Server {
             tracing::warn!(shop = %shop.name, reason = refused.reason(), "invoice link refused");
             Rejection::LinkRefused
         })?;
+        Ok(Link {
+            shop: shop.clone(),
+            grant,
+            downloads,
+        })
+    }
+
+    async fn count_download(
+        &self,
+        shop: &Self::Shop,
+        key: &str,
+        expires: SystemTime,
+    ) -> Result<u64, Rejection> {
+        let now = shop.connection.fixed_time.unwrap_or_else(SystemTime::now);
+        self.downloads.count(key, expires, now)
+    }
+
+    async fn invoice(
+        &self,
+        shop: &Self::Shop,
+        grant: &InvoiceGrant,
+    ) -> Result<Self::Pdf, Rejection> {
         let config = &shop.connection.config;
         let mut request = invoice_link::pdf_request(config, &grant.invoice_number);
         // Up to 32 MiB held for the answer: not kept in the shop's GET cache as well.

@@ -22,7 +22,7 @@ use upgates_host::PluginRuntime;
 
 use crate::shops_file::ShopsFile;
 
-pub use backend::{ServedShop, Server};
+pub use backend::{Downloads, ServedShop, Server};
 use metrics::Metrics;
 use routes::{RequestIds, metrics_text, webhook};
 use shops::{demo, shops};
@@ -101,6 +101,7 @@ pub async fn run(args: &ServeArgs, setup: Setup) -> ExitCode {
             shops,
             default_shop,
             draining: AtomicBool::new(false),
+            downloads: Downloads::default(),
         },
         metrics: Metrics::new(served),
         ids: RequestIds::new(),

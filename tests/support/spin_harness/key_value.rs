@@ -1,15 +1,67 @@
-//! Spin's `default` key-value store for the harness: versioned entries with a real
-//! compare-and-swap, another writer a test may set on it, and the `wasi:keyvalue` host
-//! functions over it.
+//! Spin's `default` key-value store for the harness, answering as Spin's SQLite store does: an
+//! atomic increment of 8-byte little-endian numbers, a compare-and-swap that compares only a
+//! key that existed when its value was read (a swap on a key that did not exist is an
+//! unconditional write), a worst-case schedule for concurrent requests, and the
+//! `wasi:keyvalue` host functions over it.
+
+use std::sync::Condvar;
 
 use super::*;
 
 /// The `default` store: its contents, each key with a version (what compare-and-swap
-/// compares), how often a request opened it, and the other writer a test may set on it.
+/// compares), how often a request opened it, and the schedule of its concurrent writers.
 #[derive(Clone, Default)]
 pub struct Kv {
     inner: Arc<Mutex<KvInner>>,
     opens: Arc<AtomicUsize>,
+    pub(super) gate: Arc<Gate>,
+}
+
+/// A schedule for concurrent requests, the worst a store's clients can meet: the first `size`
+/// requests to write (a swap, set, delete or increment) wait at their first write until all
+/// `size` have read what they read before it, then go on one at a time, each when the one
+/// before has been answered. So every request decides on what it read before any other
+/// wrote, and nothing another request does later hides that (a read-back finds its own
+/// write). Later writes go through. A wait lasts at most [`Gate::MAX_WAIT`]: a request that
+/// never comes shows in the test's counts, not as a hang.
+#[derive(Default)]
+pub(super) struct Gate {
+    size: usize,
+    /// How many have arrived, and whose turn it is.
+    queue: Mutex<(usize, usize)>,
+    moved: Condvar,
+}
+
+impl Gate {
+    const MAX_WAIT: Duration = Duration::from_secs(20);
+
+    /// Waits for this request's turn: its ticket, or `None` past the first `size`.
+    fn meet(&self) -> Option<usize> {
+        if self.size == 0 {
+            return None;
+        }
+        let mut queue = self.queue.lock().unwrap();
+        if queue.0 >= self.size {
+            return None;
+        }
+        let ticket = queue.0;
+        queue.0 += 1;
+        self.moved.notify_all();
+        let _ = self
+            .moved
+            .wait_timeout_while(queue, Self::MAX_WAIT, |(arrived, turn)| {
+                *arrived < self.size || *turn < ticket
+            })
+            .unwrap();
+        Some(ticket)
+    }
+
+    /// The request holding `ticket` has been answered: the next one's turn.
+    pub(super) fn done(&self, ticket: usize) {
+        let mut queue = self.queue.lock().unwrap();
+        queue.1 = queue.1.max(ticket + 1);
+        self.moved.notify_all();
+    }
 }
 
 #[derive(Default)]
@@ -18,34 +70,11 @@ pub struct KvInner {
     /// The version of the last write: versions only grow, so a key deleted and written again
     /// has changed too.
     version: u64,
-    /// Swaps refused because the key had changed since the handle was made.
-    cas_failures: usize,
-    interference: Option<Interference>,
-    /// Answers swaps as Spin's Redis store does (3.x-4.0): a swap that went through is
-    /// reported as failed, one that was refused as done (its `UNWATCH` with an argument always
-    /// errs; an aborted `EXEC` reads as success).
-    misreports: bool,
 }
 
 pub struct Versioned {
     value: Vec<u8>,
     version: u64,
-}
-
-/// A check as the app stores it: when it began and its tag.
-pub type Held = (u64, u64);
-
-/// What the other writer does to the list of checks it finds.
-pub type OtherWrite = Box<dyn FnMut(&mut Vec<Held>) + Send>;
-
-/// Another writer (another instance or replica of the app) that changes `key` just before
-/// swaps on it: the `skip` first swaps go through untouched, the next `times` each meet its
-/// write. Its value is a list of check times, as the app writes.
-pub struct Interference {
-    key: String,
-    skip: usize,
-    times: usize,
-    write: OtherWrite,
 }
 
 impl KvInner {
@@ -63,32 +92,21 @@ impl KvInner {
     fn value_of(&self, key: &str) -> Option<Vec<u8>> {
         self.entries.get(key).map(|e| e.value.clone())
     }
-
-    /// The other writer's turn, if this swap on `key` is one it meets.
-    fn interfere(&mut self, key: &str) {
-        let Some(other) = self.interference.as_mut().filter(|i| i.key == key) else {
-            return;
-        };
-        if other.skip > 0 {
-            other.skip -= 1;
-            return;
-        }
-        if other.times == 0 {
-            return;
-        }
-        other.times -= 1;
-        let mut held: Vec<Held> = self
-            .entries
-            .get(key)
-            .and_then(|e| serde_json::from_slice(&e.value).ok())
-            .unwrap_or_default();
-        (other.write)(&mut held);
-        let value = serde_json::to_vec(&held).unwrap();
-        self.write(key, value);
-    }
 }
 
 impl Kv {
+    /// A store whose first `requests` writing requests are scheduled as [`Gate`] says. The
+    /// requests must run on threads of their own (the wait blocks).
+    pub fn meeting(requests: usize) -> Self {
+        Self {
+            gate: Arc::new(Gate {
+                size: requests,
+                ..Gate::default()
+            }),
+            ..Self::default()
+        }
+    }
+
     pub fn lock(&self) -> MutexGuard<'_, KvInner> {
         self.inner.lock().unwrap()
     }
@@ -108,41 +126,15 @@ impl Kv {
         keys
     }
 
-    /// When the checks held under `key` began (it must hold the app's JSON list).
-    pub fn times(&self, key: &str) -> Vec<u64> {
-        let value = self
-            .lock()
-            .value_of(key)
-            .unwrap_or_else(|| panic!("no {key}"));
-        let held: Vec<Held> = serde_json::from_slice(&value).unwrap();
-        held.into_iter().map(|(at, _)| at).collect()
+    /// The counter under `key`, as the app's increments left it.
+    pub fn counter(&self, key: &str) -> Option<i64> {
+        let value = self.lock().value_of(key)?;
+        Some(i64::from_le_bytes(value.try_into().expect("8 bytes")))
     }
 
-    /// A store that answers swaps as Spin's Redis store does: see [`KvInner::misreports`].
-    pub fn misreporting() -> Self {
-        let kv = Kv::default();
-        kv.lock().misreports = true;
-        kv
-    }
-
-    pub fn cas_failures(&self) -> usize {
-        self.lock().cas_failures
-    }
-
-    /// Sets the other writer: see [`Interference`].
-    pub fn interfere(
-        &self,
-        key: &str,
-        skip: usize,
-        times: usize,
-        write: impl FnMut(&mut Vec<Held>) + Send + 'static,
-    ) {
-        self.lock().interference = Some(Interference {
-            key: key.to_owned(),
-            skip,
-            times,
-            write: Box::new(write),
-        });
+    /// Sets the counter under `key`, as another replica's increments would have.
+    pub fn set_counter(&self, key: &str, count: i64) {
+        self.set(key, &count.to_le_bytes());
     }
 }
 
@@ -165,6 +157,14 @@ pub struct CasHandle {
 }
 
 impl State {
+    /// Before a write: this request's turn, the first time (see [`Gate`]).
+    fn first_write(&mut self) {
+        if !self.wrote {
+            self.wrote = true;
+            self.ticket = self.kv.gate.meet();
+        }
+    }
+
     fn cas_handle(&mut self, key: String) -> Result<Resource<CasHandle>, kv_store::Error> {
         let (version, value) = {
             let kv = self.kv.lock();
@@ -207,6 +207,7 @@ impl kv_store::HostBucket for &mut State {
         key: String,
         value: Vec<u8>,
     ) -> Result<(), kv_store::Error> {
+        self.first_write();
         self.kv.lock().write(&key, value);
         Ok(())
     }
@@ -216,6 +217,7 @@ impl kv_store::HostBucket for &mut State {
         _bucket: Resource<kv_store::Bucket>,
         key: String,
     ) -> Result<(), kv_store::Error> {
+        self.first_write();
         let mut kv = self.kv.lock();
         if kv.entries.remove(&key).is_some() {
             kv.version += 1;
@@ -256,11 +258,15 @@ impl kv_atomics::HostCas for &mut State {
         self.cas_handle(key)
     }
 
+    /// As Spin's SQLite store: the value now, which the swap then compares against.
     fn current(&mut self, cas: Resource<CasHandle>) -> Result<Option<Vec<u8>>, kv_store::Error> {
         let cas = self
             .table
-            .get(&cas)
+            .get_mut(&cas)
             .map_err(|e| kv_store::Error::Other(e.to_string()))?;
+        let kv = self.kv.lock();
+        cas.version = kv.version_of(&cas.key);
+        cas.value = kv.value_of(&cas.key);
         Ok(cas.value.clone())
     }
 
@@ -278,6 +284,7 @@ impl kv_atomics::Host for &mut State {
         key: String,
         delta: i64,
     ) -> Result<i64, kv_store::Error> {
+        self.first_write();
         let mut kv = self.kv.lock();
         let old = match kv.value_of(&key) {
             None => 0,
@@ -297,20 +304,17 @@ impl kv_atomics::Host for &mut State {
         cas: Resource<CasHandle>,
         value: Vec<u8>,
     ) -> Result<(), kv_atomics::CasError> {
+        self.first_write();
         let cas = self
             .table
             .delete(cas)
             .map_err(|e| kv_atomics::CasError::StoreError(kv_store::Error::Other(e.to_string())))?;
         {
             let mut kv = self.kv.lock();
-            kv.interfere(&cas.key);
-            let unchanged = kv.version_of(&cas.key) == cas.version;
-            if unchanged {
+            // Spin's SQLite store compares only a key that existed: for one that did not, its
+            // swap is an insert that overwrites whatever another writer put there meanwhile.
+            if cas.version.is_none() || kv.version_of(&cas.key) == cas.version {
                 kv.write(&cas.key, value);
-            } else {
-                kv.cas_failures += 1;
-            }
-            if unchanged != kv.misreports {
                 return Ok(());
             }
         }

@@ -1,9 +1,10 @@
 //! The Spin app (`spin/`, spin-sdk 7, WASIp3) served by wasmtime 48, no spin CLI: the
 //! component's `wasi:http/handler@0.3.0` export gets the requests, a stub `spin:variables`
-//! answers its settings, an in-memory `wasi:keyvalue` store (with real compare-and-swap) keeps
-//! its failed e-mail checks, and its outbound requests go through the host's `HttpPolicy` (the
-//! same hook as the plugin's tests) to the fake shop in-process. The policy allows only the
-//! shop's origin, as Spin's `allowed_outbound_hosts` does.
+//! answers its settings (and notes which it was asked for), an in-memory `wasi:keyvalue` store
+//! that answers as Spin's SQLite one keeps its counts (failed e-mail checks, invoice
+//! downloads), and its outbound requests go through the host's `HttpPolicy` (the same hook as
+//! the plugin's tests) to the fake shop in-process. The policy allows only the shop's origin,
+//! as Spin's `allowed_outbound_hosts` does.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,9 +29,7 @@ use crate::API_URL;
 
 mod key_value;
 
-pub use key_value::{
-    CasHandle, Held, Interference, Kv, KvInner, OtherWrite, Versioned, WasiKeyValue,
-};
+pub use key_value::{CasHandle, Kv, KvInner, Versioned, WasiKeyValue};
 
 mod spin_host {
     wasmtime::component::bindgen!({
@@ -75,6 +74,9 @@ pub struct State {
     variables: HashMap<String, String>,
     /// Spin's `default` key-value store: shared by every request (instance) given the same one.
     kv: Kv,
+    /// Whether this request wrote to `kv` yet, and its turn in the store's schedule.
+    wrote: bool,
+    ticket: Option<usize>,
 }
 
 impl WasiView for State {
@@ -105,8 +107,18 @@ impl HasData for SpinVariables {
 
 impl spin_vars::Host for &mut State {}
 
+/// Every variable name an instance asked for, in any test of this binary.
+static ASKED: Mutex<std::collections::BTreeSet<String>> =
+    Mutex::new(std::collections::BTreeSet::new());
+
+/// The Spin variables the app has asked for so far, defined or not.
+pub fn asked_variables() -> std::collections::BTreeSet<String> {
+    ASKED.lock().unwrap().clone()
+}
+
 impl<T> spin_vars::HostWithStore<T> for SpinVariables {
     async fn get(accessor: &Accessor<T, Self>, name: String) -> Result<String, spin_vars::Error> {
+        ASKED.lock().unwrap().insert(name.clone());
         accessor
             .with(|mut access| access.get().variables.get(&name).cloned())
             .ok_or(spin_vars::Error::Undefined(name))
@@ -234,6 +246,8 @@ pub async fn serve_through(
             policy,
             variables,
             kv: kv.clone(),
+            wrote: false,
+            ticket: None,
         },
     );
     let service = pre.instantiate_async(&mut store).await.unwrap();
@@ -251,6 +265,9 @@ pub async fn serve_through(
         .await
         .unwrap()
         .unwrap();
+    if let Some(ticket) = store.data().ticket {
+        kv.gate.done(ticket);
+    }
     RawReply {
         status,
         headers,

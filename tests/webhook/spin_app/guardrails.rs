@@ -49,18 +49,25 @@ async fn a_call_past_the_deadline_answers_timeout() {
     );
 }
 
-/// The app's key for order 124's checks: `verify-failures/<shop>/<order>`, the shop a hash of
-/// its API URL (apps of several shops may share one store).
-fn checks_key(api_url: &str, order: &str) -> String {
+/// The app's counter of `order`'s failed checks in the window that began at `start`:
+/// `verify-failures/<shop>/<order>/<start>`, the shop a hash of its API URL (apps of several
+/// shops may share one store).
+fn checks_key(api_url: &str, order: &str, start: u64) -> String {
     use sha2::Digest as _;
     let digest = sha2::Sha256::digest(api_url.as_bytes());
     let scope: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("verify-failures/{scope}/{order}")
+    format!("verify-failures/{scope}/{order}/{start}")
 }
 
-fn checks_124() -> String {
-    checks_key(API_URL, "2025000124")
+/// `verify-window-minutes`' default, in seconds.
+const HOUR: u64 = 3600;
+
+/// Order 124's counter of the window the pinned clock is in (`back` 0), or of one before it.
+fn checks_124(back: u64) -> String {
+    let start = support::NOW_SECS / HOUR * HOUR - back * HOUR;
+    checks_key(API_URL, "2025000124", start)
 }
+
 const ORDER_124: &str = "/api/v2/orders/2025000124";
 const JANA: &str = "jana.novakova@example.cz";
 
@@ -95,7 +102,7 @@ async fn failed_checks_are_kept_in_the_key_value_store() {
     )
     .await;
     assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
-    assert_eq!(kv.times(&checks_124()), Vec::<u64>::new());
+    assert_eq!(kv.counter(&checks_124(0)), Some(0));
     for _ in 0..2 {
         let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
         let reply = serve_with(&fake, vars(), &kv, wrong).await;
@@ -103,31 +110,58 @@ async fn failed_checks_are_kept_in_the_key_value_store() {
     }
     // The store is opened once per request, the check begun and withdrawn alike.
     assert_eq!(kv.opens(), 3);
-    assert_eq!(kv.keys(), [checks_124()], "one key per order number");
     assert_eq!(
-        kv.times(&checks_124()),
-        [support::NOW_SECS, support::NOW_SECS]
+        kv.keys(),
+        [checks_124(0)],
+        "one counter per order and window"
     );
-    assert_eq!(kv.cas_failures(), 0);
-    // At the limit even the right e-mail is not checked, and nothing more is held.
+    assert_eq!(kv.counter(&checks_124(0)), Some(2));
+    // At the limit even the right e-mail is not checked, and the refused check is not held.
     let right = post(ActionName::VerifyCustomer, &right_email_124());
     let reply = serve_with(&fake, vars(), &kv, right).await;
     assert_not_verified(&reply);
-    assert_eq!(
-        kv.times(&checks_124()),
-        [support::NOW_SECS, support::NOW_SECS]
-    );
+    assert_eq!(kv.counter(&checks_124(0)), Some(2));
     assert_eq!(sent(&fake), vec![Sent::get(ORDER_124); 3]);
+}
 
-    // A value something else wrote counts as no checks (and is replaced on the next one).
-    let broken = Kv::default();
-    broken.set(&checks_124(), b"not json");
+/// Ten wrong e-mails for one order at once, on a store that answers like Spin's SQLite one,
+/// with a limit of 5: every request reads the store before any writes to it, and exactly 5
+/// reach Upgates; the others are refused unasked. Each request runs on a thread of its own, as
+/// Spin's instances run side by side.
+#[test]
+fn concurrent_first_checks_pass_only_up_to_the_limit() {
+    const AT_ONCE: usize = 10;
     let fake = sample_shop();
-    let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
-    let reply = serve_with(&fake, vars(), &broken, wrong).await;
-    assert_not_verified(&reply);
-    assert_eq!(broken.times(&checks_124()), [support::NOW_SECS]);
-    assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
+    let kv = Kv::meeting(AT_ONCE);
+    let vars = variables_with(&[("verify-attempts", "5")]);
+    let calls: Vec<_> = (0..AT_ONCE)
+        .map(|_| {
+            let (fake, kv, vars) = (fake.clone(), kv.clone(), vars.clone());
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
+                runtime.block_on(serve_with(&fake, vars, &kv, wrong))
+            })
+        })
+        .collect();
+    for call in calls {
+        assert_not_verified(&call.join().unwrap());
+    }
+    assert_eq!(sent(&fake).len(), 5, "checks that reached Upgates");
+    assert_eq!(sent(&fake), vec![Sent::get(ORDER_124); 5]);
+    assert_eq!(
+        kv.counter(&checks_124(0)),
+        Some(5),
+        "the refused took theirs back"
+    );
+    // The five failures stay counted: the right e-mail is refused unasked now.
+    let right = post(ActionName::VerifyCustomer, &right_email_124());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    assert_not_verified(&runtime.block_on(serve_with(&fake, vars, &kv, right)));
+    assert_eq!(sent(&fake).len(), 5);
 }
 
 /// Two shops' apps sharing one store (one Redis for several `SpinApp`s): the same order
@@ -160,117 +194,81 @@ async fn shops_sharing_a_store_keep_their_own_checks() {
     let answer: Value = serde_json::from_slice(&raw.body).unwrap();
     assert_eq!(answer, json!({"ok": true, "vars": {}}), "{raw:?}");
     assert_eq!(sent(&other), vec![Sent::get(ORDER_124)]);
-    assert_eq!(
-        kv.keys(),
-        [checks_124(), checks_key(OTHER_URL, "2025000124")]
-            .into_iter()
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect::<Vec<_>>()
-    );
+    let start = support::NOW_SECS / HOUR * HOUR;
+    let mut keys = vec![checks_124(0), checks_key(OTHER_URL, "2025000124", start)];
+    keys.sort();
+    assert_eq!(kv.keys(), keys);
     assert!(kv.keys().iter().all(|k| !k.contains("upgates.com")));
 }
 
-/// Another replica writes the order's key between the app's read and its swap: the swap is
-/// refused, and the app counts again from the other writer's list, keeping its check. The
-/// same on a store that reports the refused swap as done (Spin's Redis store): the read-back
-/// does not find the check.
+/// Fixed windows stand in for a sliding one: the previous window's failures (another
+/// replica's, or this one's an hour ago) still count, so a burst at the end of one window
+/// and another at the start of the next cannot pass twice the limit.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_check_retries_when_another_writer_got_in_between() {
-    for kv in [Kv::default(), Kv::misreporting()] {
-        let fake = sample_shop();
-        let other = support::NOW_SECS - 5;
-        kv.interfere(&checks_124(), 0, 1, move |held| held.push((other, 7)));
-        let vars = variables_with(&[("verify-attempts", "2")]);
-        let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
-        assert_not_verified(&serve_with(&fake, vars, &kv, wrong).await);
-        assert_eq!(kv.cas_failures(), 1);
-        // Neither check is lost: the other writer's, then this one (still held: it failed).
-        assert_eq!(kv.times(&checks_124()), [other, support::NOW_SECS]);
-        assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
-    }
-}
-
-/// The other writer's check fills the last free place between the app's read and its swap:
-/// the retry sees the limit, holds nothing, and Upgates is not asked, right e-mail or not.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_check_that_another_writer_pushed_over_the_limit_is_refused() {
-    let fake = sample_shop();
-    let kv = Kv::default();
-    let earlier = support::NOW_SECS - 20;
-    kv.set(&checks_124(), format!("[[{earlier},1]]").as_bytes());
-    let other = support::NOW_SECS - 5;
-    kv.interfere(&checks_124(), 0, 1, move |held| held.push((other, 7)));
-    let vars = variables_with(&[("verify-attempts", "2")]);
-    let right = post(ActionName::VerifyCustomer, &right_email_124());
-    let reply = serve_with(&fake, vars, &kv, right).await;
-    assert_not_verified(&reply);
-    assert_eq!(kv.cas_failures(), 1);
-    assert_eq!(
-        kv.times(&checks_124()),
-        [earlier, other],
-        "over the limit: nothing added"
-    );
-    assert!(fake.requests().is_empty(), "{:?}", sent(&fake));
-}
-
-/// A passed check is withdrawn with compare-and-swap too: when another writer adds a check
-/// meanwhile, the retry removes one check from the new list, so the other writer's still
-/// counts. (The checks are times only, so "which one" is the newest.)
-#[tokio::test(flavor = "multi_thread")]
-async fn a_withdrawn_check_leaves_another_writers_check_held() {
-    let fake = sample_shop();
-    let kv = Kv::default();
-    let other = support::NOW_SECS - 5;
-    // The first swap (the begin) goes through; the second (the withdraw) meets the writer.
-    kv.interfere(&checks_124(), 1, 1, move |held| held.push((other, 7)));
-    let vars = variables_with(&[("verify-attempts", "2")]);
-    let right = post(ActionName::VerifyCustomer, &right_email_124());
-    let reply = serve_with(&fake, vars, &kv, right).await;
-    assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
-    assert_eq!(kv.cas_failures(), 1);
-    assert_eq!(kv.times(&checks_124()).len(), 1, "the other writer's check");
-    assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
-}
-
-/// Spin's Redis store reports every swap that went through as failed: the app reads the
-/// list back and finds its check there, so a check is held once, not once per retry, and a
-/// passed one is withdrawn once. (Trusting the answer, the first check of an order held
-/// `verify-attempts` entries and answered not-verified.)
-#[tokio::test(flavor = "multi_thread")]
-async fn checks_hold_once_on_a_store_that_misreports_its_swaps() {
-    let fake = sample_shop();
-    let kv = Kv::misreporting();
+async fn the_previous_windows_failures_still_count() {
     let vars = || variables_with(&[("verify-attempts", "2")]);
-    let right = || post(ActionName::VerifyCustomer, &right_email_124());
-    let reply = serve_with(&fake, vars(), &kv, right()).await;
-    assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
-    assert_eq!(kv.times(&checks_124()), Vec::<u64>::new());
+    // The previous window at the limit: refused unasked, nothing counted in this one.
+    let fake = sample_shop();
+    let kv = Kv::default();
+    kv.set_counter(&checks_124(1), 2);
+    let right = post(ActionName::VerifyCustomer, &right_email_124());
+    assert_not_verified(&serve_with(&fake, vars(), &kv, right).await);
+    assert!(fake.requests().is_empty(), "{:?}", sent(&fake));
+    assert_eq!(kv.keys(), [checks_124(1)]);
+    // One failure there: one check here, then no more.
+    let fake = sample_shop();
+    let kv = Kv::default();
+    kv.set_counter(&checks_124(1), 1);
     for _ in 0..2 {
         let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
         assert_not_verified(&serve_with(&fake, vars(), &kv, wrong).await);
     }
-    assert_eq!(
-        kv.times(&checks_124()),
-        [support::NOW_SECS, support::NOW_SECS]
-    );
-    assert_not_verified(&serve_with(&fake, vars(), &kv, right()).await);
-    assert_eq!(sent(&fake), vec![Sent::get(ORDER_124); 3]);
+    assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
+    assert_eq!(kv.counter(&checks_124(0)), Some(1));
+    assert_eq!(kv.counter(&checks_124(1)), Some(1));
 }
 
-/// A key that changes before every swap: after 8 refused swaps the app gives up and answers
-/// like a store that fails, without asking Upgates (the closed side), and writes nothing of
-/// its own.
+/// Old windows go: the first check of a window deletes the counter of the window before the
+/// previous one, whose failures no longer count.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_check_that_never_gets_its_swap_fails_closed() {
+async fn a_windows_first_check_deletes_the_window_before_last() {
     let fake = sample_shop();
     let kv = Kv::default();
-    let mut next = support::NOW_SECS - 100;
-    kv.interfere(&checks_124(), 0, usize::MAX, move |held| {
-        // Another writer's churn: always one check, a new time each round.
-        next += 1;
-        *held = vec![(next, 7)];
-    });
+    kv.set_counter(&checks_124(2), 5);
+    kv.set_counter(&checks_124(3), 5);
+    let vars = variables_with(&[("verify-attempts", "2")]);
+    let right = post(ActionName::VerifyCustomer, &right_email_124());
+    let reply = serve_with(&fake, vars, &kv, right).await;
+    assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
+    assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
+    // The one before it was deleted when its own next window was first counted.
+    let mut keys = vec![checks_124(0), checks_124(3)];
+    keys.sort();
+    assert_eq!(kv.keys(), keys);
+}
+
+/// A passed check takes back only its own 1: another replica's failure in the same window
+/// stays counted.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_withdrawn_check_leaves_another_replicas_failure_counted() {
+    let fake = sample_shop();
+    let kv = Kv::default();
+    kv.set_counter(&checks_124(0), 1);
+    let vars = variables_with(&[("verify-attempts", "2")]);
+    let right = post(ActionName::VerifyCustomer, &right_email_124());
+    let reply = serve_with(&fake, vars, &kv, right).await;
+    assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
+    assert_eq!(kv.counter(&checks_124(0)), Some(1));
+    assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
+}
+
+/// A store that cannot count (here a counter something else overwrote with text) answers
+/// like a missing store, without asking Upgates: the closed side.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_store_that_cannot_count_fails_closed() {
+    let fake = sample_shop();
+    let kv = Kv::default();
+    kv.set(&checks_124(0), b"not a number");
     let vars = variables_with(&[("verify-attempts", "5")]);
     let right = post(ActionName::VerifyCustomer, &right_email_124());
     let reply = serve_with(&fake, vars, &kv, right).await;
@@ -281,8 +279,6 @@ async fn a_check_that_never_gets_its_swap_fails_closed() {
                "message": "shop configuration: the key-value store `default` is not available (spin.toml: key_value_stores = [\"default\"])"}),
         "{reply:?}"
     );
-    assert_eq!(kv.cas_failures(), 8);
-    assert_eq!(kv.times(&checks_124()), [support::NOW_SECS - 100 + 8]);
     assert!(fake.requests().is_empty(), "{:?}", sent(&fake));
 }
 

@@ -275,6 +275,52 @@ async fn another_host_than_the_shops_is_refused() {
     }
 }
 
+/// Every Spin variable the app reads is passed to it in spin.toml's
+/// `[component.upgates-bot.variables]`, as `name = "{{ name }}"`: one declared only under
+/// `[variables]` reads as undefined under real Spin, and a check on it never runs there (as
+/// `api_origin`'s once did). The names are those the app asked the harness for, on every
+/// route, with every setting given.
+#[tokio::test(flavor = "multi_thread")]
+async fn spin_toml_passes_every_variable_the_app_reads() {
+    let fake = sample_shop();
+    let mut vars = variables();
+    for setting in upgates_core::settings::SETTINGS {
+        vars.entry(setting.key.replace('-', "_"))
+            .or_insert_with(|| setting.default.to_owned());
+    }
+    let order = json!({"order": "2025000123"});
+    serve(&fake, vars.clone(), post(ActionName::VerifyOrder, &order)).await;
+    serve(
+        &fake,
+        vars.clone(),
+        request(Method::GET, "/v1/ready", None, ""),
+    )
+    .await;
+    let asked = asked_variables();
+    for needed in [
+        "api_url",
+        "api_origin",
+        "bot_token",
+        "invoice_link_downloads",
+    ] {
+        assert!(asked.contains(needed), "{needed}: {asked:?}");
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spin.toml");
+    let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let declared = manifest["variables"].as_table().unwrap();
+    let passed = manifest["component"]["upgates-bot"]["variables"]
+        .as_table()
+        .unwrap();
+    for name in &asked {
+        assert_eq!(
+            passed.get(name).and_then(|v| v.as_str()),
+            Some(format!("{{{{ {name} }}}}").as_str()),
+            "spin.toml does not pass `{name}` to the component"
+        );
+        assert!(declared.contains_key(name), "`{name}` is not declared");
+    }
+}
+
 // --- what the app logs -------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread")]
