@@ -26,7 +26,6 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use upgates_core::ShopConfig;
 use upgates_core::config::{
     KEY_API_KEY, KEY_API_LOGIN, KEY_API_URL, KEY_DEFAULT_COUNTRY_CODE, KEY_VERIFY_APPENDS,
 };
@@ -35,6 +34,7 @@ use upgates_core::guardrails::{
     KEY_INVOICE_LINK_SECRET, KEY_INVOICE_LINKS, KEY_MASK_PERSONAL_DATA, KEY_MAX_NOTE_LENGTH,
     KEY_VERIFY_ATTEMPTS, KEY_VERIFY_WINDOW_MINUTES,
 };
+use upgates_core::{ShopConfig, settings};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,6 +74,13 @@ pub struct ShopEntry {
     pub invoice_link_secret_env: Option<String>,
     pub invoice_link_base_url: Option<String>,
     pub invoice_link_minutes: Option<u32>,
+    /// The actions the bot may call, and the proofs of e-mail checks (docs/configuration.md).
+    pub enabled_actions: Option<String>,
+    pub proof_secret: Option<String>,
+    /// The name of an environment variable holding the proofs' secret.
+    pub proof_secret_env: Option<String>,
+    pub proof_minutes: Option<u32>,
+    pub require_proof: Option<bool>,
 }
 
 impl std::fmt::Debug for ShopEntry {
@@ -324,6 +331,13 @@ impl ShopsFile {
                     .or_else(|| env(e.invoice_link_secret_env.as_deref()?)),
                 KEY_INVOICE_LINK_BASE_URL => e.invoice_link_base_url.clone(),
                 KEY_INVOICE_LINK_MINUTES => e.invoice_link_minutes.map(|v| v.to_string()),
+                settings::KEY_ENABLED_ACTIONS => e.enabled_actions.clone(),
+                settings::KEY_PROOF_SECRET => e
+                    .proof_secret
+                    .clone()
+                    .or_else(|| env(e.proof_secret_env.as_deref()?)),
+                settings::KEY_PROOF_MINUTES => e.proof_minutes.map(|v| v.to_string()),
+                settings::KEY_REQUIRE_PROOF => e.require_proof.map(|v| v.to_string()),
                 _ => None,
             }
         };

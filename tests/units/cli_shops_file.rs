@@ -19,6 +19,14 @@ max_note_length = 300
 audit_trail = false
 verify_attempts = 3
 mask_personal_data = true
+[shops.sk-proofs]
+api_url = "https://b.admin.s2.upgates.com/api/v2"
+api_login = "bot"
+api_key = "file-key"
+enabled_actions = "verify-customer, set-order-status"
+proof_secret_env = "SK_PROOF_SECRET"
+proof_minutes = 10
+require_proof = true
 "#;
 
 /// Writes `text` as a shops file and loads it; the error.
@@ -149,6 +157,22 @@ fn picks_shops_and_env_overrides() {
     assert_eq!(g.max_note_length, Some(300));
     assert!(!g.audit_trail && g.mask_personal_data);
     assert_eq!(g.verify_attempts, 3);
+    // Which actions, and the proofs, their secret from the variable the file names.
+    let proofs = file
+        .resolve(Some("sk-proofs"), |k| {
+            (k == "SK_PROOF_SECRET").then(|| "0123456789abcdef0123456789abcdef".to_string())
+        })
+        .unwrap()
+        .guardrails;
+    assert_eq!(
+        proofs.enabled_actions.to_string(),
+        "set-order-status, verify-customer"
+    );
+    assert_eq!(
+        proofs.proof_secret.as_deref(),
+        Some("0123456789abcdef0123456789abcdef")
+    );
+    assert!(proofs.require_proof && proofs.proof_lifetime.as_secs() == 600);
     // The environment overrides a guardrail too.
     let audited = file
         .resolve(Some("sk"), |k| match k {
