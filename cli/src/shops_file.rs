@@ -186,8 +186,8 @@ impl ShopsFile {
     /// On Unix the file is refused, as `ssh` refuses its own, when another user (not root)
     /// owns it or its group or others may write it (they could point `api_url` elsewhere and
     /// be sent the key), or when it holds a secret (`api_key`, `bot_token`,
-    /// `invoice_link_secret`) and its group or others may read it. The mode is read from the
-    /// handle the text is read from.
+    /// `invoice_link_secret`, `proof_secret`) and its group or others may read it. The mode is
+    /// read from the handle the text is read from.
     pub fn load(path: &Path, named_explicitly: bool) -> Result<Self, String> {
         let read = std::fs::File::open(path).and_then(|mut file| {
             let mut text = String::new();
@@ -228,7 +228,10 @@ impl ShopsFile {
     /// Whether any shop keeps a secret in the file itself (not in a variable it names).
     pub fn holds_secret(&self) -> bool {
         self.shops.values().any(|shop| {
-            shop.api_key.is_some() || shop.bot_token.is_some() || shop.invoice_link_secret.is_some()
+            shop.api_key.is_some()
+                || shop.bot_token.is_some()
+                || shop.invoice_link_secret.is_some()
+                || shop.proof_secret.is_some()
         })
     }
 
@@ -253,9 +256,10 @@ impl ShopsFile {
         }
         if mode & 0o044 != 0 && self.holds_secret() {
             return Err(format!(
-                "{path} holds an API key, bot token or link secret and can be read by its \
-                 group or by others (mode {mode:04o}): run `chmod 600 {path}`, or keep the \
-                 secrets out of it (`api_key_env`, `bot_token_env`, `invoice_link_secret_env`)"
+                "{path} holds a secret (`api_key`, `bot_token`, `invoice_link_secret` or \
+                 `proof_secret`) and can be read by its group or by others (mode {mode:04o}): \
+                 run `chmod 600 {path}`, or keep the secrets out of it (`api_key_env`, \
+                 `bot_token_env`, `invoice_link_secret_env`, `proof_secret_env`)"
             ));
         }
         Ok(())

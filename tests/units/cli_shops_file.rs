@@ -254,14 +254,15 @@ fn a_file_others_can_read_secrets_in_or_change_is_refused() {
     let shown = path.display().to_string();
     for mode in [0o644, 0o640, 0o604] {
         let err = load_as(FILE, mode).unwrap_err();
-        assert!(
-            err.starts_with(&format!("{shown} holds an API key")),
-            "{err}"
-        );
+        assert!(err.starts_with(&format!("{shown} holds a secret")), "{err}");
         assert!(err.contains(&format!("run `chmod 600 {shown}`")), "{err}");
         assert!(!err.contains("file-key"), "{err}");
     }
-    for secret in ["bot_token = \"t\"", "invoice_link_secret = \"s\""] {
+    for secret in [
+        "bot_token = \"t\"",
+        "invoice_link_secret = \"s\"",
+        "proof_secret = \"p\"",
+    ] {
         let text =
             format!("[shops.a]\napi_url = \"https://a.admin.s1.upgates.com/api/v2\"\n{secret}\n");
         assert!(load_as(&text, 0o644).is_err(), "{secret}");
