@@ -104,7 +104,7 @@ fn input(action: ActionName, matches: &ArgMatches) -> Result<ActionInput, clap::
         return input_from_json(action, from).map_err(|message| {
             clap::Error::raw(
                 clap::error::ErrorKind::InvalidValue,
-                format!("--input: {message}\n"),
+                format!("--input: {message}"),
             )
         });
     }
