@@ -57,6 +57,9 @@ pub struct HttpCase {
     /// The case needs the table's pinned clock (Upgates' `Retry-After` is a date in it): the
     /// servers on the real clock skip it, and say so.
     pub pinned_clock: bool,
+    /// The same request sent this many times before the one checked, to the same server and
+    /// store (their answers unchecked; their requests to the shop are in `sent`).
+    pub earlier: usize,
 }
 
 fn nothing(_: &FakeShop) {}
@@ -86,6 +89,7 @@ fn post(name: &str, action: ActionName, body: Value) -> HttpCase {
         sent: Vec::new(),
         after: nothing,
         pinned_clock: false,
+        earlier: 0,
     }
 }
 
@@ -252,6 +256,18 @@ pub fn all() -> Vec<HttpCase> {
                 ("content-disposition", "inline; filename=\"FV2025001.pdf\"")],
             sent: vec![Sent::get("/api/v2/invoices/FV2025001/pdf")],
             ..invoice("a signed link's PDF", Link::Valid) },
+        // `invoice-link-downloads` (3): a link is counted before Upgates is asked.
+        HttpCase { earlier: 3,
+            headers: vec![("content-type", "application/json"), ("cache-control", "no-store")],
+            sent: vec![Sent::get("/api/v2/invoices/FV2025001/pdf"); 3],
+            ..refused(invoice("a signed link's fourth download", Link::Valid), 410, "link-used-up",
+            "this invoice link has been downloaded as often as it may be: ask the bot for a new one") },
+        HttpCase { settings: [signed_links(), vec![("invoice-link-downloads", "1".into())]].concat(),
+            earlier: 1,
+            sent: vec![Sent::get("/api/v2/invoices/FV2025001/pdf")],
+            ..refused(invoice("a link of one download, the second time", Link::Valid), 410,
+            "link-used-up",
+            "this invoice link has been downloaded as often as it may be: ask the bot for a new one") },
         refused(invoice("another shop's link", Link::Foreign), 403, "link-refused",
             "this invoice link is expired or invalid: ask the bot for a new one"),
         refused(HttpCase { settings: Vec::new(), ..invoice("links when the shop hands out Upgates' own", Link::Valid) },
@@ -331,6 +347,12 @@ impl HttpCase {
     fn check(&self, server: &str, answer: &Answer, fake: &FakeShop, dated: bool) {
         let name = format!("{server}: {}", self.name);
         assert_eq!(answer.status.as_u16(), self.status, "{name}: {answer:?}");
+        // Every answer: a link's token must not leave in a `Referer` (docs/webhook.md).
+        assert_eq!(
+            answer.headers.get("referrer-policy").map(|v| v.to_str().unwrap()),
+            Some("no-referrer"),
+            "{name}: referrer-policy"
+        );
         for (header, value) in &self.headers {
             assert_eq!(
                 answer.headers.get(*header).map(|v| v.to_str().unwrap()),
@@ -436,10 +458,15 @@ async fn the_table_through_the_spin_app() {
     for case in all() {
         let fake = sample_shop();
         (case.setup)(&fake);
+        let kv = Kv::default();
+        for _ in 0..case.earlier {
+            let request = case.request(API_URL, support::now());
+            spin_harness::serve_raw(&fake, case.variables(API_URL), &kv, request).await;
+        }
         let reply = spin_harness::serve_raw(
             &fake,
             case.variables(API_URL),
-            &Kv::default(),
+            &kv,
             case.request(API_URL, support::now()),
         )
         .await;
@@ -465,11 +492,12 @@ async fn the_table_through(server: &str, start: impl Fn(&HttpCase, &str) -> serv
         (case.setup)(&fake);
         let upgates = fake.serve().await.expect("the fake shop listens");
         let process = start(&case, &upgates.api_url());
-        let answer = servers::send(
-            &process.base,
-            case.request(&upgates.api_url(), SystemTime::now()),
-        )
-        .await;
+        // One clock reading: the same link each time.
+        let now = SystemTime::now();
+        for _ in 0..case.earlier {
+            servers::send(&process.base, case.request(&upgates.api_url(), now)).await;
+        }
+        let answer = servers::send(&process.base, case.request(&upgates.api_url(), now)).await;
         case.check(server, &answer, &fake, true);
     }
 }
