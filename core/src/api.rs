@@ -299,7 +299,7 @@ fn on_upgates(url: &str) -> Option<bool> {
     const DOMAIN: &[u8] = b".upgates.com";
     let rest = url.split_once("://")?.1;
     let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
-    let host = authority[..authority.find(':').unwrap_or(authority.len())].as_bytes();
+    let host = &authority.as_bytes()[..authority.find(':').unwrap_or(authority.len())];
     let name = host.len().saturating_sub(DOMAIN.len());
     Some(
         !authority.contains('@')
