@@ -349,7 +349,10 @@ impl HttpCase {
         assert_eq!(answer.status.as_u16(), self.status, "{name}: {answer:?}");
         // Every answer: a link's token must not leave in a `Referer` (docs/webhook.md).
         assert_eq!(
-            answer.headers.get("referrer-policy").map(|v| v.to_str().unwrap()),
+            answer
+                .headers
+                .get("referrer-policy")
+                .map(|v| v.to_str().unwrap()),
             Some("no-referrer"),
             "{name}: referrer-policy"
         );

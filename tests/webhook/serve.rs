@@ -617,3 +617,36 @@ async fn paths_are_not_logged_and_shops_not_listed() {
     assert!(log.contains("route=\"no route\""), "{log}");
     assert!(!log.contains("jana") && !log.contains("guess"), "{log}");
 }
+
+/// `upgates serve` counts each link's downloads in its memory: per link, kept while the link
+/// works, the expired ones dropped once many are counted, and past
+/// [`MAX_COUNTED_LINKS`](upgates_cli::serve::MAX_COUNTED_LINKS) live links a new one is
+/// refused (`503`) rather than an old count forgotten.
+#[test]
+fn link_downloads_are_counted_per_link_while_it_works() {
+    use upgates_cli::serve::{Downloads, MAX_COUNTED_LINKS};
+    use upgates_webhook::Rejection;
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let minute = Duration::from_secs(60);
+    let downloads = Downloads::default();
+    assert_eq!(downloads.count("a", now + minute, now), Ok(1));
+    assert_eq!(downloads.count("a", now + minute, now), Ok(2));
+    assert_eq!(downloads.count("b", now + minute, now), Ok(1));
+    // Full of live links (with `a` and `b`): a new one is refused, a counted one still counts.
+    for i in 2..MAX_COUNTED_LINKS {
+        downloads
+            .count(&format!("live-{i}"), now + minute, now)
+            .unwrap();
+    }
+    assert_eq!(
+        downloads.count("new", now + minute, now),
+        Err(Rejection::NotReady(
+            "too many invoice links in use: retry later".into()
+        ))
+    );
+    assert_eq!(downloads.count("a", now + minute, now), Ok(3));
+    // Once they expire they make room, and a link counted afresh starts at 1.
+    let later = now + 2 * minute;
+    assert_eq!(downloads.count("new", later + minute, later), Ok(1));
+    assert_eq!(downloads.count("a", later + minute, later), Ok(1));
+}

@@ -41,8 +41,8 @@ pub struct Server {
     pub downloads: Downloads,
 }
 
-/// Links counted at once before expired ones are dropped; then the count is kept until the
-/// table holds [`MAX_COUNTED_LINKS`].
+/// Links counted before the expired ones are first dropped; after each drop, twice as many
+/// as are left, so dropping costs a constant time per link counted.
 const PRUNE_FROM: usize = 1024;
 
 /// Links whose downloads are counted at once: each is a link a verified customer was handed
@@ -54,23 +54,40 @@ pub const MAX_COUNTED_LINKS: usize = 100_000;
 /// memory: replicas count each on their own, and a restart forgets the counts.
 #[derive(Default)]
 pub struct Downloads {
-    links: Mutex<HashMap<String, (u64, SystemTime)>>,
+    links: Mutex<CountedLinks>,
+}
+
+#[derive(Default)]
+struct CountedLinks {
+    /// A link's downloads, and when it expires.
+    counts: HashMap<String, (u64, SystemTime)>,
+    /// How many links may be counted before the expired ones are dropped again.
+    prune_at: usize,
 }
 
 impl Downloads {
-    /// Adds one to `key`'s count at `now` and answers it; a link that expires at `expires`.
+    /// Adds one to the downloads of the link `key` (which expires at `expires`) at `now`, and
+    /// answers its count.
     pub fn count(&self, key: &str, expires: SystemTime, now: SystemTime) -> Result<u64, Rejection> {
         let mut links = self.links.lock().unwrap_or_else(|e| e.into_inner());
-        if !links.contains_key(key) && links.len() >= PRUNE_FROM {
-            links.retain(|_, (_, until)| *until > now);
-            if links.len() >= MAX_COUNTED_LINKS {
-                tracing::warn!(links = links.len(), "invoice link: too many links counted");
+        let links = &mut *links;
+        let len = links.counts.len();
+        if !links.counts.contains_key(key)
+            && len >= links.prune_at.max(PRUNE_FROM).min(MAX_COUNTED_LINKS)
+        {
+            links.counts.retain(|_, (_, until)| *until > now);
+            links.prune_at = 2 * links.counts.len();
+            if links.counts.len() >= MAX_COUNTED_LINKS {
+                tracing::warn!(
+                    links = links.counts.len(),
+                    "invoice link: too many links counted"
+                );
                 return Err(Rejection::NotReady(
                     "too many invoice links in use: retry later".into(),
                 ));
             }
         }
-        let (count, _) = links.entry(key.to_owned()).or_insert((0, expires));
+        let (count, _) = links.counts.entry(key.to_owned()).or_insert((0, expires));
         *count += 1;
         Ok(*count)
     }

@@ -22,7 +22,7 @@ use upgates_host::PluginRuntime;
 
 use crate::shops_file::ShopsFile;
 
-pub use backend::{Downloads, ServedShop, Server};
+pub use backend::{Downloads, MAX_COUNTED_LINKS, ServedShop, Server};
 use metrics::Metrics;
 use routes::{RequestIds, metrics_text, webhook};
 use shops::{demo, shops};
