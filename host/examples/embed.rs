@@ -32,8 +32,9 @@ async fn main() -> wasmtime::Result<()> {
 
     // Compile once (keep the runtime for the process's life); one fresh instance per call.
     let runtime = PluginRuntime::new(PLUGIN_WASM)?;
-    // The shop's credentials and guardrails, and an HTTP policy that lets the component reach
-    // only the shop's origin. Settings beyond the credentials: `ShopConfig::from_lookup`.
+    // The shop's credentials and guardrails, and an HTTP policy that lets the component send
+    // only the actions' requests to the shop's origin, with the credentials added by the host
+    // (the component never gets them). Settings beyond these: `ShopConfig::from_lookup`.
     let shop = ShopConnection::new(config)?;
 
     let input: ActionInput = serde_json::from_value(serde_json::json!({"order": "2025000123"}))?;

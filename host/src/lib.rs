@@ -1,8 +1,9 @@
 //! A wasmtime 48 embedding of the Upgates bot component.
 //!
 //! [`PluginRuntime`] compiles the component once and keeps an `InstancePre`; every call gets a
-//! fresh `Store` with the shop's credentials (fed through `wasi:config/store`), outbound HTTP
-//! under the shop's [`HttpPolicy`], a memory limit and an epoch deadline.
+//! fresh `Store` with the shop's settings (through `wasi:config/store`; not the API login and
+//! key, which the host adds to each request itself), outbound HTTP under the shop's
+//! [`HttpPolicy`] (only the actions' requests), bounded host resources and an epoch deadline.
 
 pub mod attempt_store;
 mod bindings;
