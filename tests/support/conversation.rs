@@ -1,7 +1,8 @@
 //! The demo conversation on one order, the cache scenario: verify-order,
 //! verify-customer, order-detail, order-documents, append-note, set-order-status. Shared by
 //! `tests/cache.rs` (which asserts its requests) and the bench (which reports their count
-//! with the cache off and on, and times the conversation).
+//! with the cache off and on, and times the conversation). The shop requires proofs, as a
+//! shop that lets its bot write should: the writes carry verify-customer's, at no request.
 
 use std::time::Duration;
 
@@ -23,6 +24,8 @@ pub async fn run(
     let fake = sample_shop();
     let mut shop = in_process(&fake);
     shop.config.guardrails.audit_trail = audit;
+    shop.config.guardrails.proof_secret = Some(super::guardrails::PROOF_SECRET.into());
+    shop.config.guardrails.require_proof = true;
     shop.policy.cache_ttl = cache_ttl;
     shop.policy.code_list_ttl = cache_ttl;
     let order = json!({"order": "2025000124"});
@@ -41,12 +44,21 @@ pub async fn run(
             json!({"order": "2025000124", "status": "Vyřizuje se"}),
         ),
     ];
-    for (action, args) in steps {
+    // verify-customer's `proof`, which the writes pass on.
+    let mut proof = Value::Null;
+    for (action, mut args) in steps {
+        if matches!(action, ActionName::AppendNote | ActionName::SetOrderStatus) {
+            args["proof"] = proof.clone();
+        }
         let result = runtime
             .call(&shop, action, &input(args))
             .await
             .expect("the component runs to an answer");
         assert!(result.is_ok(), "{action}: {result:?}");
+        if action == ActionName::VerifyCustomer {
+            proof = render(&result)["vars"]["proof"].clone();
+            assert!(proof.is_string(), "{result:?}");
+        }
     }
     let requests = fake
         .requests()
