@@ -73,7 +73,7 @@ impl Downloads {
         let links = &mut *links;
         let len = links.counts.len();
         if !links.counts.contains_key(key)
-            && len >= links.prune_at.max(PRUNE_FROM).min(MAX_COUNTED_LINKS)
+            && len >= links.prune_at.clamp(PRUNE_FROM, MAX_COUNTED_LINKS)
         {
             links.counts.retain(|_, (_, until)| *until > now);
             links.prune_at = 2 * links.counts.len();
