@@ -387,16 +387,22 @@ pub fn sent_by_an_action(method: &http::Method, path: &str, has_query: bool) -> 
     }
 }
 
-/// An order or invoice number as core encodes it: not empty, no dot segment, no encoded
-/// slash or backslash (a server that decoded them would see another path).
+/// An order or invoice number as core encodes it: unreserved characters and `%` escapes only,
+/// not empty, and no dot segment even where an escaped slash or backslash is read as one (an
+/// invoice number may hold a `/`; `..%2Fcustomers` may not reach another path).
 fn is_one_segment(segment: &str) -> bool {
-    let lower = segment.to_ascii_lowercase();
-    let decoded_dots = lower.replace("%2e", ".");
+    let decoded = segment
+        .to_ascii_lowercase()
+        .replace("%2e", ".")
+        .replace("%2f", "/")
+        .replace("%5c", "/");
     !segment.is_empty()
-        && decoded_dots != "."
-        && decoded_dots != ".."
-        && !lower.contains("%2f")
-        && !lower.contains("%5c")
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b))
+        && decoded
+            .split('/')
+            .all(|piece| piece != "." && piece != "..")
 }
 
 pub(crate) type BoxFuture<T> = Box<dyn Future<Output = T> + Send>;
