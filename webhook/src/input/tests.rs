@@ -127,7 +127,7 @@ fn names_what_is_wrong_without_quoting_values() {
     );
     assert_eq!(
         message(form(AppendNote, "order=1&text=Doru%C4%8Dit&zvonit")),
-        "a key is not an input of append-note; it takes: order, text"
+        "a key is not an input of append-note; it takes: order, text, proof"
     );
     assert_eq!(
         message(json(
