@@ -74,6 +74,7 @@ pub struct ShopEntry {
     pub invoice_link_secret_env: Option<String>,
     pub invoice_link_base_url: Option<String>,
     pub invoice_link_minutes: Option<u32>,
+    pub invoice_link_downloads: Option<u32>,
     /// The actions the bot may call, and the proofs of e-mail checks (docs/configuration.md).
     pub enabled_actions: Option<String>,
     pub proof_secret: Option<String>,
@@ -342,6 +343,9 @@ impl ShopsFile {
                     .or_else(|| env(e.proof_secret_env.as_deref()?)),
                 settings::KEY_PROOF_MINUTES => e.proof_minutes.map(|v| v.to_string()),
                 settings::KEY_REQUIRE_PROOF => e.require_proof.map(|v| v.to_string()),
+                settings::KEY_INVOICE_LINK_DOWNLOADS => {
+                    e.invoice_link_downloads.map(|v| v.to_string())
+                }
                 _ => None,
             }
         };

@@ -650,3 +650,52 @@ fn link_downloads_are_counted_per_link_while_it_works() {
     assert_eq!(downloads.count("new", later + minute, later), Ok(1));
     assert_eq!(downloads.count("a", later + minute, later), Ok(1));
 }
+
+/// The shops file's `invoice_link_downloads`: a named shop's link opens once, the second
+/// download is `410` and Upgates is asked once. The route of a named shop counts as the
+/// default route does.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shops_files_link_downloads_limit_its_links() {
+    const SECRET: &str = "shops-file-link-secret-0123456789abcdef";
+    let fake = FakeShop::sample(SystemTime::now());
+    let upgates = fake.serve().await.unwrap();
+    let api_url = upgates.api_url();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shops.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[shops.cz]\napi_url = \"{api_url}\"\napi_login = \"{SAMPLE_LOGIN}\"\n\
+             api_key = \"{SAMPLE_KEY}\"\nbot_token_env = \"CZ_TOKEN\"\n\
+             invoice_links = \"signed\"\ninvoice_link_secret = \"{SECRET}\"\n\
+             invoice_link_base_url = \"https://bot.example.cz\"\ninvoice_link_downloads = 1\n"
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let env = vec![
+        ("UPGATES_CONFIG".to_owned(), file.display().to_string()),
+        ("CZ_TOKEN".to_owned(), CZ_TOKEN.to_owned()),
+    ];
+    let server = servers::upgates_serve(crate::UPGATES, &env, &[]);
+    let expires = SystemTime::now() + Duration::from_secs(600);
+    let token =
+        upgates_core::invoice_link::sign(SECRET, &api_url, "2025000124", "FV2025001", expires);
+    let download = || {
+        http::Request::builder()
+            .uri(format!("/v1/shops/cz/invoice/{token}"))
+            .body(Full::new(Bytes::new()))
+            .unwrap()
+    };
+    let first = servers::send(&server.base, download()).await;
+    assert_eq!(first.status.as_u16(), 200, "{first:?}");
+    assert_eq!(first.headers["referrer-policy"], "no-referrer");
+    let second = servers::send(&server.base, download()).await;
+    assert_eq!(second.status.as_u16(), 410, "{second:?}");
+    assert_eq!(json_of(&second)["reason"], json!("link-used-up"));
+    assert_eq!(
+        crate::support::sent(&fake),
+        vec![Sent::get("/api/v2/invoices/FV2025001/pdf")]
+    );
+}
