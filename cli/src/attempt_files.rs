@@ -17,8 +17,8 @@ use upgates_host::private_files::{Access, PrivateDir, refusal};
 /// file name), holding the JSON list of the checks' times (Unix seconds). The file is locked
 /// from its read to its rewrite, so the check and the hold are one step across processes.
 /// A file locked past the wait, or one refused (a link, another user's, writable by others),
-/// answers the check `false`: not counted, so not asked. Other I/O errors (a full disk) let
-/// the check go ahead, logged, as [`AttemptStore`] asks. `Debug` shows the directory only.
+/// answers the check `false`: not counted, so not asked; so does any other I/O error (a file
+/// where the directory should be) but a full disk, which lets the check go ahead, logged. `Debug` shows the directory only.
 pub struct FileAttempts {
     dir: PathBuf,
     /// SHA-256 fed with `"{api_url}\n{login}\n"`: each file's name continues it with the
@@ -116,6 +116,13 @@ impl FileAttempts {
     }
 }
 
+fn is_disk_full(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
+}
+
 fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -151,9 +158,20 @@ impl AttemptStore for FileAttempts {
                 );
                 false
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the e-mail checks; letting this one go ahead");
+            // A full disk must not lock every customer out: the one failure that lets the
+            // check go ahead.
+            Err(e) if is_disk_full(&e) => {
+                tracing::warn!(error = %e, "cannot record the e-mail check (disk full); letting this one go ahead");
                 true
+            }
+            // Anything else (a file where the directory should be, no permission) may be
+            // another local user's doing: the check does not go ahead.
+            Err(e) => {
+                tracing::error!(
+                    error = %e,
+                    "cannot keep the e-mail checks; answering not-verified without asking Upgates"
+                );
+                false
             }
         }
     }

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use upgates_core::MemoryAttempts;
 
 /// Checks per key within a sliding window ([`upgates_core::AttemptLog`]'s rule, held and
-/// counted in one step). Infallible by design: a store that cannot be read or written lets the
-/// check go ahead and says so in the log (failing closed would lock every customer out when a
-/// disk fills up); one that another party may be changing (held by another process, not the
-/// user's own) answers `false` instead, as the CLI's files do.
+/// counted in one step). Infallible by design: a store that is full may let the check go ahead
+/// and say so in the log (failing closed would lock every customer out when a disk fills up);
+/// one that cannot be trusted (held by another process, not the user's own, unreadable)
+/// answers `false` instead, as the CLI's files do.
 pub trait AttemptStore: Send + Sync + Debug {
     /// When fewer than `limit` checks for `key` are held within `window`, holds one more and
     /// answers `true`; otherwise `false`.

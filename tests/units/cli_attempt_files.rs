@@ -262,11 +262,13 @@ fn a_directory_or_file_others_can_change_fails_closed() {
 }
 
 #[test]
-fn an_unusable_directory_lets_checks_go_ahead_and_does_not_panic() {
+fn an_unusable_directory_fails_closed_and_does_not_panic() {
+    // A file where the directory should be: what another local user can plant where the
+    // state dir falls back to the temp dir.
     let file = tempfile::NamedTempFile::new().unwrap();
-    // A file where the directory should be.
-    let store = FileAttempts::new(file.path().join("sub"), &shop("bot"));
-    assert!(store.begin_check("1", 1, Duration::from_secs(60)));
-    assert!(store.begin_check("1", 1, Duration::from_secs(60)));
-    store.withdraw_check("1", Duration::from_secs(60));
+    for dir in [file.path().to_path_buf(), file.path().join("sub")] {
+        let store = FileAttempts::new(dir, &shop("bot"));
+        assert!(!store.begin_check("1", 5, Duration::from_secs(60)));
+        store.withdraw_check("1", Duration::from_secs(60));
+    }
 }
