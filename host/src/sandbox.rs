@@ -99,6 +99,9 @@ pub struct HttpPolicy {
     /// `Basic ...` for the shop's API user, set on a call's copy of the policy: every request
     /// the component sends gets it in place of any `Authorization` of its own.
     authorization: Option<http::HeaderValue>,
+    /// On a call's copy: the requests of the call the host works on at once, their bodies'
+    /// reading included ([`MAX_SENDS_PER_CALL`]); more wait, and so do their bodies' writers.
+    call_sends: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl std::fmt::Debug for HttpPolicy {
@@ -142,11 +145,14 @@ impl HttpPolicy {
             shop: ShopState::of(&shop_key),
             api_path: upgates_core::config::url_path(&config.api_url).to_owned(),
             authorization: None,
+            call_sends: None,
         })
     }
 
-    /// This policy adding `config`'s credentials to every request the component sends.
-    pub(crate) fn authorizing_as(mut self, config: &ShopConfig) -> Self {
+    /// This policy for one call: adding `config`'s credentials to every request the component
+    /// sends, and working on [`MAX_SENDS_PER_CALL`] of them at once.
+    pub(crate) fn for_call(mut self, config: &ShopConfig) -> Self {
+        self.call_sends = Some(Arc::new(tokio::sync::Semaphore::new(MAX_SENDS_PER_CALL)));
         let mut value =
             http::HeaderValue::try_from(upgates_core::api::basic_authorization(config)).ok();
         if let Some(value) = &mut value {
@@ -364,6 +370,10 @@ impl HttpPolicy {
 /// Largest request body the component may send: the actions send a note or a status change,
 /// a few KiB at most.
 pub const MAX_REQUEST_BODY_BYTES: usize = 1 << 20;
+/// Requests of one call the host works on at once. The plugin sends one at a time (blocking
+/// `wasi:http`); a component that opens more waits, so the request bodies a call has the host
+/// hold stay under this many times [`MAX_REQUEST_BODY_BYTES`].
+pub const MAX_SENDS_PER_CALL: usize = 2;
 
 /// Whether `method` on `path` (relative to `api-url`'s path, e.g. `orders/123`) is a request
 /// the nine actions, `upgates check` / `statuses` or a signed link's PDF send: the reads of
@@ -423,6 +433,12 @@ impl WasiHttpHooks for HttpPolicy {
             if !policy.allows(request.method(), request.uri()) {
                 return Err(HttpError::HttpRequestDenied);
             }
+            let _slot = match &policy.call_sends {
+                Some(slots) => Some(slots.clone().acquire_owned().await.map_err(|_| {
+                    HttpError::InternalError(Some("the call's request slots are closed".into()))
+                })?),
+                None => None,
+            };
             // Our requests are small JSON: read the body whole (bounded), so a GET can be
             // keyed and a PUT can say which cache entries it makes stale.
             let (mut parts, body) = request.into_parts();

@@ -160,8 +160,8 @@ impl PluginRuntime {
             table,
             wasi: wasi_ctx(shop.fixed_time),
             http,
-            // The host, not the component, authenticates the call's requests.
-            policy: shop.policy.clone().authorizing_as(&shop.config),
+            // The host, not the component, authenticates the call's requests; bounded per call.
+            policy: shop.policy.clone().for_call(&shop.config),
             config: shop.config_vars(),
             attempts: shop
                 .attempts

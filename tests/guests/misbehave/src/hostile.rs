@@ -19,6 +19,7 @@ pub fn run(what: &str) -> Result<String, String> {
         "resources" => Ok(resources()),
         "fields" => Ok(fields()),
         "attempt-keys" => Ok(attempt_keys()),
+        "open-bodies" => Ok(open_bodies()),
         "delete-order" => Ok(send(Method::Delete, "/orders/2025000123", &[])),
         "put-customers" => Ok(send(Method::Put, "/customers", &[])),
         "post-orders" => Ok(send(Method::Post, "/orders", &[])),
@@ -69,27 +70,74 @@ fn attempt_keys() -> String {
     format!("begun {begun}")
 }
 
-/// A request to the shop's own origin, under the API path, with `headers`.
-fn send(method: Method, path: &str, headers: &[(&str, &str)]) -> String {
-    let Some(api_url) = crate::wasi::config::store::get("api-url").ok().flatten() else {
+/// Writes to open at once, each with a mebibyte of body: the host must not read them all.
+const OPEN_BODIES: usize = 16;
+
+/// `PUT orders` [`OPEN_BODIES`] times, each handed to the host before its body is written,
+/// then a mebibyte written into each body: a host that reads every body of a call at once
+/// holds all of them.
+fn open_bodies() -> String {
+    let Some((scheme, authority, base)) = shop_address() else {
         return "no api-url".into();
     };
-    let Some((scheme, rest)) = api_url.split_once("://") else {
-        return "api-url without a scheme".into();
-    };
+    let mut open = Vec::new();
+    for _ in 0..OPEN_BODIES {
+        let request = OutgoingRequest::new(Fields::new());
+        let _ = request.set_method(&Method::Put);
+        let _ = request.set_scheme(Some(&scheme));
+        let _ = request.set_authority(Some(&authority));
+        let _ = request.set_path_with_query(Some(&format!("{base}/orders")));
+        let Ok(body) = request.body() else {
+            return "no body".into();
+        };
+        let Ok(stream) = body.write() else {
+            return "no body stream".into();
+        };
+        match ::wasi::http::outgoing_handler::handle(request, None) {
+            // A stream goes before its body (a body dropped first traps: it has a child).
+            Ok(pending) => open.push((stream, body, pending)),
+            Err(e) => return format!("refused at handle: {e:?}"),
+        }
+    }
+    let chunk = vec![b' '; 4096];
+    let mut written = 0usize;
+    for (stream, _, _) in &open {
+        for _ in 0..(1 << 20) / chunk.len() {
+            if stream.blocking_write_and_flush(&chunk).is_err() {
+                return format!("a write failed after {written} bytes");
+            }
+            written += chunk.len();
+        }
+    }
+    format!("wrote {written} bytes")
+}
+
+/// The shop's scheme, authority and API path, from `api-url`.
+fn shop_address() -> Option<(Scheme, String, String)> {
+    let api_url = crate::wasi::config::store::get("api-url").ok().flatten()?;
+    let (scheme, rest) = api_url.split_once("://")?;
     let (authority, base) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let scheme = if scheme == "http" {
+        Scheme::Http
+    } else {
+        Scheme::Https
+    };
+    Some((scheme, authority.to_owned(), base.to_owned()))
+}
+
+/// A request to the shop's own origin, under the API path, with `headers`.
+fn send(method: Method, path: &str, headers: &[(&str, &str)]) -> String {
+    let Some((scheme, authority, base)) = shop_address() else {
+        return "no api-url".into();
+    };
     let fields = Fields::new();
     for (name, value) in headers {
         let _ = fields.append(name, value.as_bytes());
     }
     let request = OutgoingRequest::new(fields);
     let _ = request.set_method(&method);
-    let _ = request.set_scheme(Some(&if scheme == "http" {
-        Scheme::Http
-    } else {
-        Scheme::Https
-    }));
-    let _ = request.set_authority(Some(authority));
+    let _ = request.set_scheme(Some(&scheme));
+    let _ = request.set_authority(Some(&authority));
     let _ = request.set_path_with_query(Some(&format!("{base}{path}")));
     match ::wasi::http::outgoing_handler::handle(request, None) {
         Err(ErrorCode::HttpRequestDenied) => "denied at handle".into(),
