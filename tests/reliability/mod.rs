@@ -1,6 +1,7 @@
 //! Faults (`fault_table`, `faults`), the sandbox (`sandbox`), concurrency (`concurrency`):
-//! each checked, and together they generate `docs/reliability.md` (the test fails when the
-//! committed report differs; run with `UPDATE_DOCS=1` to rewrite it).
+//! each checked; with the attacks of `security` and the tests that show them, they generate
+//! `docs/reliability.md` (the test fails when the committed report differs; run with
+//! `UPDATE_DOCS=1` to rewrite it).
 
 use crate::support;
 
@@ -8,6 +9,7 @@ mod concurrency;
 mod fault_table;
 mod faults;
 mod sandbox;
+mod security;
 
 use concurrency::{appends_across_processes, check_concurrency};
 use faults::{check_faults, stalled_call_is_cut};
@@ -88,6 +90,7 @@ fn render_report(report: &Report) -> String {
          never resent (rows above). Without `verify-appends`, appends from separate hosts can overwrite \
          each other (the API has no compare-and-swap); the test prints the measured loss.\n",
     );
+    doc.push_str(&security::render());
     doc
 }
 
