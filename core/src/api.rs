@@ -293,8 +293,9 @@ fn moved(response: &ApiResponse) -> Failure {
 }
 
 /// Whether an absolute URL's host is one of Upgates' API hosts, `<shop>.admin.<server>.upgates.com`
-/// or `<shop>.admin.upgates.com` (`None`: a relative URL). User info, a trailing dot or
-/// anything else unusual reads as not Upgates.
+/// or `<shop>.admin.upgates.com` (`None`: a relative URL). User info, a trailing dot, a host
+/// of anything but letters, digits, dots and hyphens, or anything else unusual reads as not
+/// Upgates.
 fn on_upgates(url: &str) -> Option<bool> {
     const DOMAIN: &[u8] = b".upgates.com";
     let rest = url.split_once("://")?.1;
@@ -302,7 +303,7 @@ fn on_upgates(url: &str) -> Option<bool> {
     let host = &authority.as_bytes()[..authority.find(':').unwrap_or(authority.len())];
     let name = host.len().saturating_sub(DOMAIN.len());
     Some(
-        !authority.contains('@')
+        crate::base_url::is_plain_authority(authority)
             && name > 0
             && host[name..].eq_ignore_ascii_case(DOMAIN)
             && host[name - 1] != b'.',

@@ -40,7 +40,43 @@ pub(crate) fn url_problem(url: &str) -> Option<&'static str> {
     if plain && !is_loopback(host_of(authority)) {
         return Some("must start with https:// (http:// only for 127.0.0.1, [::1] or localhost)");
     }
+    if !is_plain_authority(authority) {
+        return Some("must name a host of letters, digits, dots and hyphens (and a :port)");
+    }
     None
+}
+
+/// Whether `authority` is `host[:port]` or `[v6][:port]`, the host of letters, digits, dots and
+/// hyphens only. Anything else (`\`, `%`, ...) a URL parser may read as another host than
+/// the text names: `https://evil.example\.upgates.com` is `evil.example` to a browser.
+pub(crate) fn is_plain_authority(authority: &str) -> bool {
+    let (host_ok, port) = match authority.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((address, port)) => (
+                !address.is_empty()
+                    && address
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.'),
+                port,
+            ),
+            None => return false,
+        },
+        None => {
+            let (host, port) = authority.split_at(authority.find(':').unwrap_or(authority.len()));
+            (
+                !host.is_empty()
+                    && host
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'),
+                port,
+            )
+        }
+    };
+    host_ok
+        && (port.is_empty()
+            || port.strip_prefix(':').is_some_and(|digits| {
+                (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+            }))
 }
 
 /// The host of `host[:port]` or `[v6]:port`, brackets dropped.

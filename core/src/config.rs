@@ -383,4 +383,40 @@ mod tests {
         // A real host with "your" in it is a host.
         assert_eq!(url_problem("https://bot.your-shop.cz"), None);
     }
+
+    /// A host a URL parser would read as another one (`\` is `/` to a browser) is refused.
+    #[test]
+    fn hosts_hold_letters_digits_dots_and_hyphens_only() {
+        for odd in [
+            "https://evil.com\\.admin.s2.upgates.com/api/v2",
+            "https://evil.com%5c.admin.s2.upgates.com/api/v2",
+            "https://evil.com%2f.admin.s2.upgates.com/api/v2",
+            "https://demo.admin.s1.upgates.com:/api/v2",
+            "https://demo.admin.s1.upgates.com:44x/api/v2",
+            "https://demo.admin.s1.upgates.com:443:443/api/v2",
+            "https://[2001:db8::1]x/api/v2",
+            "https://dem_o.admin.s1.upgates.com/api/v2",
+        ] {
+            assert!(
+                url_problem(odd).is_some_and(|p| p.contains("letters, digits")),
+                "{odd}"
+            );
+        }
+        assert!(
+            ShopConfig::new(
+                "https://evil.com\\.admin.s2.upgates.com/api/v2",
+                "l",
+                "k",
+                "420"
+            )
+            .is_err()
+        );
+        for fine in [
+            "https://demo.admin.s1.upgates.com:8443/api/v2",
+            "https://x-1.admin.S1.upgates.com/api/v2",
+            "https://[2001:db8::1]:443/api/v2",
+        ] {
+            assert_eq!(url_problem(fine), None, "{fine}");
+        }
+    }
 }

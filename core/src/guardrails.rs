@@ -22,7 +22,7 @@ pub use crate::settings::{
     KEY_ALLOWED_STATUSES, KEY_AUDIT_TRAIL, KEY_ENABLED_ACTIONS, KEY_INVOICE_LINK_BASE_URL,
     KEY_INVOICE_LINK_MINUTES, KEY_INVOICE_LINK_SECRET, KEY_INVOICE_LINKS, KEY_MASK_PERSONAL_DATA,
     KEY_MAX_NOTE_LENGTH, KEY_PROOF_MINUTES, KEY_PROOF_SECRET, KEY_REQUIRE_PROOF,
-    KEY_VERIFY_ATTEMPTS, KEY_VERIFY_WINDOW_MINUTES, KEYS, MIN_LINK_SECRET, is_placeholder,
+    KEY_VERIFY_ATTEMPTS, KEY_VERIFY_WINDOW_MINUTES, KEYS, MIN_SECRET, is_placeholder,
 };
 pub use crate::status_policy::{StatusPolicy, StatusRule};
 
@@ -252,11 +252,11 @@ impl Guardrails {
                         "is still the example's placeholder: set a secret of your own",
                     ));
                 }
-                if secret.chars().count() < MIN_LINK_SECRET {
+                if secret.chars().count() < MIN_SECRET {
                     return Err(misconfigured(
                         KEY_INVOICE_LINK_SECRET,
                         &format!(
-                            "must be at least {MIN_LINK_SECRET} characters when `{KEY_INVOICE_LINKS}` is signed"
+                            "must be at least {MIN_SECRET} characters when `{KEY_INVOICE_LINKS}` is signed"
                         ),
                     ));
                 }
@@ -316,10 +316,10 @@ impl Guardrails {
                     "is still the example's placeholder: set a secret of your own",
                 ));
             }
-            if secret.chars().count() < MIN_LINK_SECRET {
+            if secret.chars().count() < MIN_SECRET {
                 return Err(misconfigured(
                     KEY_PROOF_SECRET,
-                    "must be at least 32 characters",
+                    &format!("must be at least {MIN_SECRET} characters"),
                 ));
             }
         }

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, Mac as _};
 use sha2::{Digest as _, Sha256};
 
 use crate::api::{ApiRequest, Requests};
@@ -52,14 +52,7 @@ impl LinkError {
 }
 
 fn mac(secret: &str, api_url: &str, encoded_payload: &str) -> HmacSha256 {
-    // HMAC takes keys of any length.
-    let mut mac = HmacSha256::new_from_slice(secret.as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
-    mac.update(CONTEXT);
-    mac.update(api_url.as_bytes());
-    mac.update(b"\n");
-    mac.update(encoded_payload.as_bytes());
-    mac
+    crate::proof::shop_mac(secret, CONTEXT, api_url, &[encoded_payload.as_bytes()])
 }
 
 /// The token for `order`'s `invoice` at the shop whose API is `api_url`, valid until `expires`.
@@ -161,8 +154,7 @@ pub fn verify(
 /// a link cannot be respelled into a fresh count.
 pub fn download_key(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
-    let hash: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("invoice-downloads/{hash}")
+    format!("invoice-downloads/{}", crate::hex(&digest[..16]))
 }
 
 /// `GET <api>/invoices/{n}/pdf`, asking for the PDF.

@@ -41,3 +41,24 @@ pub use config::ShopConfig;
 pub use failure::Failure;
 pub use guardrails::Guardrails;
 pub use shop::Shop;
+
+/// Lower-case hex of `bytes`: the names hosts and the Spin app derive from hashes (attempt
+/// keys, lock and attempt files, download counters). A table, not `format!`, which would
+/// cost the component its formatting code per byte.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0x0f)]])
+        .map(char::from)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_is_two_lower_case_digits_per_byte() {
+        assert_eq!(super::hex(&[]), "");
+        assert_eq!(super::hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+    }
+}

@@ -36,16 +36,28 @@ fn unix_seconds(at: SystemTime) -> u64 {
     at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-fn mac(secret: &str, api_url: &str, order_number: &str, expiry: u64) -> HmacSha256 {
+/// The HMAC-SHA256 under `secret` over `context + api_url`, then `"\n" + part` for each part:
+/// the one form of the proofs' and the signed links' MACs.
+pub(crate) fn shop_mac(secret: &str, context: &[u8], api_url: &str, parts: &[&[u8]]) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
-    mac.update(CONTEXT);
+    mac.update(context);
     mac.update(api_url.as_bytes());
-    mac.update(b"\n");
-    mac.update(order_number.as_bytes());
-    mac.update(b"\n");
-    mac.update(expiry.to_string().as_bytes());
+    for part in parts {
+        mac.update(b"\n");
+        mac.update(part);
+    }
     mac
+}
+
+fn mac(secret: &str, api_url: &str, order_number: &str, expiry: u64) -> HmacSha256 {
+    let expiry = expiry.to_string();
+    shop_mac(
+        secret,
+        CONTEXT,
+        api_url,
+        &[order_number.as_bytes(), expiry.as_bytes()],
+    )
 }
 
 /// The proof for `order_number` at the shop whose API is `api_url`, valid until `expires`.
@@ -73,9 +85,12 @@ pub fn verify(
         return Err(ProofError::Malformed);
     }
     let (expiry, tag) = proof.split_once('.').ok_or(ProofError::Malformed)?;
-    // Digits only: `+5` or ` 5` would parse, and then the MAC over "5" would verify text
-    // that is not the proof as made.
-    if expiry.is_empty() || !expiry.bytes().all(|b| b.is_ascii_digit()) {
+    // Digits only, no leading zero: `+5`, ` 5` or `05` would parse, and then the MAC over "5"
+    // would verify text that is not the proof as made.
+    if expiry.is_empty()
+        || !expiry.bytes().all(|b| b.is_ascii_digit())
+        || (expiry.len() > 1 && expiry.starts_with('0'))
+    {
         return Err(ProofError::Malformed);
     }
     let expiry: u64 = expiry.parse().map_err(|_| ProofError::Malformed)?;
@@ -185,6 +200,8 @@ mod tests {
             String::new(),
             "1795885800".into(),
             format!("+{proof}"),
+            format!("0{proof}"),
+            format!("000{proof}"),
             format!(".{tag}"),
             format!("{proof}{}", "A".repeat(MAX_PROOF)),
             "99999999999999999999999.AAAA".into(),

@@ -35,7 +35,7 @@ pub const KEY_MASK_PERSONAL_DATA: &str = "mask-personal-data";
 /// `upgates` (default: Upgates' own PDF URL) or `signed` (our expiring link, served by the
 /// Spin app's `GET /v1/invoice/<token>`).
 pub const KEY_INVOICE_LINKS: &str = "invoice-links";
-/// The HMAC-SHA256 key of signed links: at least [`MIN_LINK_SECRET`] characters.
+/// The HMAC-SHA256 key of signed links: at least [`MIN_SECRET`] characters.
 pub const KEY_INVOICE_LINK_SECRET: &str = "invoice-link-secret";
 /// Where the Spin app is reachable, e.g. `https://bot.example.cz`: links are
 /// `<base>/v1/invoice/<token>`.
@@ -47,7 +47,7 @@ pub const KEY_INVOICE_LINK_DOWNLOADS: &str = "invoice-link-downloads";
 /// The actions the shop's bot may call, by WIT name, comma-separated. Unset: all nine.
 pub const KEY_ENABLED_ACTIONS: &str = "enabled-actions";
 /// The HMAC-SHA256 key of the proofs the e-mail-gated actions answer (`crate::proof`): at
-/// least [`MIN_LINK_SECRET`] characters. Unset: no proofs.
+/// least [`MIN_SECRET`] characters. Unset: no proofs.
 pub const KEY_PROOF_SECRET: &str = "proof-secret";
 /// How long a proof works, in minutes. Default 30.
 pub const KEY_PROOF_MINUTES: &str = "proof-minutes";
@@ -82,8 +82,9 @@ pub const DEFAULT_LINK_DOWNLOADS: u32 = 3;
 /// Long enough for a chat to verify the customer and then ask what to change; short enough
 /// that a proof copied out of a transcript is soon worthless.
 pub const DEFAULT_PROOF_LIFETIME: Duration = Duration::from_secs(30 * 60);
-/// 32 characters: `openssl rand -hex 32` gives 64.
-pub const MIN_LINK_SECRET: usize = 32;
+/// The shortest `invoice-link-secret` and `proof-secret`, in characters: `openssl rand -hex
+/// 32` gives 64.
+pub const MIN_SECRET: usize = 32;
 
 /// One setting: its key, whether it must be set, its default as written (empty: unset), and
 /// what it means in a line.

@@ -121,6 +121,10 @@ fn statuses_map_to_failures() {
         "https://x.admin.s2.upgates.com@evil.example/api/v2",
         "https://x.admin.s2.upgates.com.:443@evil.example/api/v2",
         "https://[::1]/api/v2",
+        "https://evil.com\\.admin.s2.upgates.com/api/v2",
+        "https://evil.com%5c.admin.s2.upgates.com/api/v2",
+        "https://evil.com\t.admin.s2.upgates.com/api/v2",
+        "https://x.admin.s2.upgates.com:443x/api/v2",
     ] {
         let answer = check_status(&r(301, &[("location", location)], ""));
         assert_eq!(answer, not_upgates, "{location}");
