@@ -15,11 +15,5 @@ pub mod serve;
 pub mod setup;
 pub mod shops_file;
 
-/// Lower-case hex of `bytes`: the names of lock and attempt files, derived from hashes.
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
+/// Lower-case hex: the names of lock and attempt files, derived from hashes.
+use upgates_core::hex;

@@ -44,7 +44,7 @@ pub struct KvAttempts {
 impl KvAttempts {
     pub fn for_shop(shop: &ShopConfig) -> Self {
         let digest = Sha256::digest(shop.api_url.as_bytes());
-        let scope: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let scope = upgates_core::hex(&digest[..8]);
         Self {
             bucket: OnceCell::new(),
             held: RefCell::new(None),

@@ -125,10 +125,7 @@ pub fn bounded_key(key: String) -> String {
         return key;
     }
     use sha2::Digest;
-    sha2::Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    upgates_core::hex(&sha2::Sha256::digest(key.as_bytes()))
 }
 
 impl WasiView for HostState {
