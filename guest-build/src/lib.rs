@@ -66,8 +66,74 @@ pub fn build(root: &Path, guests: &[Guest], inputs: &[&str]) {
             .join(WASM_TARGET)
             .join("component")
             .join(guest.file);
+        strip_component_names(&wasm);
         println!("cargo:rustc-env={}={}", guest.path_var, wasm.display());
     }
+}
+
+/// The custom section wit-component adds with names for the component's own items (its
+/// imports' adapters, instances, shims): debug names no runtime reads, and a large part of
+/// the size budget. The profile's `strip` reaches only the core module, which wasm-ld strips.
+const COMPONENT_NAMES: &[u8] = b"component-name";
+
+/// Drops the component's top-level `component-name` section from `wasm`, in place. Written
+/// through a temporary file and a rename: the host's and the tests' build scripts may both
+/// strip the same file at once, and neither may read the other's half-written one.
+fn strip_component_names(wasm: &Path) {
+    let bytes = std::fs::read(wasm).unwrap_or_else(|e| panic!("reading {}: {e}", wasm.display()));
+    let Some(stripped) = without_custom_section(&bytes, COMPONENT_NAMES) else {
+        return;
+    };
+    let temporary = wasm.with_extension(format!("wasm.{}.tmp", std::process::id()));
+    std::fs::write(&temporary, stripped)
+        .and_then(|()| std::fs::rename(&temporary, wasm))
+        .unwrap_or_else(|e| panic!("writing {}: {e}", wasm.display()));
+}
+
+/// `module` (a core module or a component) without its top-level custom sections named
+/// `name`, or `None` if it has none or is not framed as Wasm: an 8-byte preamble, then
+/// sections of a 1-byte id, a LEB128 u32 size and that many bytes. Nested modules are left
+/// as they are.
+fn without_custom_section(module: &[u8], name: &[u8]) -> Option<Vec<u8>> {
+    const PREAMBLE: usize = 8;
+    if module.get(..4) != Some(b"\0asm".as_slice()) || module.len() < PREAMBLE {
+        return None;
+    }
+    let mut kept = module[..PREAMBLE].to_vec();
+    let mut at = PREAMBLE;
+    let mut dropped = false;
+    while at < module.len() {
+        let id = module[at];
+        let (size, contents) = leb128_u32(module, at + 1)?;
+        let end = contents.checked_add(size)?;
+        let section = module.get(at..end)?;
+        if id == 0 && custom_section_name(&module[contents..end]) == Some(name) {
+            dropped = true;
+        } else {
+            kept.extend_from_slice(section);
+        }
+        at = end;
+    }
+    dropped.then_some(kept)
+}
+
+/// A custom section's name: the first thing in its contents, a LEB128 length and the bytes.
+fn custom_section_name(contents: &[u8]) -> Option<&[u8]> {
+    let (length, start) = leb128_u32(contents, 0)?;
+    contents.get(start..start.checked_add(length)?)
+}
+
+/// A LEB128-encoded u32 at `at` in `bytes`: its value and where the bytes after it start.
+fn leb128_u32(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+    let mut value: u64 = 0;
+    for (i, byte) in bytes.get(at..)?.iter().take(5).enumerate() {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            let value = usize::try_from(u32::try_from(value).ok()?).ok()?;
+            return Some((value, at + i + 1));
+        }
+    }
+    None
 }
 
 /// The workspace root, the parent of the calling crate's folder.
@@ -134,5 +200,79 @@ fn ensure_wasm_target() {
             "the {WASM_TARGET} target is not installed and rustup did not run ({e}): run \
              `rustup target add {WASM_TARGET} --toolchain {toolchain}`, then build again"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A section: its id, its size as LEB128 (in two bytes when `long`), its contents.
+    fn section(id: u8, contents: &[u8], long: bool) -> Vec<u8> {
+        let size = u8::try_from(contents.len()).unwrap();
+        let mut out = vec![id];
+        if long {
+            out.extend([size | 0x80, 0]);
+        } else {
+            out.push(size);
+        }
+        out.extend_from_slice(contents);
+        out
+    }
+
+    fn custom(name: &str, data: &[u8], long: bool) -> Vec<u8> {
+        let mut contents = vec![u8::try_from(name.len()).unwrap()];
+        contents.extend_from_slice(name.as_bytes());
+        contents.extend_from_slice(data);
+        section(0, &contents, long)
+    }
+
+    /// A component's preamble (version 0x0d, layer 1).
+    const COMPONENT: &[u8] = b"\0asm\x0d\x00\x01\x00";
+
+    #[test]
+    fn only_the_named_top_level_custom_section_is_dropped() {
+        let nested_module = [
+            b"\0asm\x01\0\0\0".as_slice(),
+            &custom("component-name", b"x", false),
+        ]
+        .concat();
+        let kept = [
+            section(1, &nested_module, false),
+            custom("component-names", b"other", false),
+            custom("producers", b"p", true),
+            section(7, &[1, 2, 3], true),
+        ];
+        let names = custom("component-name", &[0xff; 40], true);
+        let with_names = [
+            COMPONENT.to_vec(),
+            kept[0].clone(),
+            names.clone(),
+            kept[1].clone(),
+            kept[2].clone(),
+            names,
+            kept[3].clone(),
+        ]
+        .concat();
+        let expected = [COMPONENT.to_vec(), kept.concat()].concat();
+        assert_eq!(
+            without_custom_section(&with_names, COMPONENT_NAMES),
+            Some(expected.clone())
+        );
+        assert_eq!(
+            without_custom_section(&expected, COMPONENT_NAMES),
+            None,
+            "nothing to drop"
+        );
+    }
+
+    #[test]
+    fn a_file_not_framed_as_wasm_is_left_alone() {
+        let names = custom("component-name", b"n", false);
+        let truncated = [COMPONENT.to_vec(), names.clone(), vec![7, 9, 1]].concat();
+        assert_eq!(without_custom_section(&truncated, COMPONENT_NAMES), None);
+        let not_wasm = [b"\0elf\x0d\x00\x01\x00".to_vec(), names].concat();
+        assert_eq!(without_custom_section(&not_wasm, COMPONENT_NAMES), None);
+        assert_eq!(without_custom_section(b"\0as", COMPONENT_NAMES), None);
     }
 }

@@ -40,8 +40,9 @@ impl Loose {
             Loose::Signed(n) => Some(n as f64),
             Loose::Float(f) => Some(f),
             // serde_json's number parser, not `str::parse`: the component then links no second
-            // float parser (core's dec2flt and its table).
-            Loose::Text(s) => serde_json::from_str(&s.trim().replace(',', ".")).ok(),
+            // float parser (core's dec2flt and its table). From a slice, as Upgates' bodies are
+            // read, not `from_str`: that would instantiate serde_json's reader a second time.
+            Loose::Text(s) => serde_json::from_slice(s.trim().replace(',', ".").as_bytes()).ok(),
             Loose::Date(_) | Loose::Bool(_) | Loose::Absent => None,
         }
         .filter(|n: &f64| n.is_finite())
