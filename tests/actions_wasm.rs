@@ -218,7 +218,7 @@ fn the_component_has_exactly_the_plugin_world() {
         .exports(&engine)
         .map(|(name, _)| name.to_string())
         .collect();
-    assert_eq!(exports, ["upgates:bot/actions@0.1.0"]);
+    assert_eq!(exports, ["upgates:bot/actions@0.2.0"]);
     let imports: Vec<String> = ty
         .imports(&engine)
         .map(|(name, _)| name.to_string())
@@ -226,7 +226,7 @@ fn the_component_has_exactly_the_plugin_world() {
     for needed in [
         "wasi:config/store@0.2.0-rc.1",
         "wasi:http/outgoing-handler@0.2.12",
-        "upgates:bot/attempts@0.1.0",
+        "upgates:bot/attempts@0.2.0",
     ] {
         assert!(
             imports.iter().any(|i| i == needed),

@@ -3,7 +3,7 @@
 // memory across calls, per shop (API URL and login). A check is held before Upgates is asked
 // and withdrawn when it passes, so what stays are the failures.
 //
-// `jco transpile --map 'upgates:bot/attempts@0.1.0=../attempts.js'` makes the transpiled component
+// `jco transpile --map 'upgates:bot/attempts@0.2.0=../attempts.js'` makes the transpiled component
 // import `beginCheck` and `withdrawCheck` from this module. Node runs one call at a time on its
 // thread, so counting and holding are one step here; but each worker thread and process has
 // its own copy of this module, so a server with several of them keeps the checks in a shared

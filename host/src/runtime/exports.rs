@@ -88,7 +88,7 @@ impl PluginRuntime {
 pub(super) struct Exports([ComponentExportIndex; ActionName::ALL.len()]);
 
 impl Exports {
-    const INTERFACE: &str = "upgates:bot/actions@0.1.0";
+    const INTERFACE: &str = "upgates:bot/actions@0.2.0";
 
     pub(super) fn of(component: &Component) -> wasmtime::Result<Self> {
         let interface = component
