@@ -89,17 +89,19 @@ impl FileAttempts {
         format!("{}.json", crate::hex(&digest[..16]))
     }
 
-    /// Opens and locks the key's file and reads its times; `update` changes them, and they
+    /// Opens (with [`Access::ReadWriteCreate`], or an existing one with [`Access::ReadWrite`])
+    /// and locks the key's file and reads its times; `update` changes them, and they
     /// are written back, under the same lock, when it answers `true`. The directory is
     /// created (or narrowed to) `0700` and the file `0600`; neither is used when it is a
     /// symbolic link or another user's, nor the file when others can write it ([`PrivateDir`]).
     fn update<R>(
         &self,
         key: &str,
+        access: Access,
         update: impl FnOnce(&mut Vec<u64>) -> (R, bool),
     ) -> std::io::Result<R> {
         let dir = PrivateDir::open_narrowed(&self.dir)?;
-        let mut file = dir.open_file(&self.file_name(key), Access::ReadWriteCreate)?;
+        let mut file = dir.open_file(&self.file_name(key), access)?;
         crate::file_lock::lock_until(&file, Instant::now() + self.lock_wait)?;
         let mut text = String::new();
         file.read_to_string(&mut text)?;
@@ -133,7 +135,7 @@ fn now_secs() -> u64 {
 impl AttemptStore for FileAttempts {
     fn begin_check(&self, key: &str, limit: u32, window: Duration) -> bool {
         let now = now_secs();
-        let begun = self.update(key, |times| {
+        let begun = self.update(key, Access::ReadWriteCreate, |times| {
             let begun = begin_check_in(times, limit, now, |t| {
                 now.saturating_sub(t) < window.as_secs()
             });
@@ -176,9 +178,12 @@ impl AttemptStore for FileAttempts {
         }
     }
 
+    /// A key with no file has no check to withdraw: nothing is created for it.
     fn withdraw_check(&self, key: &str, _window: Duration) {
-        if let Err(e) = self.update(key, |times| ((), times.pop().is_some())) {
-            tracing::warn!(error = %e, "cannot withdraw a passed e-mail check");
+        match self.update(key, Access::ReadWrite, |times| ((), times.pop().is_some())) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(error = %e, "cannot withdraw a passed e-mail check"),
         }
     }
 }

@@ -350,6 +350,14 @@ impl ShopsFile {
             }
         };
         let lookup = |key: &str| env(&env_name(key)).or_else(|| from_file(key));
+        // The component's setting (for a host that adds the credentials); the CLI is that host.
+        if lookup(upgates_core::config::KEY_API_CREDENTIALS).is_some() {
+            return Err(format!(
+                "{} is set: that is the component's setting, for a host that adds the \
+                 credentials itself; the CLI needs the API login and key (unset it)",
+                env_name(upgates_core::config::KEY_API_CREDENTIALS)
+            ));
+        }
         ShopConfig::from_lookup(lookup).map_err(|f| {
             let message = f.message();
             // Where a missing required setting can come from. `from_lookup` checks these first,

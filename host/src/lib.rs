@@ -38,7 +38,9 @@ pub mod for_tests {
         MAX_ATTEMPT_CHECKS_PER_CALL, MAX_ATTEMPT_KEY_BYTES, MAX_FIELDS_BYTES, MAX_TABLE_ENTRIES,
         bounded_key,
     };
-    pub use crate::sandbox::{MAX_REQUEST_BODY_BYTES, MAX_SENDS_PER_CALL, sent_by_an_action};
+    pub use crate::sandbox::{
+        MAX_REQUEST_BODY_BYTES, MAX_SENDS_PER_CALL, body_sent_by_an_action, sent_by_an_action,
+    };
     pub use crate::shop_cache::replicate;
     pub use wasmtime_wasi_http;
 }

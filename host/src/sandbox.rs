@@ -397,6 +397,62 @@ pub fn sent_by_an_action(method: &http::Method, path: &str, has_query: bool) -> 
     }
 }
 
+/// Whether `body` is one `method` of the actions sends (its path already allowed by
+/// [`sent_by_an_action`]): a read none; `PUT orders` one order's number with only the fields
+/// the actions change (internal note, status, status id) and both notification flags;
+/// `POST orders/{n}/history` one record of a name and a value. So a component cannot have the
+/// host write an order's customer, address or items.
+pub fn body_sent_by_an_action(method: &http::Method, body: &[u8]) -> bool {
+    use serde_json::{Map, Value};
+    if *method == http::Method::GET {
+        return body.is_empty();
+    }
+    let Ok(Value::Object(top)) = serde_json::from_slice::<Value>(body) else {
+        return false;
+    };
+    // Exactly `keys`, each holding what `holds` says of it.
+    let exactly =
+        |object: &Map<String, Value>, keys: &[&str], holds: &dyn Fn(&str, &Value) -> bool| {
+            object.len() == keys.len()
+                && object
+                    .iter()
+                    .all(|(key, value)| keys.contains(&key.as_str()) && holds(key, value))
+        };
+    let one = |value: &Value| match value {
+        Value::Array(items) if items.len() == 1 => match &items[0] {
+            Value::Object(object) => Some(object.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    match *method {
+        http::Method::PUT => {
+            let order_holds = |order: &Map<String, Value>| {
+                order.get("order_number").is_some_and(Value::is_string)
+                    && order.iter().all(|(key, value)| match key.as_str() {
+                        "order_number" | "internal_note" | "status" => value.is_string(),
+                        "status_id" => value.is_u64(),
+                        _ => false,
+                    })
+            };
+            exactly(
+                &top,
+                &["orders", "send_emails_yn", "send_sms_yn"],
+                &|key, value| match key {
+                    "orders" => one(value).is_some_and(|order| order_holds(&order)),
+                    _ => value.is_boolean(),
+                },
+            )
+        }
+        http::Method::POST => exactly(&top, &["data"], &|_, data| {
+            one(data).is_some_and(|record| {
+                exactly(&record, &["name", "value"], &|_, value| value.is_string())
+            })
+        }),
+        _ => false,
+    }
+}
+
 /// An order or invoice number as core encodes it: unreserved characters and `%` escapes only,
 /// not empty, and no dot segment even where an escaped slash or backslash is read as one (an
 /// invoice number may hold a `/`; `..%2Fcustomers` may not reach another path).
@@ -453,6 +509,9 @@ impl WasiHttpHooks for HttpPolicy {
                 .await
                 .map_err(|_| HttpError::HttpRequestBodySize(None))?
                 .to_bytes();
+            if !body_sent_by_an_action(&parts.method, &body) {
+                return Err(HttpError::HttpRequestDenied);
+            }
             let request = http::Request::from_parts(parts, body);
             let stored = if request.method() == http::Method::GET {
                 policy.get(request, options).await?

@@ -228,6 +228,64 @@ async fn attempt_keys_are_bounded_in_size_and_number() {
     assert_eq!(shop.policy.attempts().len(), 4);
 }
 
+/// What an attempt store was handed, begins and withdraws apart.
+#[derive(Debug, Default)]
+struct BeginsAndWithdraws {
+    begun: std::sync::Mutex<Vec<String>>,
+    withdrawn: std::sync::Mutex<Vec<String>>,
+}
+
+impl upgates_host::attempt_store::AttemptStore for BeginsAndWithdraws {
+    fn begin_check(&self, key: &str, _limit: u32, _window: Duration) -> bool {
+        self.begun.lock().unwrap().push(key.to_owned());
+        true
+    }
+
+    fn withdraw_check(&self, key: &str, _window: Duration) {
+        self.withdrawn.lock().unwrap().push(key.to_owned());
+    }
+}
+
+/// A thousand withdraws of keys no check of the call began, then one begun key withdrawn
+/// twice: the store is handed the one withdraw of the key that began, so a component can
+/// neither take back others' failed checks nor have the CLI open a file per key it names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_calls_own_checks_are_withdrawn() {
+    let store = Arc::new(BeginsAndWithdraws::default());
+    let (outcome, _, fake) = attack("withdraw-keys", Some(store.clone())).await;
+    assert_eq!(outcome, Ok("begun true".into()));
+    assert_eq!(*store.begun.lock().unwrap(), ["2025000123"]);
+    assert_eq!(*store.withdrawn.lock().unwrap(), ["2025000123"]);
+    assert!(fake.requests().is_empty());
+
+    // The CLI's files: one, for the key that began, and it holds no check.
+    let dir = tempfile::tempdir().unwrap();
+    let files = upgates_cli::attempt_files::FileAttempts::new(
+        dir.path().join("attempts"),
+        &upgates_core::ShopConfig::new("https://demo.admin.s1.upgates.com/api/v2", "l", "k", "420")
+            .unwrap(),
+    );
+    let (outcome, _, _) = attack("withdraw-keys", Some(Arc::new(files))).await;
+    assert_eq!(outcome, Ok("begun true".into()));
+    let names: Vec<_> = std::fs::read_dir(dir.path().join("attempts"))
+        .unwrap()
+        .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(names, ["[]"]);
+}
+
+/// Writes no action sends, on paths the actions write to: `PUT /orders` with the customer's
+/// e-mail and address, a history record with a key of its own. Refused before anything is
+/// sent; the actions' own writes (the case table's) go through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_bodies_no_action_sends_are_refused() {
+    for what in ["put-customer-fields", "post-history-extra"] {
+        let (outcome, _, fake) = attack(what, None).await;
+        assert_eq!(outcome, Ok("denied".to_owned()), "{what}");
+        assert!(fake.requests().is_empty(), "{what}: {:?}", fake.requests());
+    }
+}
+
 /// Requests to the shop's own origin that no action sends: refused before anything is sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_no_action_sends_are_refused() {

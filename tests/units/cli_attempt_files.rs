@@ -222,9 +222,9 @@ fn a_planted_symbolic_link_is_not_followed() {
     assert!(!not_there.exists());
 }
 
-/// Another user's directory, a file others can write, or another user's file (made with
-/// `chown` when the tests run as root): the count cannot be trusted, so the check answers
-/// `false` and nothing is written. Our own directory that others could write is narrowed.
+/// Another user's directory, or another user's file (made with `chown` when the tests run
+/// as root): the count cannot be trusted, so the check answers `false` and nothing is
+/// written. Our own directory that others could write is narrowed (our files too: below).
 #[cfg(unix)]
 #[test]
 fn a_directory_or_file_others_can_change_fails_closed() {
@@ -249,9 +249,6 @@ fn a_directory_or_file_others_can_change_fails_closed() {
     let store = FileAttempts::new(dir.path().join("ours"), &shop("bot"));
     assert!(store.begin_check("2025000123", 5, hour));
     let path = store.path("2025000123");
-    set_mode(&path, 0o666);
-    assert!(!store.begin_check("2025000123", 5, hour));
-    set_mode(&path, 0o600);
     if upgates_host::private_files::effective_uid() == 0 {
         std::os::unix::fs::chown(&path, Some(4242), None).unwrap();
         assert!(!store.begin_check("2025000123", 5, hour));
@@ -259,6 +256,49 @@ fn a_directory_or_file_others_can_change_fails_closed() {
     }
     // Its own again: the one check held so far.
     assert_eq!(held(&store, "2025000123", hour), 1);
+}
+
+/// Our own files that a umask of `002` left group-writable (`0664`), or open to all
+/// (`0666`), in our `attempts` directory: narrowed to `0600` on their handle and used, so
+/// their orders can be checked again and their counts hold.
+#[cfg(unix)]
+#[test]
+fn our_own_group_writable_files_are_narrowed_not_refused() {
+    let hour = Duration::from_secs(3600);
+    let dir = tempfile::tempdir().unwrap();
+    let attempts = dir.path().join("attempts");
+    let store = FileAttempts::new(&attempts, &shop("bot"));
+    for (order, loose) in [("2025000123", 0o664), ("2025000124", 0o666)] {
+        assert!(store.begin_check(order, 2, hour));
+        let path = store.path(order);
+        set_mode(&path, loose);
+        set_mode(&attempts, 0o775);
+        // The second of two: counted in the file it kept.
+        assert!(store.begin_check(order, 2, hour), "{loose:o}");
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&attempts), 0o700);
+        assert!(!store.begin_check(order, 2, hour));
+        set_mode(&path, loose);
+        assert_eq!(held(&store, order, hour), 2);
+        assert_eq!(mode(&path), 0o600);
+    }
+}
+
+/// A withdraw of a key that has no file (nothing began for it) creates none: a component
+/// that withdraws keys it never began cannot fill the state directory.
+#[test]
+fn withdrawing_an_unknown_key_creates_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileAttempts::new(dir.path().join("attempts"), &shop("bot"));
+    let hour = Duration::from_secs(3600);
+    for order in ["2025000123", "2025000124", "x"] {
+        store.withdraw_check(order, hour);
+        assert!(!store.path(order).exists(), "{order}");
+    }
+    // A key that began is still withdrawn.
+    assert!(store.begin_check("2025000123", 1, hour));
+    store.withdraw_check("2025000123", hour);
+    assert!(store.begin_check("2025000123", 1, hour));
 }
 
 #[test]

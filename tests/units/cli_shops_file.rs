@@ -236,6 +236,32 @@ fn an_empty_variable_does_not_override_the_file() {
     assert!(!bad_url.contains("UPGATES_API_URL"), "{bad_url}");
 }
 
+/// `UPGATES_API_CREDENTIALS=host` is the component's setting: the CLI, which adds the
+/// credentials itself, refuses it by name instead of sending an empty login and key.
+#[test]
+fn credentials_from_host_is_refused() {
+    let file: ShopsFile = toml::from_str(FILE).unwrap();
+    for value in ["host", "other"] {
+        let refused = file
+            .resolve(Some("cz"), |k| {
+                (k == "UPGATES_API_CREDENTIALS").then(|| value.to_string())
+            })
+            .unwrap_err();
+        assert!(
+            refused.starts_with("UPGATES_API_CREDENTIALS is set: "),
+            "{refused}"
+        );
+    }
+    // Unset or blank, the file's login and key are used.
+    let cz = file
+        .resolve(Some("cz"), |k| {
+            (k == "UPGATES_API_CREDENTIALS").then(|| " ".to_string())
+        })
+        .unwrap();
+    assert_eq!(cz.key, "file-key");
+    assert!(!cz.credentials_from_host);
+}
+
 /// `ssh`'s rule: a shops file holding a secret that its group or others can read is refused,
 /// naming the file and the fix; so is one they can write (they could point `api_url`
 /// elsewhere and be sent the key from a variable), or another user's. Owner-only, or no

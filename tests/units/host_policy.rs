@@ -192,7 +192,7 @@ async fn a_write_stopped_midway_still_drops_the_orders_cached_reads() {
     assert_eq!(policy.upstream_requests(), 1, "the second read is cached");
     let put = http::Request::put("http://127.0.0.1:9/api/v2/orders")
         .body(full_body(
-            b"{\"orders\":[{\"order_number\":\"2025000123\"}]}",
+            br#"{"orders":[{"internal_note":"n","order_number":"2025000123"}],"send_emails_yn":false,"send_sms_yn":false}"#,
         ))
         .unwrap();
     let write = Box::into_pin(policy.send_request(put, None, done()));
@@ -269,4 +269,53 @@ fn only_the_requests_the_actions_send() {
     let uri = |path: &str| format!("https://proxy.example{path}").parse().unwrap();
     assert!(proxied.allows(&Method::GET, &uri("/upgates/api/v2/orders/1")));
     assert!(!proxied.allows(&Method::GET, &uri("/api/v2/orders/1")));
+}
+
+/// A write's body as core builds it goes through; one with a field no action writes (the
+/// customer, the items), a second order or record, a missing flag, a value of another type
+/// or no JSON at all is refused; a read carries no body.
+#[test]
+fn only_the_bodies_the_actions_send() {
+    use http::Method;
+    use upgates_host::for_tests::body_sent_by_an_action as allowed;
+    let put = |body: &str| allowed(&Method::PUT, body.as_bytes());
+    let post = |body: &str| allowed(&Method::POST, body.as_bytes());
+    for body in [
+        r#"{"orders":[{"internal_note":"n","order_number":"1"}],"send_emails_yn":false,"send_sms_yn":false}"#,
+        r#"{"orders":[{"order_number":"1","status":"Vyřízena"}],"send_emails_yn":true,"send_sms_yn":true}"#,
+        r#"{"orders":[{"order_number":"1","status_id":3}],"send_emails_yn":false,"send_sms_yn":false}"#,
+    ] {
+        assert!(put(body), "{body}");
+    }
+    for body in [
+        r#"{"orders":[{"order_number":"1","customer":{"email":"e@x.cz"}}],"send_emails_yn":false,"send_sms_yn":false}"#,
+        r#"{"orders":[{"order_number":"1","items":[]}],"send_emails_yn":false,"send_sms_yn":false}"#,
+        r#"{"orders":[{"order_number":"1"},{"order_number":"2"}],"send_emails_yn":false,"send_sms_yn":false}"#,
+        r#"{"orders":[{"status":"x"}],"send_emails_yn":false,"send_sms_yn":false}"#,
+        r#"{"orders":[{"order_number":"1","status_id":"3"}],"send_emails_yn":false,"send_sms_yn":false}"#,
+        r#"{"orders":[{"order_number":"1","status":"x"}],"send_emails_yn":false}"#,
+        r#"{"orders":[{"order_number":"1","status":"x"}],"send_emails_yn":"no","send_sms_yn":false}"#,
+        r#"{"orders":[{"order_number":"1"}],"send_emails_yn":false,"send_sms_yn":false,"x":1}"#,
+        r#"{"data":[{"name":"a","value":"b"}]}"#,
+        "",
+        "not json",
+    ] {
+        assert!(!put(body), "{body}");
+    }
+    assert!(post(
+        r#"{"data":[{"name":"set-order-status","value":"Vyřízena"}]}"#
+    ));
+    for body in [
+        r#"{"data":[{"name":"a","value":"b","extra":1}]}"#,
+        r#"{"data":[{"name":"a"}]}"#,
+        r#"{"data":[{"name":"a","value":"b"},{"name":"c","value":"d"}]}"#,
+        r#"{"data":[{"name":"a","value":"b"}],"customer":{}}"#,
+        r#"{"data":[]}"#,
+        "[]",
+    ] {
+        assert!(!post(body), "{body}");
+    }
+    assert!(allowed(&Method::GET, b""));
+    assert!(!allowed(&Method::GET, b"{}"));
+    assert!(!allowed(&Method::DELETE, b""));
 }

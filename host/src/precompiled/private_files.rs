@@ -66,6 +66,9 @@ pub enum Access {
     /// Read and write, created `0600` when missing; an existing one that is ours but readable
     /// by others is narrowed to `0600` (its content is nobody else's business).
     ReadWriteCreate,
+    /// Read and write an existing file (narrowed like [`Self::ReadWriteCreate`]); a missing
+    /// one is [`io::ErrorKind::NotFound`], never created.
+    ReadWrite,
     /// A new file, `0600`; one already there is [`io::ErrorKind::AlreadyExists`].
     CreateNew,
 }
@@ -74,6 +77,9 @@ pub enum Access {
 #[derive(Debug)]
 pub struct PrivateDir {
     path: PathBuf,
+    /// Ours by name ([`Self::open_narrowed`]): our own files in it that others may write are
+    /// narrowed to `0600` before they are checked, as the directory itself is.
+    narrow: bool,
     #[cfg(unix)]
     fd: std::os::fd::OwnedFd,
 }
@@ -145,9 +151,10 @@ impl PrivateDir {
 
     /// [`Self::open`] for a directory that is ours by name (`attempts`, `locks`), not one a
     /// user pointed us at (whose mode is theirs to choose): created when missing, and when it
-    /// is this user's but open to its group or others (as an earlier version made them), it is
-    /// narrowed to `0700` on its handle before the check. What others may have put in it
-    /// meanwhile is refused file by file (links, their owner, their mode).
+    /// is this user's but open to its group or others (made with a looser mode than ours), it is
+    /// narrowed to `0700` on its handle before the check. So are our own files in it
+    /// (to `0600`) as they are opened; what others put in it is refused file by file (links,
+    /// their owner).
     pub fn open_narrowed(path: &Path) -> io::Result<Self> {
         Self::open_with(path, true, true)
     }
@@ -175,17 +182,18 @@ impl PrivateDir {
             }
             Ok(Self {
                 path: path.to_owned(),
+                narrow,
                 fd,
             })
         }
         #[cfg(not(unix))]
         {
-            let _ = narrow;
             if !std::fs::metadata(path)?.is_dir() {
                 return Err(refused(path, "is not a directory"));
             }
             Ok(Self {
                 path: path.to_owned(),
+                narrow,
             })
         }
     }
@@ -209,10 +217,21 @@ impl PrivateDir {
                 | match access {
                     Access::Read => OFlags::RDONLY,
                     Access::ReadWriteCreate => OFlags::RDWR | OFlags::CREATE,
+                    Access::ReadWrite => OFlags::RDWR,
                     Access::CreateNew => OFlags::RDWR | OFlags::CREATE | OFlags::EXCL,
                 };
             let fd = rustix::fs::openat(&self.fd, name, flags, Mode::from_raw_mode(0o600))
                 .map_err(|e| open_error(&path, e, Kind::File))?;
+            let stat = rustix::fs::fstat(&fd)?;
+            let ours = rustix::fs::FileType::from_raw_mode(stat.st_mode)
+                == rustix::fs::FileType::RegularFile
+                && stat.st_uid == effective_uid();
+            // In a directory ours by name, our own file that others may write was made with a
+            // looser mode than ours: narrowed, not refused, or its order could never be
+            // checked (nor its lock taken) again.
+            if self.narrow && ours && stat.st_mode & 0o022 != 0 {
+                rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o600))?;
+            }
             if let Some(why) = check_handle(&fd, Kind::File)? {
                 return Err(refused(&path, why));
             }
@@ -229,6 +248,7 @@ impl PrivateDir {
                 Access::ReadWriteCreate => {
                     options.read(true).write(true).create(true).truncate(false)
                 }
+                Access::ReadWrite => options.read(true).write(true),
                 Access::CreateNew => options.read(true).write(true).create_new(true),
             };
             options.open(path)

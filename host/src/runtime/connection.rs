@@ -27,8 +27,18 @@ pub struct ShopConnection {
 }
 
 impl ShopConnection {
-    /// The shop with the default policy (its own origin, default timeouts and caps).
+    /// The shop with the default policy (its own origin, default timeouts and caps). This host
+    /// adds the credentials to the component's requests, so it needs them: a config with
+    /// `api-credentials = host` (meant for the component, its login and key left out) is
+    /// misconfigured here, not sent as an empty `Authorization`.
     pub fn new(config: ShopConfig) -> Result<Self, Failure> {
+        if config.credentials_from_host {
+            return Err(Failure::Misconfigured(format!(
+                "`{KEY_API_CREDENTIALS}` is set to `{CREDENTIALS_FROM_HOST}`: that is the \
+                 component's setting, for a host that adds the credentials itself; this host \
+                 needs `{KEY_API_LOGIN}` and `{KEY_API_KEY}`"
+            )));
+        }
         let policy = HttpPolicy::for_shop(&config)?;
         Ok(Self {
             config,

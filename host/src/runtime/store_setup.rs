@@ -98,6 +98,10 @@ pub struct HostState {
     attempts: Arc<dyn AttemptStore>,
     /// `begin-check` calls left in this call ([`MAX_ATTEMPT_CHECKS_PER_CALL`]).
     checks_left: u32,
+    /// The keys this call's checks began (and not yet withdrew): a withdraw of any other key
+    /// is not the store's business, so a component cannot withdraw what others counted, nor
+    /// have the store open a file per key it names.
+    begun: Vec<String>,
 }
 
 /// The `attempts` import: checks kept outside the instance (the shop's state in memory, or
@@ -109,12 +113,22 @@ impl crate::bindings::upgates::bot::attempts::Host for HostState {
         };
         self.checks_left = left;
         let window = Duration::from_secs(u64::from(window_seconds));
-        self.attempts.begin_check(&bounded_key(key), limit, window)
+        let key = bounded_key(key);
+        let begun = self.attempts.begin_check(&key, limit, window);
+        if begun {
+            self.begun.push(key);
+        }
+        begun
     }
 
     fn withdraw_check(&mut self, key: String, window_seconds: u32) {
+        let key = bounded_key(key);
+        let Some(at) = self.begun.iter().position(|begun| *begun == key) else {
+            return;
+        };
+        self.begun.swap_remove(at);
         let window = Duration::from_secs(u64::from(window_seconds));
-        self.attempts.withdraw_check(&bounded_key(key), window);
+        self.attempts.withdraw_check(&key, window);
     }
 }
 
@@ -165,6 +179,7 @@ impl PluginRuntime {
                 .clone()
                 .unwrap_or_else(|| shop.policy.attempts().clone()),
             checks_left: MAX_ATTEMPT_CHECKS_PER_CALL,
+            begun: Vec::new(),
             limits: CallLimits {
                 // Memories and tables per call as the pooling allocator reserves them, so
                 // the on-demand allocator bounds a call the same way.

@@ -19,6 +19,7 @@ pub fn run(what: &str) -> Result<String, String> {
         "resources" => Ok(resources()),
         "fields" => Ok(fields()),
         "attempt-keys" => Ok(attempt_keys()),
+        "withdraw-keys" => Ok(withdraw_keys()),
         "open-bodies" => Ok(open_bodies()),
         "delete-order" => Ok(send(Method::Delete, "/orders/2025000123", &[])),
         "put-customers" => Ok(send(Method::Put, "/customers", &[])),
@@ -28,6 +29,18 @@ pub fn run(what: &str) -> Result<String, String> {
             Method::Get,
             "/orders/2025000123",
             &[("authorization", "Basic ZXZpbDpldmls")],
+        )),
+        // `PUT /orders` with fields no action writes: the customer's e-mail and address.
+        "put-customer-fields" => Ok(send_body(
+            Method::Put,
+            "/orders",
+            br#"{"orders":[{"order_number":"2025000123","customer":{"email":"evil@example.com","street":"Elsewhere 1"}}],"send_emails_yn":false,"send_sms_yn":false}"#,
+        )),
+        // A history record with a key the audit trail never sends.
+        "post-history-extra" => Ok(send_body(
+            Method::Post,
+            "/orders/2025000123/history",
+            br#"{"data":[{"name":"a","value":"b"}],"customer":{"email":"evil@example.com"}}"#,
         )),
         other => Err(format!("no such attack: {other}")),
     }
@@ -69,6 +82,21 @@ fn attempt_keys() -> String {
     }
     format!("begun {begun}")
 }
+
+/// Withdraws of keys no check of this call began (each a new one), then one begun key
+/// withdrawn twice: the store must be handed only the one withdraw of the key that began.
+fn withdraw_keys() -> String {
+    for i in 0..WITHDRAWN_KEYS {
+        attempts::withdraw_check(&format!("never-begun-{i}"), 3600);
+    }
+    let begun = attempts::begin_check("2025000123", 1000, 3600);
+    attempts::withdraw_check("2025000123", 3600);
+    attempts::withdraw_check("2025000123", 3600);
+    format!("begun {begun}")
+}
+
+/// Keys withdrawn without a check begun for them.
+const WITHDRAWN_KEYS: usize = 1000;
 
 /// Writes to open at once, each with a mebibyte of body: the host must not read them all.
 const OPEN_BODIES: usize = 16;
@@ -125,6 +153,52 @@ fn shop_address() -> Option<(Scheme, String, String)> {
     Some((scheme, authority.to_owned(), base.to_owned()))
 }
 
+/// A request to the shop's own origin, under the API path, with a JSON `body`.
+fn send_body(method: Method, path: &str, body: &[u8]) -> String {
+    let Some((scheme, authority, base)) = shop_address() else {
+        return "no api-url".into();
+    };
+    let fields = Fields::new();
+    let _ = fields.append("content-type", b"application/json");
+    let request = OutgoingRequest::new(fields);
+    let _ = request.set_method(&method);
+    let _ = request.set_scheme(Some(&scheme));
+    let _ = request.set_authority(Some(&authority));
+    let _ = request.set_path_with_query(Some(&format!("{base}{path}")));
+    let Ok(outgoing) = request.body() else {
+        return "no body".into();
+    };
+    let pending = match ::wasi::http::outgoing_handler::handle(request, None) {
+        Ok(pending) => pending,
+        Err(ErrorCode::HttpRequestDenied) => return "denied at handle".into(),
+        Err(e) => return format!("other error at handle: {e:?}"),
+    };
+    {
+        let Ok(stream) = outgoing.write() else {
+            return "no body stream".into();
+        };
+        if stream.blocking_write_and_flush(body).is_err() {
+            return "the body's write failed".into();
+        }
+    }
+    if ::wasi::http::types::OutgoingBody::finish(outgoing, None).is_err() {
+        return "the body's finish failed".into();
+    }
+    answer(pending)
+}
+
+/// What became of a request handed to the host.
+fn answer(pending: ::wasi::http::types::FutureIncomingResponse) -> String {
+    loop {
+        match pending.get() {
+            Some(Ok(Err(ErrorCode::HttpRequestDenied))) => break "denied".into(),
+            Some(Ok(Ok(response))) => break format!("sent: HTTP {}", response.status()),
+            Some(other) => break format!("other error: {other:?}"),
+            None => pending.subscribe().block(),
+        }
+    }
+}
+
 /// A request to the shop's own origin, under the API path, with `headers`.
 fn send(method: Method, path: &str, headers: &[(&str, &str)]) -> String {
     let Some((scheme, authority, base)) = shop_address() else {
@@ -142,13 +216,6 @@ fn send(method: Method, path: &str, headers: &[(&str, &str)]) -> String {
     match ::wasi::http::outgoing_handler::handle(request, None) {
         Err(ErrorCode::HttpRequestDenied) => "denied at handle".into(),
         Err(e) => format!("other error at handle: {e:?}"),
-        Ok(pending) => loop {
-            match pending.get() {
-                Some(Ok(Err(ErrorCode::HttpRequestDenied))) => break "denied".into(),
-                Some(Ok(Ok(response))) => break format!("sent: HTTP {}", response.status()),
-                Some(other) => break format!("other error: {other:?}"),
-                None => pending.subscribe().block(),
-            }
-        },
+        Ok(pending) => answer(pending),
     }
 }
