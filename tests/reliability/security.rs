@@ -174,6 +174,14 @@ pub(super) const ATTACKS: &[Attack] = &[
         case: None,
     },
     Attack {
+        attacker: INTERNET,
+        attack: "answers for the shop (a proxy, a hijacked name) with `301 Location: https://evil.com\\.admin.s2.upgates.com/api/v2`",
+        before: "offered as the shop's new `api-url` (its host reads as Upgates; a URL parser reads `evil.com`)",
+        now: "said to be somewhere that is not Upgates and not offered; such a host is refused as `api-url` and `invoice-link-base-url`",
+        test: "core/src/api/tests.rs::statuses_map_to_failures",
+        case: None,
+    },
+    Attack {
         attacker: STRANGER,
         attack: "10 concurrent wrong e-mails for one order on Spin's SQLite store, limit 5",
         before: "all 10 reached Upgates (a swap on a new key writes without comparing)",
@@ -244,6 +252,14 @@ pub(super) const ATTACKS: &[Attack] = &[
         now: "Ne `not-verified`, 0 requests; the MAC compared in constant time",
         test: "core/src/proof.rs::tampered_and_malformed_proofs_are_refused",
         case: Some("proofs: tampered (a later expiry under the same MAC)"),
+    },
+    Attack {
+        attacker: STRANGER,
+        attack: "respells a proof's expiry with leading zeros (`0001795885800.<mac>`)",
+        before: "verified: one proof in any number of spellings",
+        now: "Ne `not-verified` (malformed), 0 requests: the expiry must be written as it was signed",
+        test: "core/src/proof.rs::tampered_and_malformed_proofs_are_refused",
+        case: None,
     },
     Attack {
         attacker: STRANGER,
