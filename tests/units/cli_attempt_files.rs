@@ -173,7 +173,7 @@ fn set_mode(path: &Path, mode: u32) {
 
 /// New directories are `0700` (the missing parents too), new files `0600`, whatever the
 /// umask lets through; an existing file (or `attempts` directory) of ours that others may
-/// read, as an earlier version made them, is narrowed to `0600` (`0700`).
+/// read is narrowed to `0600` (`0700`).
 #[cfg(unix)]
 #[test]
 fn directories_and_files_are_owner_only() {
