@@ -61,9 +61,14 @@ impl KvAttempts {
         if let Some(bucket) = self.bucket.get() {
             return Ok(bucket);
         }
-        let bucket = store::open(STORE).map_err(|_| unavailable())?;
+        let bucket = open_store()?;
         Ok(self.bucket.get_or_init(|| bucket))
     }
+}
+
+/// The `default` store, which the signed invoice links' downloads are counted in too.
+pub fn open_store() -> Result<Bucket, Failure> {
+    store::open(STORE).map_err(|_| unavailable())
 }
 
 fn unavailable() -> Failure {
@@ -81,7 +86,7 @@ fn now_secs() -> u64 {
 }
 
 /// Adds `delta` to the counter `key` (a missing one is 0) and answers the new value.
-fn add(bucket: &Bucket, key: &str, delta: i64) -> Result<i64, Failure> {
+pub fn add(bucket: &Bucket, key: &str, delta: i64) -> Result<i64, Failure> {
     atomics::increment(bucket, key, delta).map_err(|_| unavailable())
 }
 

@@ -2,7 +2,8 @@
 //! checked first (signature, then expiry): a refused one is `403` with no request to Upgates.
 //! The webhook then counts the download in the key-value store (`invoice-link-downloads`); a
 //! link within its count streams `GET /api/v2/invoices/{n}/pdf` through, as
-//! `application/pdf`, never holding the whole PDF in memory.
+//! `application/pdf`, never holding the whole PDF in memory. A download that got no PDF is
+//! taken back from the count in the same store.
 
 use std::time::{Duration, SystemTime};
 
@@ -15,10 +16,8 @@ use upgates_core::{ApiResponse, Failure, TransportError, invoice_link};
 use upgates_webhook::pdf::{self, MAX_PDF_BYTES, Peeked};
 use upgates_webhook::{Link, Rejection};
 
-use spin_sdk::experimental::wasi::keyvalue::{atomics, store};
-
 use crate::deadline::BodyWithin;
-use crate::{config, transport};
+use crate::{attempts, config, transport};
 
 /// The whole PDF must have arrived this long after the link was opened: a trickling Upgates
 /// would otherwise hold the request open (each read has its own 15 s).
@@ -54,16 +53,29 @@ pub async fn link(token: &str) -> Result<Link<()>, Rejection> {
 /// every instance and replica shares (Spin's SQLite store: one transaction; Redis: `INCRBY`).
 /// The counter stays after the link expires: a few bytes per link downloaded.
 pub fn count_download(key: &str) -> Result<u64, Rejection> {
-    let store = crate::attempts::STORE;
-    let unavailable = |_| {
-        eprintln!("upgates-bot: invoice link: the key-value store is not available");
-        Rejection::Misconfigured(format!(
-            "the key-value store `{store}` is not available (spin.toml: key_value_stores = [\"{store}\"])"
-        ))
-    };
-    let bucket = store::open(store).map_err(unavailable)?;
-    let count = atomics::increment(&bucket, key, 1).map_err(unavailable)?;
-    Ok(u64::try_from(count).unwrap_or(0))
+    let bucket = attempts::open_store().map_err(store_failed)?;
+    let count = attempts::add(&bucket, key, 1).map_err(store_failed)?;
+    // Below 0 only if something besides this app wrote the counter: the link is refused.
+    Ok(u64::try_from(count).unwrap_or(u64::MAX))
+}
+
+/// Takes back one of the downloads counted under `key`, by the same atomic increment.
+pub fn uncount_download(key: &str) -> Result<(), Rejection> {
+    let bucket = attempts::open_store().map_err(store_failed)?;
+    if attempts::add(&bucket, key, -1).map_err(store_failed)? < 0 {
+        // The counter was gone meanwhile (deleted by hand): none below 0 is left behind.
+        let _ = attempts::add(&bucket, key, 1);
+    }
+    Ok(())
+}
+
+/// The store's failure as the invoice route's answer: the app is misconfigured.
+fn store_failed(failure: Failure) -> Rejection {
+    eprintln!("upgates-bot: invoice link: the key-value store is not available");
+    match failure {
+        Failure::Misconfigured(why) => Rejection::Misconfigured(why),
+        other => Rejection::Misconfigured(other.message()),
+    }
 }
 
 /// `grant`'s PDF from Upgates, streamed.

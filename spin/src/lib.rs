@@ -116,6 +116,10 @@ impl Backend for SpinApp {
         invoice::count_download(key)
     }
 
+    async fn uncount_download(&self, _: &(), key: &str) -> Result<(), Rejection> {
+        invoice::uncount_download(key)
+    }
+
     async fn invoice(&self, _: &(), grant: &InvoiceGrant) -> Result<PdfReply, Rejection> {
         invoice::serve(grant).await
     }

@@ -12,7 +12,7 @@ use http::Method;
 use http_body_util::Full;
 use serde_json::{Value, json};
 use upgates_core::ActionName;
-use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
+use upgates_fake_shop::{FakeShop, Fault, SAMPLE_KEY, SAMPLE_LOGIN};
 
 use crate::support::servers::{self, Answer};
 use crate::support::spin_harness::{self, Kv, TOKEN};
@@ -161,6 +161,24 @@ fn invoice(name: &str, link: Link) -> HttpCase {
     }
 }
 
+/// The invoice's PDF answered with Upgates' 500, then a 404, then an error page as a 200.
+fn pdf_fails_three_ways(fake: &FakeShop) {
+    let pdf = |fault: Fault| fault.on(Method::GET, "/pdf");
+    fake.push_fault(pdf(Fault::status(500)));
+    fake.push_fault(pdf(Fault::status(404)));
+    fake.push_fault(pdf(Fault::json(
+        200,
+        json!({"messages": [{"message": "Chyba"}]}),
+    )));
+}
+
+/// The invoice's PDF answered with Upgates' 500 six times.
+fn pdf_fails_six_times(fake: &FakeShop) {
+    for _ in 0..6 {
+        fake.push_fault(Fault::status(500).on(Method::GET, "/pdf"));
+    }
+}
+
 pub fn all() -> Vec<HttpCase> {
     use ActionName::*;
     let mut table: Vec<HttpCase> = cases::all()
@@ -267,6 +285,26 @@ pub fn all() -> Vec<HttpCase> {
             sent: vec![Sent::get("/api/v2/invoices/FV2025001/pdf")],
             ..refused(invoice("a link of one download, the second time", Link::Valid), 410,
             "link-used-up",
+            "this invoice link has been downloaded as often as it may be: ask the bot for a new one") },
+        // A download that got no PDF (Upgates' 500, a 404, an error page sent as 200) is
+        // given back: the link still opens three times.
+        HttpCase { setup: pdf_fails_three_ways, earlier: 5,
+            headers: vec![("content-type", "application/pdf"), ("cache-control", "private, no-store"),
+                ("content-disposition", "inline; filename=\"FV2025001.pdf\"")],
+            sent: vec![Sent::get("/api/v2/invoices/FV2025001/pdf"); 6],
+            ..invoice("a link whose first three downloads got no PDF, the third PDF", Link::Valid) },
+        HttpCase { setup: pdf_fails_three_ways, earlier: 6,
+            headers: vec![("content-type", "application/json"), ("cache-control", "no-store")],
+            sent: vec![Sent::get("/api/v2/invoices/FV2025001/pdf"); 6],
+            ..refused(invoice("a link whose first three downloads got no PDF, the fourth PDF", Link::Valid),
+            410, "link-used-up",
+            "this invoice link has been downloaded as often as it may be: ask the bot for a new one") },
+        // Only three failures are given back: a link whose PDF keeps failing costs Upgates six
+        // requests, then is used up.
+        HttpCase { setup: pdf_fails_six_times, earlier: 6,
+            sent: vec![Sent::get("/api/v2/invoices/FV2025001/pdf"); 6],
+            ..refused(invoice("a link whose PDF keeps failing, the seventh time", Link::Valid),
+            410, "link-used-up",
             "this invoice link has been downloaded as often as it may be: ask the bot for a new one") },
         refused(invoice("another shop's link", Link::Foreign), 403, "link-refused",
             "this invoice link is expired or invalid: ask the bot for a new one"),

@@ -645,10 +645,44 @@ fn link_downloads_are_counted_per_link_while_it_works() {
         ))
     );
     assert_eq!(downloads.count("a", now + minute, now), Ok(3));
+    // A download that got no PDF is given back; a count never goes below 0.
+    downloads.give_back("a");
+    assert_eq!(downloads.count("a", now + minute, now), Ok(3));
+    downloads.give_back("b");
+    downloads.give_back("b");
+    assert_eq!(downloads.count("b", now + minute, now), Ok(1));
     // Once they expire they make room, and a link counted afresh starts at 1.
     let later = now + 2 * minute;
     assert_eq!(downloads.count("new", later + minute, later), Ok(1));
     assert_eq!(downloads.count("a", later + minute, later), Ok(1));
+}
+
+/// With [`MAX_COUNTED_LINKS`](upgates_cli::serve::MAX_COUNTED_LINKS) live links counted, a
+/// new link costs no look at every counted one: ten thousand new links are refused in far less
+/// than one look at every link each would take (about a second per thousand in a debug build).
+#[test]
+fn a_full_download_count_refuses_new_links_quickly() {
+    use upgates_cli::serve::{Downloads, MAX_COUNTED_LINKS};
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let minute = Duration::from_secs(60);
+    let downloads = Downloads::default();
+    for i in 0..MAX_COUNTED_LINKS {
+        downloads
+            .count(&format!("live-{i}"), now + minute, now)
+            .unwrap();
+    }
+    let started = std::time::Instant::now();
+    for i in 0..10_000 {
+        assert!(
+            downloads
+                .count(&format!("new-{i}"), now + minute, now)
+                .is_err()
+        );
+        let elapsed = started.elapsed();
+        assert!(elapsed < Duration::from_secs(2), "{i} links in {elapsed:?}");
+    }
+    // And the counted ones still count.
+    assert_eq!(downloads.count("live-7", now + minute, now), Ok(2));
 }
 
 /// The shops file's `invoice_link_downloads`: a named shop's link opens once, the second

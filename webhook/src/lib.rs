@@ -9,7 +9,8 @@
 //!   "Ne" alike.
 //! - `GET /v1/health` (live) and `GET /v1/ready` (ready to serve): no token, no upstream request.
 //! - `GET /v1/invoice/<token>` (and under `/v1/shops/<name>/`): a signed invoice link's PDF,
-//!   a few times per link (`invoice-link-downloads`; then `410`, without asking Upgates).
+//!   a few times per link (`invoice-link-downloads`, a download that got no PDF not counted;
+//!   then `410`, without asking Upgates).
 //! - Anything else is a JSON error in the same shape (`{"ok":false,"reason":...,"message":...}`):
 //!   [`Rejection`] lists them with their statuses.
 
@@ -79,6 +80,15 @@ pub trait Backend {
         key: &str,
         expires: SystemTime,
     ) -> impl Future<Output = Result<u64, Rejection>>;
+
+    /// Takes one back from the downloads counted under `key`, through the same store and as
+    /// atomically as [`Backend::count_download`]: that download got no PDF. A count is never
+    /// taken below 0.
+    fn uncount_download(
+        &self,
+        shop: &Self::Shop,
+        key: &str,
+    ) -> impl Future<Output = Result<(), Rejection>>;
 
     /// The PDF of `grant`'s invoice, from Upgates.
     fn invoice(
@@ -185,6 +195,10 @@ where
 /// A signed link's PDF: the link checked, then its download counted, then the PDF fetched.
 /// Each download is a request to Upgates that the shop pays for, so a link past its
 /// downloads (leaked, shared, replayed) is refused before Upgates is asked.
+///
+/// A download that gets no PDF (Upgates' error, a 404, a timeout, something else than a PDF)
+/// is given back, so a passing failure does not use the link up; only `downloads` times per
+/// link, so a link whose invoice keeps failing costs Upgates at most twice its downloads.
 async fn download<B: Backend>(
     backend: &B,
     shop: &B::Shop,
@@ -192,13 +206,29 @@ async fn download<B: Backend>(
 ) -> Result<B::Pdf, Rejection> {
     let link = backend.link(shop, token).await?;
     let key = invoice_link::download_key(token);
-    let count = backend
-        .count_download(&link.shop, &key, link.grant.expires)
-        .await?;
-    if count > u64::from(link.downloads) {
+    let allowed = u64::from(link.downloads);
+    let expires = link.grant.expires;
+    let count = backend.count_download(&link.shop, &key, expires).await?;
+    if count > allowed {
         return Err(Rejection::LinkUsedUp);
     }
-    backend.invoice(&link.shop, &link.grant).await
+    let refused = match backend.invoice(&link.shop, &link.grant).await {
+        Ok(pdf) => return Ok(pdf),
+        Err(refused) => refused,
+    };
+    let failed = backend
+        .count_download(&link.shop, &failed_key(&key), expires)
+        .await;
+    if failed.is_ok_and(|failed| failed <= allowed) {
+        // Should the store fail here, the download stays counted: fewer downloads, not more.
+        let _ = backend.uncount_download(&link.shop, &key).await;
+    }
+    Err(refused)
+}
+
+/// The counter of a link's downloads that got no PDF, next to its downloads' `key`.
+fn failed_key(key: &str) -> String {
+    format!("{key}/failed")
 }
 
 /// The token before the body: a caller without one costs no more than reading the headers.
@@ -227,4 +257,131 @@ where
     let body = input::read_body(body).await?;
     let input = input::parse_input(action, &parts.headers, &body)?;
     backend.run(&shop, action, input).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::{HashMap, VecDeque};
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+
+    /// A server whose link always verifies (three downloads), counting in memory, and whose
+    /// Upgates answers the invoice as `answers` says (a PDF once they run out).
+    #[derive(Default)]
+    struct Memory {
+        counts: RefCell<HashMap<String, u64>>,
+        answers: RefCell<VecDeque<Result<&'static str, Failure>>>,
+        invoice_requests: RefCell<usize>,
+    }
+
+    impl Backend for Memory {
+        type Shop = ();
+        type Pdf = &'static str;
+
+        async fn shop(&self, _: Option<&str>) -> Result<(), Rejection> {
+            Ok(())
+        }
+        async fn token(&self, _: &()) -> Result<String, Rejection> {
+            Err(Rejection::Failed)
+        }
+        async fn opens_any(&self, _: &http::HeaderMap) -> bool {
+            false
+        }
+        async fn ready(&self) -> Result<(), Rejection> {
+            Ok(())
+        }
+        async fn run(
+            &self,
+            _: &(),
+            _: ActionName,
+            _: ActionInput,
+        ) -> Result<Result<Answer, Failure>, Rejection> {
+            Err(Rejection::Failed)
+        }
+        async fn link(&self, _: &(), _: &str) -> Result<Link<()>, Rejection> {
+            Ok(Link {
+                shop: (),
+                grant: InvoiceGrant {
+                    order_number: "2025000124".into(),
+                    invoice_number: "FV2025001".into(),
+                    expires: UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+                },
+                downloads: 3,
+            })
+        }
+        async fn count_download(&self, _: &(), key: &str, _: SystemTime) -> Result<u64, Rejection> {
+            let mut counts = self.counts.borrow_mut();
+            let count = counts.entry(key.to_owned()).or_default();
+            *count += 1;
+            Ok(*count)
+        }
+        async fn uncount_download(&self, _: &(), key: &str) -> Result<(), Rejection> {
+            if let Some(count) = self.counts.borrow_mut().get_mut(key) {
+                *count = count.saturating_sub(1);
+            }
+            Ok(())
+        }
+        async fn invoice(&self, _: &(), _: &InvoiceGrant) -> Result<&'static str, Rejection> {
+            *self.invoice_requests.borrow_mut() += 1;
+            let answer = self.answers.borrow_mut().pop_front();
+            answer.unwrap_or(Ok("%PDF-")).map_err(Rejection::Upstream)
+        }
+    }
+
+    impl Memory {
+        fn failing(answers: &[Failure]) -> Self {
+            let memory = Self::default();
+            memory
+                .answers
+                .borrow_mut()
+                .extend(answers.iter().cloned().map(Err));
+            memory
+        }
+
+        /// The link's download: the PDF, or the rejection's reason.
+        fn download(&self) -> Result<&'static str, &'static str> {
+            let future = pin!(download(self, &(), "token"));
+            match future.poll(&mut Context::from_waker(Waker::noop())) {
+                Poll::Ready(result) => result.map_err(|rejection| rejection.reason()),
+                Poll::Pending => panic!("the memory backend does not wait"),
+            }
+        }
+
+        fn invoice_requests(&self) -> usize {
+            *self.invoice_requests.borrow()
+        }
+    }
+
+    #[test]
+    fn a_download_that_got_no_pdf_is_given_back() {
+        let server = Memory::failing(&[
+            Failure::Upstream("Upgates answered HTTP 500".into()),
+            Failure::NotFound,
+            Failure::Timeout,
+        ]);
+        assert_eq!(server.download(), Err("upstream"));
+        assert_eq!(server.download(), Err("not-found"));
+        assert_eq!(server.download(), Err("timeout"));
+        for _ in 0..3 {
+            assert_eq!(server.download(), Ok("%PDF-"));
+        }
+        assert_eq!(server.download(), Err("link-used-up"));
+        assert_eq!(server.invoice_requests(), 6);
+    }
+
+    /// A link whose invoice always fails gets `downloads` failures back, then uses itself up:
+    /// Upgates is asked at most twice its downloads.
+    #[test]
+    fn a_link_that_keeps_failing_is_used_up_after_twice_its_downloads() {
+        let server = Memory::failing(&vec![Failure::Timeout; 10]);
+        for _ in 0..6 {
+            assert_eq!(server.download(), Err("timeout"));
+        }
+        assert_eq!(server.download(), Err("link-used-up"));
+        assert_eq!(server.invoice_requests(), 6);
+    }
 }

@@ -2,7 +2,8 @@
 //! token), each call in a fresh component instance under the host's HTTP policy, and signed
 //! invoice links' PDFs fetched through that policy, their downloads counted in the process.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -41,10 +42,6 @@ pub struct Server {
     pub downloads: Downloads,
 }
 
-/// Links counted before the expired ones are first dropped; after each drop, twice as many
-/// as are left, so dropping costs a constant time per link counted.
-const PRUNE_FROM: usize = 1024;
-
 /// Links whose downloads are counted at once: each is a link a verified customer was handed
 /// within its lifetime, so this many in use at once is far beyond a shop's traffic. Past it a
 /// new link's download is refused (`503`) rather than one already counted forgotten.
@@ -59,10 +56,10 @@ pub struct Downloads {
 
 #[derive(Default)]
 struct CountedLinks {
-    /// A link's downloads, and when it expires.
-    counts: HashMap<String, (u64, SystemTime)>,
-    /// How many links may be counted before the expired ones are dropped again.
-    prune_at: usize,
+    counts: HashMap<Arc<str>, u64>,
+    /// Each counted link once, soonest expiry first: the expired ones are dropped from the
+    /// front, so a count costs the same however many links are counted.
+    expiries: BinaryHeap<Reverse<(SystemTime, Arc<str>)>>,
 }
 
 impl Downloads {
@@ -71,25 +68,38 @@ impl Downloads {
     pub fn count(&self, key: &str, expires: SystemTime, now: SystemTime) -> Result<u64, Rejection> {
         let mut links = self.links.lock().unwrap_or_else(|e| e.into_inner());
         let links = &mut *links;
-        let len = links.counts.len();
-        if !links.counts.contains_key(key)
-            && len >= links.prune_at.clamp(PRUNE_FROM, MAX_COUNTED_LINKS)
+        while let Some(Reverse((until, _))) = links.expiries.peek()
+            && *until <= now
         {
-            links.counts.retain(|_, (_, until)| *until > now);
-            links.prune_at = 2 * links.counts.len();
-            if links.counts.len() >= MAX_COUNTED_LINKS {
-                tracing::warn!(
-                    links = links.counts.len(),
-                    "invoice link: too many links counted"
-                );
-                return Err(Rejection::NotReady(
-                    "too many invoice links in use: retry later".into(),
-                ));
+            if let Some(Reverse((_, expired))) = links.expiries.pop() {
+                links.counts.remove(&expired);
             }
         }
-        let (count, _) = links.counts.entry(key.to_owned()).or_insert((0, expires));
-        *count += 1;
-        Ok(*count)
+        if let Some(count) = links.counts.get_mut(key) {
+            *count += 1;
+            return Ok(*count);
+        }
+        if links.counts.len() >= MAX_COUNTED_LINKS {
+            tracing::warn!(
+                links = links.counts.len(),
+                "invoice link: too many links counted"
+            );
+            return Err(Rejection::NotReady(
+                "too many invoice links in use: retry later".into(),
+            ));
+        }
+        let key: Arc<str> = Arc::from(key);
+        links.counts.insert(key.clone(), 1);
+        links.expiries.push(Reverse((expires, key)));
+        Ok(1)
+    }
+
+    /// Takes one back from the downloads of the link `key`, if it has any.
+    pub fn give_back(&self, key: &str) {
+        let mut links = self.links.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = links.counts.get_mut(key) {
+            *count = count.saturating_sub(1);
+        }
     }
 }
 
@@ -239,6 +249,11 @@ impl Backend for Server {
     ) -> Result<u64, Rejection> {
         let now = shop.connection.fixed_time.unwrap_or_else(SystemTime::now);
         self.downloads.count(key, expires, now)
+    }
+
+    async fn uncount_download(&self, _: &Self::Shop, key: &str) -> Result<(), Rejection> {
+        self.downloads.give_back(key);
+        Ok(())
     }
 
     async fn invoice(

@@ -207,10 +207,11 @@ async fn an_invoice_upgates_never_answers_is_a_timeout() {
     policy.first_byte_timeout = Duration::from_secs(300);
     let token = link_token("FV2025001");
     let started = std::time::Instant::now();
+    let kv = Kv::default();
     let raw = serve_through(
         policy,
         signed_links(),
-        &Kv::default(),
+        &kv,
         get(&format!("/v1/invoice/{token}")),
     )
     .await;
@@ -222,4 +223,30 @@ async fn an_invoice_upgates_never_answers_is_a_timeout() {
         (Duration::from_secs(30)..Duration::from_secs(60)).contains(&elapsed),
         "{elapsed:?}"
     );
+    // No PDF came: the download is given back in the store, its failure counted beside it.
+    let key = upgates_core::invoice_link::download_key(&token);
+    assert_eq!(kv.counter(&key), Some(0));
+    assert_eq!(kv.counter(&format!("{key}/failed")), Some(1));
+}
+
+/// A link's counter below 0 (written by something besides the app) does not let a download
+/// through: the link is used up, and Upgates is not asked.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_negative_download_count_refuses_the_link() {
+    let fake = sample_shop();
+    let token = link_token("FV2025001");
+    let kv = Kv::default();
+    let key = upgates_core::invoice_link::download_key(&token);
+    kv.set_counter(&key, -5);
+    let raw = serve_raw(
+        &fake,
+        signed_links(),
+        &kv,
+        get(&format!("/v1/invoice/{token}")),
+    )
+    .await;
+    assert_eq!(raw.status, StatusCode::GONE, "{raw:?}");
+    let json: Value = serde_json::from_slice(&raw.body).unwrap();
+    assert_eq!(json["reason"], json!("link-used-up"), "{json}");
+    assert!(fake.requests().is_empty(), "no request to Upgates");
 }
