@@ -223,14 +223,6 @@ pub(super) const ATTACKS: &[Attack] = &[
     },
     Attack {
         attacker: INTERNET,
-        attack: "downloads new links while 100,000 live links are counted (`upgates serve`)",
-        before: "each new link scanned every counted one under the lock",
-        now: "expired links dropped from an expiry-ordered queue: a new link costs the same however many are counted",
-        test: "tests/webhook/serve.rs::a_full_download_count_refuses_new_links_quickly",
-        case: None,
-    },
-    Attack {
-        attacker: INTERNET,
         attack: "a page opened from the invoice reads the link from `Referer`",
         before: "the token in `Referer`",
         now: "every webhook answer sends `Referrer-Policy: no-referrer`",

@@ -657,11 +657,10 @@ fn link_downloads_are_counted_per_link_while_it_works() {
     assert_eq!(downloads.count("a", later + minute, later), Ok(1));
 }
 
-/// With [`MAX_COUNTED_LINKS`](upgates_cli::serve::MAX_COUNTED_LINKS) live links counted, a
-/// new link costs no look at every counted one: ten thousand new links are refused in far less
-/// than one look at every link each would take (about a second per thousand in a debug build).
+/// With [`MAX_COUNTED_LINKS`](upgates_cli::serve::MAX_COUNTED_LINKS) live links counted, new
+/// links are refused (`503`, no count forgotten) and the counted ones still count.
 #[test]
-fn a_full_download_count_refuses_new_links_quickly() {
+fn a_full_download_count_refuses_new_links_and_keeps_the_counted() {
     use upgates_cli::serve::{Downloads, MAX_COUNTED_LINKS};
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
     let minute = Duration::from_secs(60);
@@ -671,15 +670,14 @@ fn a_full_download_count_refuses_new_links_quickly() {
             .count(&format!("live-{i}"), now + minute, now)
             .unwrap();
     }
-    let started = std::time::Instant::now();
+    // What a new link costs is not timed here (no timed tests): the expiry queue makes it
+    // constant; the earlier scan of every counted link took ~5 ms each at this size.
     for i in 0..10_000 {
         assert!(
             downloads
                 .count(&format!("new-{i}"), now + minute, now)
                 .is_err()
         );
-        let elapsed = started.elapsed();
-        assert!(elapsed < Duration::from_secs(2), "{i} links in {elapsed:?}");
     }
     // And the counted ones still count.
     assert_eq!(downloads.count("live-7", now + minute, now), Ok(2));
