@@ -74,7 +74,7 @@ pub fn build(root: &Path, guests: &[Guest], inputs: &[&str]) {
 /// The custom section wit-component adds with names for the component's own items (its
 /// imports' adapters, instances, shims): debug names no runtime reads, and a large part of
 /// the size budget. The profile's `strip` reaches only the core module, which wasm-ld strips.
-const COMPONENT_NAMES: &[u8] = b"component-name";
+const COMPONENT_NAMES: &str = "component-name";
 
 /// Drops the component's top-level `component-name` section from `wasm`, in place. Written
 /// through a temporary file and a rename: the host's and the tests' build scripts may both
@@ -91,49 +91,43 @@ fn strip_component_names(wasm: &Path) {
 }
 
 /// `module` (a core module or a component) without its top-level custom sections named
-/// `name`, or `None` if it has none or is not framed as Wasm: an 8-byte preamble, then
-/// sections of a 1-byte id, a LEB128 u32 size and that many bytes. Nested modules are left
-/// as they are.
-fn without_custom_section(module: &[u8], name: &[u8]) -> Option<Vec<u8>> {
-    const PREAMBLE: usize = 8;
-    if module.get(..4) != Some(b"\0asm".as_slice()) || module.len() < PREAMBLE {
-        return None;
-    }
-    let mut kept = module[..PREAMBLE].to_vec();
-    let mut at = PREAMBLE;
+/// `name`, or `None` if it has none or does not parse as Wasm. Nested modules and components
+/// are copied as they are.
+fn without_custom_section(module: &[u8], name: &str) -> Option<Vec<u8>> {
+    use wasmparser::{Parser, Payload};
+    let mut kept = Vec::with_capacity(module.len());
+    // Each top-level section is copied from the end of the one before, its header included.
+    let mut copied_to = 0;
+    let mut nested = 0usize;
     let mut dropped = false;
-    while at < module.len() {
-        let id = module[at];
-        let (size, contents) = leb128_u32(module, at + 1)?;
-        let end = contents.checked_add(size)?;
-        let section = module.get(at..end)?;
-        if id == 0 && custom_section_name(&module[contents..end]) == Some(name) {
+    for payload in Parser::new(0).parse_all(module) {
+        let payload = payload.ok()?;
+        if nested > 0 {
+            match payload {
+                Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => nested += 1,
+                Payload::End(_) => nested -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        let Some((_, range)) = payload.as_section() else {
+            continue;
+        };
+        let unwanted = matches!(&payload, Payload::CustomSection(c) if c.name() == name);
+        if unwanted {
             dropped = true;
         } else {
-            kept.extend_from_slice(section);
+            kept.extend_from_slice(module.get(copied_to..range.end)?);
         }
-        at = end;
-    }
-    dropped.then_some(kept)
-}
-
-/// A custom section's name: the first thing in its contents, a LEB128 length and the bytes.
-fn custom_section_name(contents: &[u8]) -> Option<&[u8]> {
-    let (length, start) = leb128_u32(contents, 0)?;
-    contents.get(start..start.checked_add(length)?)
-}
-
-/// A LEB128-encoded u32 at `at` in `bytes`: its value and where the bytes after it start.
-fn leb128_u32(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
-    let mut value: u64 = 0;
-    for (i, byte) in bytes.get(at..)?.iter().take(5).enumerate() {
-        value |= u64::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            let value = usize::try_from(u32::try_from(value).ok()?).ok()?;
-            return Some((value, at + i + 1));
+        copied_to = range.end;
+        if matches!(
+            payload,
+            Payload::ModuleSection { .. } | Payload::ComponentSection { .. }
+        ) {
+            nested = 1;
         }
     }
-    None
+    (dropped && copied_to == module.len()).then_some(kept)
 }
 
 /// The workspace root, the parent of the calling crate's folder.
