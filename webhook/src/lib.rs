@@ -8,6 +8,7 @@
 //!   and the action's inputs (a JSON object or a form): `200` with the CLI's JSON, "Ano" and
 //!   "Ne" alike.
 //! - `GET /v1/health` (live) and `GET /v1/ready` (ready to serve): no token, no upstream request.
+//! - `GET /v1/openapi.json`: the OpenAPI document of all of this (`docs/openapi.yaml`), no token.
 //! - `GET /v1/invoice/<token>` (and under `/v1/shops/<name>/`): a signed invoice link's PDF,
 //!   a few times per link (`invoice-link-downloads`, a download that got no PDF not counted;
 //!   then `410`, without asking Upgates).
@@ -16,6 +17,7 @@
 
 mod auth;
 pub mod input;
+pub mod openapi;
 pub mod pdf;
 pub mod reply;
 pub mod routing;
@@ -158,6 +160,7 @@ where
             Ok(()) => Served::json(None, "ok", reply::alive()),
             Err(rejection) => Served::rejected(None, rejection),
         },
+        Target::OpenApi => Served::json(None, "ok", openapi::reply()),
         // The link is its own credential: no bearer token.
         Target::Invoice(token) => {
             let pdf = match backend.shop(shop).await {

@@ -24,6 +24,8 @@ pub enum Target {
     Health,
     /// Ready to serve: the component compiled, the settings valid.
     Ready,
+    /// The OpenAPI document (no token: a public contract).
+    OpenApi,
     Action(ActionName),
     /// A signed invoice link's token.
     Invoice(String),
@@ -38,9 +40,10 @@ pub fn is_shop_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// `GET /v1/health`, `GET /v1/ready`, `POST /v1/<action>`, `GET /v1/invoice/<token>`, and the
-/// last two under `/v1/shops/<name>/` for a named shop; the query string plays no part. An
-/// unknown path is `404`, a known path with the wrong method `405` (with the method it takes).
+/// `GET /v1/health`, `GET /v1/ready`, `GET /v1/openapi.json`, `POST /v1/<action>`,
+/// `GET /v1/invoice/<token>`, and the last two under `/v1/shops/<name>/` for a named shop; the
+/// query string plays no part. An unknown path is `404`, a known path with the wrong method
+/// `405` (with the method it takes).
 pub fn route(method: &Method, path: &str) -> Result<Route, Rejection> {
     let rest = path.strip_prefix(PREFIX).ok_or(Rejection::NoRoute)?;
     let (shop, rest) = match rest.strip_prefix(SHOPS) {
@@ -56,6 +59,7 @@ pub fn route(method: &Method, path: &str) -> Result<Route, Rejection> {
     let (target, allowed) = match rest {
         "health" if shop.is_none() => (Target::Health, Method::GET),
         "ready" if shop.is_none() => (Target::Ready, Method::GET),
+        "openapi.json" if shop.is_none() => (Target::OpenApi, Method::GET),
         _ => match rest.strip_prefix("invoice/") {
             Some(token) if token.is_empty() || token.contains('/') => {
                 return Err(Rejection::NoRoute);
@@ -108,6 +112,10 @@ mod tests {
         assert_eq!(route(&Method::GET, "/v1/health"), at(None, Target::Health));
         assert_eq!(route(&Method::GET, "/v1/ready"), at(None, Target::Ready));
         assert_eq!(
+            route(&Method::GET, "/v1/openapi.json"),
+            at(None, Target::OpenApi)
+        );
+        assert_eq!(
             route(&Method::GET, "/v1/invoice/abc.def"),
             at(None, Target::Invoice("abc.def".into()))
         );
@@ -146,6 +154,7 @@ mod tests {
             "/v1/shops/s%6b/verify-order",
             "/v1/shops/sk/health",
             "/v1/shops/sk/ready",
+            "/v1/shops/sk/openapi.json",
             "/v1/shops/sk/shops/cz/verify-order",
             "/metrics",
         ] {

@@ -113,6 +113,7 @@ fn route_of(server: &Server, method: &Method, path: &str) -> (&'static str, &'st
     let route = match (route.target, named) {
         (Target::Health, _) => "/v1/health",
         (Target::Ready, _) => "/v1/ready",
+        (Target::OpenApi, _) => "/v1/openapi.json",
         (Target::Invoice(_), false) => "/v1/invoice/…",
         (Target::Invoice(_), true) => "/v1/shops/<name>/invoice/…",
         (Target::Action(_), false) => "/v1/<action>",
