@@ -36,7 +36,10 @@ fn main() {
             "spin/src",
             "spin/Cargo.toml",
             "webhook/src",
+            "webhook/build.rs",
             "webhook/Cargo.toml",
+            // The Spin app serves it (webhook/build.rs embeds it).
+            "docs/openapi.yaml",
             "core/src",
             "core/Cargo.toml",
             "tests/guests/misbehave/src",
