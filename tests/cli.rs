@@ -180,8 +180,16 @@ fn a_held_checks_file_fails_closed_within_a_short_timeout() {
     let url = server.api_url();
     let state = tempfile::tempdir().unwrap();
     let shop = upgates_core::ShopConfig::new(&url, SAMPLE_LOGIN, SAMPLE_KEY, "420").unwrap();
-    let store = upgates_cli::attempt_files::FileAttempts::new(state.path().join("attempts"), &shop);
-    let path = store.path("2025000124");
+    let store = upgates_cli::attempt_files::FileCounters::new(state.path().join("attempts"), &shop);
+    // The first counter the check reads: the previous window's `given-back`.
+    let log = upgates_core::WindowedAttempts::for_shop(&shop, ());
+    let window = shop.guardrails.verify_window.as_secs();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let previous = now / window * window - window;
+    let path = store.path(&log.counter_key("2025000124", previous, "given-back"));
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::File::create(&path).unwrap();
     let held = std::fs::File::open(&path).unwrap();

@@ -138,7 +138,8 @@ async fn failed_checks_outlive_the_instance_and_stay_with_the_shop() {
         json!("not-verified")
     );
     assert!(sent(&fake).is_empty(), "no request once the limit is hit");
-    assert_eq!(first.policy.attempts().len(), 1);
+    // The order's window: `begun` and `given-back` (the refused third check's).
+    assert_eq!(first.policy.counters().len(), 2);
     // Another shop's state has its own counts.
     let other = connection(&fake, &[("verify-attempts", "2")]);
     assert_eq!(
@@ -185,13 +186,17 @@ async fn a_burst_of_checks_cannot_slip_under_the_limit() {
         assert_eq!(call.await.unwrap()["reason"], json!("not-verified"));
     }
     assert_eq!(sent(&fake), vec![Sent::get("/api/v2/orders/2025000124")]);
+    // What the component counted in the shop's store: two checks held, the eight refused
+    // given back.
+    let log = upgates_core::WindowedAttempts::for_shop(&shop.config, &**shop.policy.counters());
+    // At the component's clock, which the connection pins.
+    let now = shop
+        .fixed_time
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
     let hour = Duration::from_secs(3600);
-    assert_eq!(
-        shop.policy
-            .attempts()
-            .held_at("2025000124", hour, Instant::now()),
-        2
-    );
+    assert_eq!(log.held_at("2025000124", hour, now.as_secs()), Ok(2));
 }
 
 /// With `invoice-links = signed` our host makes the link: the component, which has no

@@ -41,7 +41,8 @@ struct Cli {
     #[arg(long, global = true, value_name = "DIR", env = "UPGATES_CACHE_DIR")]
     cache_dir: Option<std::path::PathBuf>,
     /// The CLI's state between runs: failed e-mail checks per order (`verify-attempts`) are
-    /// counted in DIR/attempts [default: upgates in the user's state or local data directory].
+    /// counted in DIR/attempts, the component's `wasi:keyvalue` store [default: upgates in the
+    /// user's state or local data directory].
     #[arg(long, global = true, value_name = "DIR", env = "UPGATES_STATE_DIR")]
     state_dir: Option<std::path::PathBuf>,
     /// The shops file [default: upgates/shops.toml in the user's config directory].

@@ -1,4 +1,4 @@
-//! What the commands take from the global options: the shops file, the shop with its attempt
+//! What the commands take from the global options: the shops file, the shop with its counter
 //! files, the precompiled cache and the component.
 
 use std::path::Path;
@@ -9,7 +9,7 @@ use upgates_host::{
     Allocator, PLUGIN_WASM, PluginRuntime, PrecompiledCache, RuntimeOptions, ShopConnection,
 };
 
-use crate::attempt_files::FileAttempts;
+use crate::attempt_files::FileCounters;
 use crate::shops_file::{self, ShopsFile};
 
 /// One process, one call (the demo: one at a time): a small pool is all it needs.
@@ -30,8 +30,8 @@ pub fn load_shops_file(config: Option<&Path>) -> Result<ShopsFile, String> {
 }
 
 /// The shop from the shops file (`--shop`) with `UPGATES_API_URL`, `UPGATES_API_LOGIN`,
-/// `UPGATES_API_KEY`, `UPGATES_DEFAULT_COUNTRY_CODE` on top, its failed e-mail checks in
-/// `state_dir`/attempts (else the user's default).
+/// `UPGATES_API_KEY`, `UPGATES_DEFAULT_COUNTRY_CODE` on top, its `wasi:keyvalue` store (the
+/// failed e-mail checks' counters) in `state_dir`/attempts (else the user's default).
 pub fn shop_connection(
     file: &ShopsFile,
     shop: Option<&str>,
@@ -42,15 +42,16 @@ pub fn shop_connection(
     let mut shop = ShopConnection::new(config).map_err(|f| f.message())?;
     shop.policy.call_timeout = timeout;
     // Each run is one call: failed e-mail checks must outlive the process to be limited.
-    let attempts = match state_dir {
-        Some(dir) => FileAttempts::new(dir.join("attempts"), &shop.config),
-        None => FileAttempts::user_default(&shop.config),
+    let counters = match state_dir {
+        Some(dir) => FileCounters::new(dir.join("attempts"), &shop.config),
+        None => FileCounters::user_default(&shop.config),
     };
-    // The checks file is waited for inside the component's call, which the call's timeout
-    // cannot cut off: a short `--timeout` must not be outlasted by it.
-    let attempts =
-        attempts.with_lock_wait(FileAttempts::LOCK_WAIT.min(shop.policy.call_timeout / 4));
-    shop.attempts = Some(Arc::new(attempts));
+    // A counter's file is waited for inside the component's call, which the call's timeout
+    // cannot cut off: a short `--timeout` must not be outlasted by it. (A check stops at its
+    // first file that fails, so it waits for one at most.)
+    let counters =
+        counters.with_lock_wait(FileCounters::LOCK_WAIT.min(shop.policy.call_timeout / 4));
+    shop.keyvalue = Some(Arc::new(counters));
     Ok(shop)
 }
 

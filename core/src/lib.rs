@@ -36,7 +36,10 @@ pub use answer::{
     PhoneOrders, Verified, json_text, render, render_text,
 };
 pub use api::{ApiRequest, ApiResponse, Method, TransportError, Upstream};
-pub use attempts::{AttemptLog, MAX_CHECKS_PER_KEY, MemoryAttempts, begin_check_in};
+pub use attempts::{
+    AttemptLog, CounterStore, MAX_TRACKED_KEYS, MemoryAttempts, MemoryCounters, WindowedAttempts,
+    shop_prefix,
+};
 pub use config::ShopConfig;
 pub use failure::Failure;
 pub use guardrails::Guardrails;

@@ -1,5 +1,6 @@
-//! Host-side bindings of the `upgates:bot/plugin` world (exports only: the imports are
-//! served by wasmtime-wasi, wasmtime-wasi-http and wasmtime-wasi-config).
+//! Host-side bindings of the `upgates:bot/plugin` world: its exports, and the
+//! `wasi:keyvalue` imports this host serves itself (`crate::keyvalue`); the other imports are
+//! served by wasmtime-wasi, wasmtime-wasi-http and wasmtime-wasi-config.
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -9,6 +10,7 @@ wasmtime::component::bindgen!({
         "wasi:io": wasmtime_wasi::p2::bindings::io,
         "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
         "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+        "wasi:keyvalue/store.bucket": crate::keyvalue::Bucket,
     },
     require_store_data_send: true,
 });

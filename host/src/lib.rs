@@ -5,9 +5,9 @@
 //! key, which the host adds to each request itself), outbound HTTP under the shop's
 //! [`HttpPolicy`] (only the actions' requests), bounded host resources and an epoch deadline.
 
-pub mod attempt_store;
 mod bindings;
 mod convert;
+pub mod keyvalue;
 mod logging;
 mod outgoing;
 mod precompiled;
@@ -29,15 +29,13 @@ pub use upgates_core::{ActionInput, ActionName, Answer, Failure, ShopConfig, ren
 /// beyond the embedding API, the host having no unit-test binary of its own.
 #[doc(hidden)]
 pub mod for_tests {
+    pub use crate::keyvalue::counter_value;
     pub use crate::outgoing::{announces_body, handle as outgoing_handle};
     #[cfg(unix)]
     pub use crate::precompiled::file_checks::effective_uid;
     pub use crate::precompiled::file_checks::{Kind, Trust, is_entry_name, trust};
     pub use crate::precompiled::load_entry;
-    pub use crate::runtime::{
-        MAX_ATTEMPT_CHECKS_PER_CALL, MAX_ATTEMPT_KEY_BYTES, MAX_FIELDS_BYTES, MAX_TABLE_ENTRIES,
-        bounded_key,
-    };
+    pub use crate::runtime::{MAX_FIELDS_BYTES, MAX_TABLE_ENTRIES};
     pub use crate::sandbox::{
         MAX_REQUEST_BODY_BYTES, MAX_SENDS_PER_CALL, body_sent_by_an_action, sent_by_an_action,
     };

@@ -229,10 +229,10 @@ impl HttpPolicy {
         Ok(stored.to_api_response())
     }
 
-    /// This shop's failed e-mail checks in this process (shared like the cache; `isolated`
-    /// policies have their own).
-    pub fn attempts(&self) -> &Arc<upgates_core::MemoryAttempts> {
-        &self.shop.attempts
+    /// This shop's `wasi:keyvalue` store in this process, where the component counts failed
+    /// e-mail checks (shared like the cache; `isolated` policies have their own).
+    pub fn counters(&self) -> &Arc<upgates_core::MemoryCounters> {
+        &self.shop.counters
     }
 
     /// The lock appends to `order` take turns on in this process.
@@ -250,7 +250,7 @@ impl HttpPolicy {
         self.shop.stats()
     }
 
-    /// Whether both policies hold one shop's state (cache, limiter, attempts): the tests'
+    /// Whether both policies hold one shop's state (cache, limiter, key-value store): the tests'
     /// check that a shop's API users share it.
     #[doc(hidden)]
     pub fn shares_state_with(&self, other: &HttpPolicy) -> bool {

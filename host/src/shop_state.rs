@@ -92,8 +92,9 @@ pub struct ShopState {
     cache_misses: AtomicU64,
     shared_gets: AtomicU64,
     order_locks: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
-    /// Failed e-mail checks per order number (the component's `attempts` import).
-    pub attempts: Arc<upgates_core::MemoryAttempts>,
+    /// The component's `wasi:keyvalue` store (`crate::keyvalue`): its counters of failed
+    /// e-mail checks, shared by every call on the shop.
+    pub counters: Arc<upgates_core::MemoryCounters>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -121,7 +122,7 @@ impl ShopState {
             cache_misses: AtomicU64::new(0),
             shared_gets: AtomicU64::new(0),
             order_locks: Mutex::new(HashMap::new()),
-            attempts: Arc::new(upgates_core::MemoryAttempts::new()),
+            counters: Arc::new(upgates_core::MemoryCounters::new()),
         }
     }
 

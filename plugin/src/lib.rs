@@ -1,10 +1,12 @@
 //! The component: a thin adapter from the WIT exports to [`upgates_core::Action`]: each export
 //! builds its action and runs it on the shop.
 //!
-//! Credentials come from `wasi:config/store`, HTTP goes out through `wasi:http`; every action
-//! drives the shared async code to completion with [`block_on`].
+//! Credentials come from `wasi:config/store`, HTTP goes out through `wasi:http`, failed e-mail
+//! checks are counted in `wasi:keyvalue` (`counters`); every action drives the shared async
+//! code to completion with [`block_on`].
 
 mod convert;
+mod counters;
 mod transport;
 
 #[cfg(target_arch = "wasm32")]
@@ -129,62 +131,37 @@ wit_bindgen::generate!({
         "wasi:clocks/monotonic-clock@0.2.12": ::wasi::clocks::monotonic_clock,
         // Not in the `wasi` crate: generated here.
         "wasi:config/store@0.2.0-rc.1": generate,
+        "wasi:keyvalue/store@0.2.0-draft": generate,
+        "wasi:keyvalue/atomics@0.2.0-draft": generate,
     },
 });
 
 use exports::upgates::bot::actions::{
     Failure, Guest, InvoiceInfo, OrderDetails, OrderSummary, PhoneOrders, Verified,
 };
-use upgates_core::{Action, Answer, AttemptLog, Shop, ShopConfig};
+use upgates_core::{Action, Answer, Shop, ShopConfig, WindowedAttempts};
 
+use crate::counters::{KEY_ATTEMPTS_STORE, KeyValueCounters};
 use crate::transport::WasiHttp;
 
-/// The shop with its failed e-mail checks counted by the host.
-type PluginShop = Shop<WasiHttp, HostAttempts>;
+/// The shop with its failed e-mail checks counted in the host's `wasi:keyvalue` store.
+type PluginShop = Shop<WasiHttp, WindowedAttempts<KeyValueCounters>>;
 
 /// Reads the shop from `wasi:config/store` on every call: a host may rotate keys between
 /// calls. One `get-all` instead of a `get` per setting: one host call, not one per key.
 /// A store that fails reads as empty, which answers `misconfigured` like a missing key.
 fn shop() -> Result<PluginShop, upgates_core::Failure> {
     let settings = crate::wasi::config::store::get_all().unwrap_or_default();
-    let config = ShopConfig::from_lookup(|key| {
+    let setting = |key: &str| {
         settings
             .iter()
             .find(|(name, _)| name == key)
             .map(|(_, value)| value.clone())
-    })?;
-    Ok(Shop::with_attempt_log(config, WasiHttp, HostAttempts))
-}
-
-/// The `attempts` import: the host keeps the counts, the component lives for one call.
-struct HostAttempts;
-
-fn window_seconds(window: std::time::Duration) -> u32 {
-    u32::try_from(window.as_secs()).unwrap_or(u32::MAX)
-}
-
-impl AttemptLog for HostAttempts {
-    async fn begin_check(
-        &self,
-        key: &str,
-        limit: u32,
-        window: std::time::Duration,
-    ) -> Result<bool, upgates_core::Failure> {
-        Ok(upgates::bot::attempts::begin_check(
-            key,
-            limit,
-            window_seconds(window),
-        ))
-    }
-
-    async fn withdraw_check(
-        &self,
-        key: &str,
-        window: std::time::Duration,
-    ) -> Result<(), upgates_core::Failure> {
-        upgates::bot::attempts::withdraw_check(key, window_seconds(window));
-        Ok(())
-    }
+    };
+    let config = ShopConfig::from_lookup(setting)?;
+    let counters = KeyValueCounters::new(setting(KEY_ATTEMPTS_STORE).unwrap_or_default());
+    let attempts = WindowedAttempts::for_shop(&config, counters);
+    Ok(Shop::with_attempt_log(config, WasiHttp, attempts))
 }
 
 /// Runs one action. Not generic, so the actions' code is in the component once, not once

@@ -22,7 +22,6 @@ use upgates_core::invoice_link::InvoiceGrant;
 use upgates_core::{Action, ActionInput, ActionName, Answer, Failure, Shop};
 use upgates_webhook::{Backend, JsonReply, Link, Rejection, Reply};
 
-use crate::attempts::KvAttempts;
 use crate::invoice::PdfReply;
 
 #[spin_sdk::http_service]
@@ -92,7 +91,7 @@ impl Backend for SpinApp {
         input: ActionInput,
     ) -> Result<Result<Answer, Failure>, Rejection> {
         let config = config::shop().await?;
-        let attempts = KvAttempts::for_shop(&config);
+        let attempts = attempts::for_shop(&config);
         let shop = Shop::with_attempt_log(config, transport::SpinHttp, attempts);
         let deadline = transport::wait(deadline::CALL_DEADLINE);
         let result = match Action::from_input(action, &input) {

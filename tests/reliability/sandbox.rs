@@ -132,12 +132,12 @@ pub(super) async fn check_sandbox(report: &mut Report) {
 /// took and the shop.
 async fn attack(
     what: &str,
-    attempts: Option<Arc<dyn upgates_host::attempt_store::AttemptStore>>,
+    keyvalue: Option<Arc<dyn upgates_host::keyvalue::KeyValueStore>>,
 ) -> (Result<String, String>, Duration, FakeShop) {
     let fake = sample_shop();
     let mut shop = in_process(&fake);
     shop.policy.call_timeout = Duration::from_secs(10);
-    shop.attempts = attempts;
+    shop.keyvalue = keyvalue;
     // Compiled before the clock starts (a debug build's compile takes seconds).
     let runtime = hostile();
     let started = Instant::now();
@@ -184,34 +184,53 @@ async fn header_fields_stop_at_the_hosts_limit() {
     assert!(fake.requests().is_empty());
 }
 
-/// What an attempt store was handed: every key.
+/// What a key-value store was handed: every key, by operation.
 #[derive(Debug, Default)]
 struct KeysSeen(std::sync::Mutex<Vec<String>>);
 
-impl upgates_host::attempt_store::AttemptStore for KeysSeen {
-    fn begin_check(&self, key: &str, _limit: u32, _window: Duration) -> bool {
-        self.0.lock().unwrap().push(key.to_owned());
-        true
-    }
-
-    fn withdraw_check(&self, key: &str, _window: Duration) {
+impl KeysSeen {
+    fn saw(&self, key: &str) {
         self.0.lock().unwrap().push(key.to_owned());
     }
 }
 
-/// A mebibyte-long new attempt key per check, 32 times: the store is handed at most a few
-/// keys per call, each at most 64 bytes (a long key is kept as its SHA-256); the shop's
-/// own in-memory store holds as few.
+impl upgates_host::keyvalue::KeyValueStore for KeysSeen {
+    fn get(&self, key: &str) -> Result<Option<u64>, upgates_host::keyvalue::StoreError> {
+        self.saw(key);
+        Ok(None)
+    }
+
+    fn set(&self, key: &str, _: u64) -> Result<(), upgates_host::keyvalue::StoreError> {
+        self.saw(key);
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> Result<(), upgates_host::keyvalue::StoreError> {
+        self.saw(key);
+        Ok(())
+    }
+
+    fn increment(&self, key: &str, delta: u64) -> Result<u64, upgates_host::keyvalue::StoreError> {
+        self.saw(key);
+        Ok(delta)
+    }
+}
+
+/// Eight new keys of a mebibyte each, incremented: the store is handed each as its SHA-256
+/// (64 hex digits; a key over 128 bytes is not kept as it came), distinct keys stay
+/// distinct; the shop's own in-memory store holds as few.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn attempt_keys_are_bounded_in_size_and_number() {
+async fn keyvalue_keys_are_bounded_in_size() {
     let seen = Arc::new(KeysSeen::default());
-    let (outcome, _, _) = attack("attempt-keys", Some(seen.clone())).await;
-    assert_eq!(outcome, Ok("begun 4".into()));
+    let (outcome, _, fake) = attack("kv-huge-keys", Some(seen.clone())).await;
+    assert_eq!(outcome, Ok("counted 8".into()));
     let keys = seen.0.lock().unwrap().clone();
-    assert_eq!(keys.len(), 4);
+    assert_eq!(keys.len(), 8);
     assert!(keys.iter().all(|k| k.len() == 64), "{keys:?}");
     let distinct: std::collections::HashSet<_> = keys.iter().collect();
-    assert_eq!(distinct.len(), 4, "distinct keys stay distinct");
+    assert_eq!(distinct.len(), 8, "distinct keys stay distinct");
+    assert!(fake.requests().is_empty());
+    assert_eq!(upgates_host::keyvalue::MAX_KEY_BYTES, 128);
 
     // The default store: the shop's state in memory.
     let fake = sample_shop();
@@ -220,58 +239,124 @@ async fn attempt_keys_are_bounded_in_size_and_number() {
         .call(
             &shop,
             ActionName::ReplaceNote,
-            &input(json!({"order": "1", "text": "attempt-keys"})),
+            &input(json!({"order": "1", "text": "kv-huge-keys"})),
         )
         .await
         .unwrap();
-    assert_eq!(outcome, Err(Failure::Upstream("begun 4".into())));
-    assert_eq!(shop.policy.attempts().len(), 4);
+    assert_eq!(outcome, Err(Failure::Upstream("counted 8".into())));
+    let counters = shop.policy.counters();
+    assert_eq!(counters.len(), 8);
+    assert!(counters.keys().iter().all(|k| k.len() == 64));
 }
 
-/// What an attempt store was handed, begins and withdraws apart.
-#[derive(Debug, Default)]
-struct BeginsAndWithdraws {
-    begun: std::sync::Mutex<Vec<String>>,
-    withdrawn: std::sync::Mutex<Vec<String>>,
-}
-
-impl upgates_host::attempt_store::AttemptStore for BeginsAndWithdraws {
-    fn begin_check(&self, key: &str, _limit: u32, _window: Duration) -> bool {
-        self.begun.lock().unwrap().push(key.to_owned());
-        true
-    }
-
-    fn withdraw_check(&self, key: &str, _window: Duration) {
-        self.withdrawn.lock().unwrap().push(key.to_owned());
-    }
-}
-
-/// A thousand withdraws of keys no check of the call began, then one begun key withdrawn
-/// twice: the store is handed the one withdraw of the key that began, so a component can
-/// neither take back others' failed checks nor have the CLI open a file per key it names.
+/// Values: a mebibyte of digits, then text, are refused (the store keeps decimal counters);
+/// a number is kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn only_the_calls_own_checks_are_withdrawn() {
-    let store = Arc::new(BeginsAndWithdraws::default());
-    let (outcome, _, fake) = attack("withdraw-keys", Some(store.clone())).await;
-    assert_eq!(outcome, Ok("begun true".into()));
-    assert_eq!(*store.begun.lock().unwrap(), ["2025000123"]);
-    assert_eq!(*store.withdrawn.lock().unwrap(), ["2025000123"]);
+async fn keyvalue_values_are_decimal_counters_only() {
+    let fake = sample_shop();
+    let shop = in_process(&fake);
+    let outcome = hostile()
+        .call(
+            &shop,
+            ActionName::ReplaceNote,
+            &input(json!({"order": "1", "text": "kv-huge-value"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        Err(Failure::Upstream(
+            "huge false, text false, number true".into()
+        ))
+    );
+    let counters = shop.policy.counters();
+    assert_eq!(counters.keys(), ["number"]);
+    assert_eq!(
+        upgates_core::CounterStore::read(&**counters, "number"),
+        Ok(Some(42))
+    );
+    use upgates_host::for_tests::counter_value;
+    assert_eq!(counter_value(b"18446744073709551615"), Some(u64::MAX));
+    for refused in [
+        &b""[..],
+        b"-1",
+        b"+1",
+        b" 1",
+        b"1e3",
+        b"18446744073709551616",
+    ] {
+        assert_eq!(counter_value(refused), None, "{refused:?}");
+    }
+}
+
+/// A thousand new keys in one call: the call's store operations stop at 16 (the open and
+/// 15 increments), so a call adds at most that many keys to the shop's store, whose key
+/// count is bounded besides (`upgates_core::MAX_TRACKED_KEYS`). The next call has its own
+/// budget, and the real component still counts its checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_calls_keyvalue_operations_are_bounded() {
+    let fake = sample_shop();
+    let shop = in_process(&fake);
+    let fill_input = input(json!({"order": "1", "text": "kv-fill"}));
+    let fill = || hostile().call(&shop, ActionName::ReplaceNote, &fill_input);
+    assert_eq!(
+        fill().await.unwrap(),
+        Err(Failure::Upstream("stored 15".into()))
+    );
+    assert_eq!(shop.policy.counters().len(), 15);
+    assert_eq!(upgates_host::keyvalue::MAX_OPERATIONS_PER_CALL, 16);
+    assert_eq!(
+        fill().await.unwrap(),
+        Err(Failure::Upstream("stored 15".into()))
+    );
+    assert_eq!(shop.policy.counters().len(), 15, "the same keys again");
     assert!(fake.requests().is_empty());
 
-    // The CLI's files: one, for the key that began, and it holds no check.
+    // The component's own check fits in a call's budget, on the same store.
+    let mut shop = shop;
+    shop.config.guardrails.verify_attempts = 1;
+    let wrong = json!({"order": "2025000123", "email": "x@example.cz"});
+    for attempt in 1..=2 {
+        let answer = runtime()
+            .call(&shop, ActionName::VerifyCustomer, &input(wrong.clone()))
+            .await
+            .unwrap();
+        assert_eq!(answer, Err(Failure::NotVerified), "check {attempt}");
+    }
+    assert_eq!(
+        fake.requests().len(),
+        1,
+        "the second check was refused unasked"
+    );
+}
+
+/// Another bucket than `""` (Spin's `default`, say): `no-such-store`; and the keys of the
+/// shop's store cannot be listed (they are order numbers checked lately).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_shops_bucket_opens_and_its_keys_are_not_listed() {
+    let (outcome, _, fake) = attack("kv-other-store", None).await;
+    assert_eq!(outcome, Ok("Error::NoSuchStore".into()));
+    let (outcome, _, _) = attack("kv-list", None).await;
+    assert_eq!(outcome, Ok("Error::AccessDenied".into()));
+    assert!(fake.requests().is_empty());
+}
+
+/// The CLI's files: a hostile call names at most 15 keys, so it creates at most 15 files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clis_files_are_bounded_per_call() {
     let dir = tempfile::tempdir().unwrap();
-    let files = upgates_cli::attempt_files::FileAttempts::new(
+    let files = upgates_cli::attempt_files::FileCounters::new(
         dir.path().join("attempts"),
         &upgates_core::ShopConfig::new("https://demo.admin.s1.upgates.com/api/v2", "l", "k", "420")
             .unwrap(),
     );
-    let (outcome, _, _) = attack("withdraw-keys", Some(Arc::new(files))).await;
-    assert_eq!(outcome, Ok("begun true".into()));
-    let names: Vec<_> = std::fs::read_dir(dir.path().join("attempts"))
+    let (outcome, _, _) = attack("kv-fill", Some(Arc::new(files))).await;
+    assert_eq!(outcome, Ok("stored 15".into()));
+    let contents: Vec<_> = std::fs::read_dir(dir.path().join("attempts"))
         .unwrap()
         .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
         .collect();
-    assert_eq!(names, ["[]"]);
+    assert_eq!(contents, vec!["1"; 15]);
 }
 
 /// Writes no action sends, on paths the actions write to: `PUT /orders` with the customer's

@@ -1,21 +1,13 @@
-//! The CLI's failed e-mail checks in files, counted across processes
-//! (cli/src/attempt_files.rs).
+//! The CLI's `wasi:keyvalue` store in files, counted across processes
+//! (cli/src/attempt_files.rs), and core's e-mail check rule over it.
 
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
-use upgates_cli::attempt_files::FileAttempts;
-use upgates_core::ShopConfig;
-use upgates_host::attempt_store::AttemptStore;
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-use std::path::Path;
+use upgates_cli::attempt_files::FileCounters;
+use upgates_core::{CounterStore, Failure, ShopConfig, WindowedAttempts};
+use upgates_host::keyvalue::{KeyValueStore, StoreError};
 
 fn shop(login: &str) -> ShopConfig {
     ShopConfig::new(
@@ -27,45 +19,108 @@ fn shop(login: &str) -> ShopConfig {
     .unwrap()
 }
 
-/// Checks held for `key`: a begin with an unreachable limit tells, then is withdrawn.
-fn held(store: &FileAttempts, key: &str, window: Duration) -> usize {
-    store.begin_check(key, u32::MAX, window);
-    let path = store.path(key);
-    let times: Vec<u64> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    store.withdraw_check(key, window);
-    times
-        .iter()
-        .filter(|t| now_secs().saturating_sub(**t) < window.as_secs())
-        .count()
-        - 1
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// The files as core's rule sees a store, as the component does through the host.
+struct Counters<'a>(&'a FileCounters);
+
+impl CounterStore for Counters<'_> {
+    fn increment(&self, key: &str, delta: u64) -> Result<u64, Failure> {
+        self.0.increment(key, delta).map_err(refused)
+    }
+
+    fn read(&self, key: &str) -> Result<Option<u64>, Failure> {
+        self.0.get(key).map_err(refused)
+    }
+
+    fn delete(&self, key: &str) -> Result<(), Failure> {
+        self.0.delete(key).map_err(refused)
+    }
+}
+
+fn refused(error: StoreError) -> Failure {
+    Failure::Misconfigured(format!("{error:?}"))
+}
+
+/// The rule over `store` for the test shop, at `now`.
+fn begin(store: &FileCounters, order: &str, limit: u32) -> Result<bool, Failure> {
+    WindowedAttempts::for_shop(&shop("bot"), Counters(store)).begin_at(
+        order,
+        limit,
+        HOUR,
+        now_secs(),
+    )
 }
 
 #[test]
-fn files_count_per_shop_and_order_across_instances() {
+fn counters_are_kept_per_shop_and_key_across_instances() {
     let dir = tempfile::tempdir().unwrap();
-    let hour = Duration::from_secs(3600);
-    let first = FileAttempts::new(dir.path(), &shop("bot"));
-    assert!(first.begin_check("2025000123", 2, hour));
-    assert!(first.begin_check("2025000123", 2, hour));
-    // Another process (a new store over the same directory) sees them: the limit is hit.
-    let second = FileAttempts::new(dir.path(), &shop("bot"));
-    assert!(!second.begin_check("2025000123", 2, hour));
-    assert_eq!(held(&second, "2025000123", hour), 2);
-    assert_eq!(held(&second, "2025000124", hour), 0);
-    // A passed check is withdrawn: one more may begin.
-    second.withdraw_check("2025000123", hour);
-    assert!(first.begin_check("2025000123", 2, hour));
+    let first = FileCounters::new(dir.path(), &shop("bot"));
+    assert_eq!(first.get("a"), Ok(None));
+    assert_eq!(first.increment("a", 1), Ok(1));
+    assert_eq!(first.increment("a", 2), Ok(3));
+    // Another process (a new store over the same directory) sees them.
+    let second = FileCounters::new(dir.path(), &shop("bot"));
+    assert_eq!(second.get("a"), Ok(Some(3)));
+    assert_eq!(second.get("b"), Ok(None));
+    assert_eq!(second.set("b", 7), Ok(()));
+    assert_eq!(first.get("b"), Ok(Some(7)));
+    assert_eq!(second.delete("a"), Ok(()));
+    assert_eq!(first.get("a"), Ok(None));
+    assert_eq!(
+        first.delete("a"),
+        Ok(()),
+        "deleting a missing key is nothing"
+    );
     // Another API user is another shop.
-    assert!(FileAttempts::new(dir.path(), &shop("other")).begin_check("2025000123", 1, hour));
-    // Outside the window they no longer count.
-    assert!(second.begin_check("2025000123", 1, Duration::ZERO));
-    // No order number or login in a file name.
+    assert_eq!(
+        FileCounters::new(dir.path(), &shop("other")).get("b"),
+        Ok(None)
+    );
+    assert_eq!(
+        first.increment("b", u64::MAX).ok(),
+        None,
+        "an overflow is an error"
+    );
+    // No key or login in a file name: a hash.
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
+        let hash = name.strip_suffix(".count").unwrap_or_default();
         assert!(
-            !name.contains("2025000123") && !name.contains("bot"),
+            hash.len() == 32 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
             "{name}"
         );
+    }
+}
+
+/// Core's rule over the files: the limit holds across instances (processes), a passed check
+/// is given back.
+#[test]
+fn the_limit_holds_across_instances() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = FileCounters::new(dir.path(), &shop("bot"));
+    let log = WindowedAttempts::for_shop(&shop("bot"), Counters(&first));
+    let now = now_secs();
+    assert_eq!(log.begin_at("2025000123", 2, HOUR, now), Ok(true));
+    assert_eq!(log.begin_at("2025000123", 2, HOUR, now), Ok(true));
+    let second = FileCounters::new(dir.path(), &shop("bot"));
+    assert_eq!(begin(&second, "2025000123", 2), Ok(false));
+    assert_eq!(begin(&second, "2025000124", 2), Ok(true));
+    // One passed: one more may begin.
+    assert_eq!(log.withdraw("2025000123"), Ok(()));
+    assert_eq!(begin(&second, "2025000123", 2), Ok(true));
+    assert_eq!(begin(&second, "2025000123", 2), Ok(false));
+    // The files hold no order number.
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(!name.contains("2025000123"), "{name}");
     }
 }
 
@@ -73,64 +128,69 @@ fn files_count_per_shop_and_order_across_instances() {
 #[test]
 fn debug_shows_no_login() {
     let dir = tempfile::tempdir().unwrap();
-    let text = format!("{:?}", FileAttempts::new(dir.path(), &shop("secret-login")));
+    let text = format!("{:?}", FileCounters::new(dir.path(), &shop("secret-login")));
     assert!(!text.contains("secret-login"), "{text}");
     assert!(!text.contains("upgates.com"), "{text}");
     assert!(text.contains(&format!("{:?}", dir.path())), "{text}");
 }
 
-/// The names stay those written before the login stopped being kept in the clear, so
-/// existing files still count.
+/// A file's name is a hash of the shop's API URL and login and the key: neither the login
+/// nor an order number is in the clear.
 #[test]
-fn file_names_are_unchanged() {
-    let store = FileAttempts::new("/state", &shop("bot"));
-    let digest =
-        Sha256::digest("https://demo.admin.s1.upgates.com/api/v2\nbot\n2025000123".as_bytes());
+fn file_names_hash_the_shop_and_the_key() {
+    let store = FileCounters::new("/state", &shop("bot"));
+    let digest = Sha256::digest("https://demo.admin.s1.upgates.com/api/v2\nbot\nk1".as_bytes());
     let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(
-        store.path("2025000123"),
-        Path::new("/state").join(format!("{name}.json"))
-    );
-    assert_eq!(
-        store.path("2025000123"),
-        Path::new("/state").join("94d6da65b76c7803118dd15db118312b.json")
+        store.path("k1"),
+        Path::new("/state").join(format!("{name}.count"))
     );
 }
 
-/// Processes racing on one file: the lock makes the count and the hold one step, so
-/// exactly `limit` of them begin.
+/// Processes racing on one counter: the lock makes each increment one step, so every one
+/// gets a number of its own, and core's rule lets exactly `limit` of 16 checks begin.
 #[test]
 fn concurrent_checks_cannot_pass_the_limit() {
     let dir = tempfile::tempdir().unwrap();
-    let hour = Duration::from_secs(3600);
+    let mut numbers: Vec<u64> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..16)
+            .map(|_| {
+                let store = FileCounters::new(dir.path(), &shop("bot"));
+                scope.spawn(move || store.increment("n", 1).unwrap())
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=16).collect::<Vec<u64>>());
+
     let begun: usize = std::thread::scope(|scope| {
         let threads: Vec<_> = (0..16)
             .map(|_| {
-                let store = FileAttempts::new(dir.path(), &shop("bot"));
-                scope.spawn(move || store.begin_check("2025000123", 5, hour))
+                let store = FileCounters::new(dir.path(), &shop("bot"));
+                scope.spawn(move || begin(&store, "2025000123", 5))
             })
             .collect();
         threads
             .into_iter()
-            .map(|t| usize::from(t.join().unwrap()))
+            .map(|t| usize::from(t.join().unwrap().unwrap()))
             .sum()
     });
     assert_eq!(begun, 5);
 }
 
 /// A file another process keeps locked (stopped, hung, or counting a failure right now) is
-/// waited for only so long: the check then answers `false` (`not-verified`, Upgates not
-/// asked) and is not counted; released, the file counts again.
+/// waited for only so long: the store then answers an error (the check is refused, Upgates
+/// not asked) and nothing is counted; released, the file counts again.
 #[test]
 fn a_file_locked_for_good_fails_closed() {
     let dir = tempfile::tempdir().unwrap();
-    let hour = Duration::from_secs(3600);
     let store =
-        FileAttempts::new(dir.path(), &shop("bot")).with_lock_wait(Duration::from_millis(100));
-    assert!(store.begin_check("2025000123", 2, hour));
+        FileCounters::new(dir.path(), &shop("bot")).with_lock_wait(Duration::from_millis(100));
+    assert_eq!(store.increment("n", 1), Ok(1));
     // Another holder of the flock (it belongs to the open file), opened read-only, from a
     // thread of its own that keeps it until told to let go.
-    let path = store.path("2025000123");
+    let path = store.path("n");
     let (locked_tx, locked_rx) = std::sync::mpsc::channel();
     let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
     let holder = std::thread::spawn(move || {
@@ -141,18 +201,32 @@ fn a_file_locked_for_good_fails_closed() {
     });
     locked_rx.recv().unwrap();
     let started = Instant::now();
+    let locked = StoreError::Other("the counter is locked by another process".into());
     for _ in 0..3 {
-        assert!(!store.begin_check("2025000123", 2, hour));
+        assert_eq!(store.increment("n", 1), Err(locked.clone()));
     }
+    assert_eq!(store.get("n"), Err(locked));
     let waited = started.elapsed();
-    assert!(waited >= store.lock_wait() * 3, "{waited:?}");
-    assert!(waited < Duration::from_secs(2), "{waited:?}");
+    assert!(waited >= store.lock_wait() * 4, "{waited:?}");
     release_tx.send(()).unwrap();
     holder.join().unwrap();
-    // The refused checks held nothing: one more fits under the limit of 2, then none.
-    assert_eq!(held(&store, "2025000123", hour), 1);
-    assert!(store.begin_check("2025000123", 2, hour));
-    assert!(!store.begin_check("2025000123", 2, hour));
+    // The refused increments counted nothing.
+    assert_eq!(store.get("n"), Ok(Some(1)));
+}
+
+/// A file that holds no counter (not ours, or cut off) is not read as 0: an error.
+#[test]
+fn a_file_that_holds_no_counter_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileCounters::new(dir.path(), &shop("bot"));
+    assert_eq!(store.increment("n", 1), Ok(1));
+    std::fs::write(store.path("n"), "[1764000000]").unwrap();
+    assert!(matches!(store.increment("n", 1), Err(StoreError::Other(_))));
+    assert!(matches!(store.get("n"), Err(StoreError::Other(_))));
+    assert_eq!(
+        std::fs::read_to_string(store.path("n")).unwrap(),
+        "[1764000000]"
+    );
 }
 
 #[cfg(unix)]
@@ -179,83 +253,93 @@ fn set_mode(path: &Path, mode: u32) {
 fn directories_and_files_are_owner_only() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
-    let store = FileAttempts::new(state.join("attempts"), &shop("bot"));
-    assert!(store.begin_check("2025000123", 5, Duration::from_secs(60)));
+    let store = FileCounters::new(state.join("attempts"), &shop("bot"));
+    assert_eq!(store.increment("n", 1), Ok(1));
     assert_eq!(mode(&state), 0o700);
     assert_eq!(mode(&state.join("attempts")), 0o700);
-    let path = store.path("2025000123");
+    let path = store.path("n");
     assert_eq!(mode(&path), 0o600);
     set_mode(&path, 0o644);
     set_mode(&state.join("attempts"), 0o755);
-    assert!(store.begin_check("2025000123", 5, Duration::from_secs(60)));
+    assert_eq!(store.increment("n", 1), Ok(2));
     assert_eq!(mode(&path), 0o600);
     assert_eq!(mode(&state.join("attempts")), 0o700);
-    assert_eq!(held(&store, "2025000123", Duration::from_secs(60)), 2);
 }
 
-/// A link planted under an attempt file's name is neither followed nor replaced: its target
-/// keeps its bytes, and the check answers `false` (not counted, Upgates not asked), as
-/// does a withdraw leave it alone.
+/// A link planted under a counter file's name is neither followed nor replaced: its target
+/// keeps its bytes, and the store answers `access-denied` (the check refused, Upgates not
+/// asked); a delete removes the link itself, never its target.
 #[cfg(unix)]
 #[test]
 fn a_planted_symbolic_link_is_not_followed() {
     let dir = tempfile::tempdir().unwrap();
-    let store = FileAttempts::new(dir.path().join("attempts"), &shop("bot"));
+    let store = FileCounters::new(dir.path().join("attempts"), &shop("bot"));
     std::fs::create_dir(dir.path().join("attempts")).unwrap();
     let target = dir.path().join("precious.txt");
     std::fs::write(&target, "someone's data\n").unwrap();
-    let planted = store.path("2025000123");
+    let planted = store.path("a");
     std::os::unix::fs::symlink(&target, &planted).unwrap();
     // A dangling one, pointing where a file would be created.
     let not_there = dir.path().join("created-through-the-link");
-    std::os::unix::fs::symlink(&not_there, store.path("2025000124")).unwrap();
+    std::os::unix::fs::symlink(&not_there, store.path("b")).unwrap();
 
-    let hour = Duration::from_secs(3600);
-    assert!(!store.begin_check("2025000123", 5, hour));
-    store.withdraw_check("2025000123", hour);
-    assert!(!store.begin_check("2025000124", 5, hour));
+    assert_eq!(store.increment("a", 1), Err(StoreError::AccessDenied));
+    assert_eq!(store.get("a"), Err(StoreError::AccessDenied));
+    assert_eq!(store.set("b", 1), Err(StoreError::AccessDenied));
+    assert_eq!(store.increment("b", 1), Err(StoreError::AccessDenied));
+    assert_eq!(
+        begin(&store, "2025000123", 5).ok(),
+        Some(true),
+        "other keys work"
+    );
     assert_eq!(
         std::fs::read_to_string(&target).unwrap(),
         "someone's data\n"
     );
     assert!(std::fs::symlink_metadata(&planted).unwrap().is_symlink());
     assert!(!not_there.exists());
+    assert_eq!(store.delete("a"), Ok(()));
+    assert!(std::fs::symlink_metadata(&planted).is_err());
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "someone's data\n"
+    );
 }
 
 /// Another user's directory, or another user's file (made with `chown` when the tests run
-/// as root): the count cannot be trusted, so the check answers `false` and nothing is
-/// written. Our own directory that others could write is narrowed (our files too: below).
+/// as root): the count cannot be trusted, so the store answers `access-denied` and nothing
+/// is written. Our own directory that others could write is narrowed (our files too: below).
 #[cfg(unix)]
 #[test]
 fn a_directory_or_file_others_can_change_fails_closed() {
-    let hour = Duration::from_secs(3600);
     let dir = tempfile::tempdir().unwrap();
     let open_dir = dir.path().join("open");
     std::fs::create_dir(&open_dir).unwrap();
     set_mode(&open_dir, 0o777);
-    let store = FileAttempts::new(&open_dir, &shop("bot"));
+    let store = FileCounters::new(&open_dir, &shop("bot"));
     if upgates_host::private_files::effective_uid() == 0 {
         // Another user's directory, writable by all.
         std::os::unix::fs::chown(&open_dir, Some(4242), None).unwrap();
-        assert!(!store.begin_check("2025000123", 5, hour));
-        assert!(!store.path("2025000123").exists());
+        assert_eq!(store.increment("n", 1), Err(StoreError::AccessDenied));
+        assert!(!store.path("n").exists());
         std::os::unix::fs::chown(&open_dir, Some(0), None).unwrap();
     }
     // Ours, writable by all: what others put in it is refused file by file (the file
     // cases below), and the directory is narrowed to `0700` so nothing more can be.
-    assert!(store.begin_check("2025000123", 5, hour));
+    assert_eq!(store.increment("n", 1), Ok(1));
     assert_eq!(mode(&open_dir), 0o700);
 
-    let store = FileAttempts::new(dir.path().join("ours"), &shop("bot"));
-    assert!(store.begin_check("2025000123", 5, hour));
-    let path = store.path("2025000123");
+    let store = FileCounters::new(dir.path().join("ours"), &shop("bot"));
+    assert_eq!(store.increment("n", 1), Ok(1));
+    let path = store.path("n");
     if upgates_host::private_files::effective_uid() == 0 {
         std::os::unix::fs::chown(&path, Some(4242), None).unwrap();
-        assert!(!store.begin_check("2025000123", 5, hour));
+        assert_eq!(store.increment("n", 1), Err(StoreError::AccessDenied));
+        assert_eq!(store.get("n"), Err(StoreError::AccessDenied));
         std::os::unix::fs::chown(&path, Some(0), None).unwrap();
     }
-    // Its own again: the one check held so far.
-    assert_eq!(held(&store, "2025000123", hour), 1);
+    // Its own again: the one increment so far.
+    assert_eq!(store.get("n"), Ok(Some(1)));
 }
 
 /// Our own files that a umask of `002` left group-writable (`0664`), or open to all
@@ -264,41 +348,34 @@ fn a_directory_or_file_others_can_change_fails_closed() {
 #[cfg(unix)]
 #[test]
 fn our_own_group_writable_files_are_narrowed_not_refused() {
-    let hour = Duration::from_secs(3600);
     let dir = tempfile::tempdir().unwrap();
     let attempts = dir.path().join("attempts");
-    let store = FileAttempts::new(&attempts, &shop("bot"));
-    for (order, loose) in [("2025000123", 0o664), ("2025000124", 0o666)] {
-        assert!(store.begin_check(order, 2, hour));
-        let path = store.path(order);
+    let store = FileCounters::new(&attempts, &shop("bot"));
+    for (key, loose) in [("a", 0o664), ("b", 0o666)] {
+        assert_eq!(store.increment(key, 1), Ok(1));
+        let path = store.path(key);
         set_mode(&path, loose);
         set_mode(&attempts, 0o775);
-        // The second of two: counted in the file it kept.
-        assert!(store.begin_check(order, 2, hour), "{loose:o}");
+        assert_eq!(store.increment(key, 1), Ok(2), "{loose:o}");
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(&attempts), 0o700);
-        assert!(!store.begin_check(order, 2, hour));
         set_mode(&path, loose);
-        assert_eq!(held(&store, order, hour), 2);
+        assert_eq!(store.get(key), Ok(Some(2)));
         assert_eq!(mode(&path), 0o600);
     }
 }
 
-/// A withdraw of a key that has no file (nothing began for it) creates none: a component
-/// that withdraws keys it never began cannot fill the state directory.
+/// Reading or deleting a key that has no file creates none: a component that reads keys it
+/// never wrote cannot fill the state directory.
 #[test]
-fn withdrawing_an_unknown_key_creates_no_file() {
+fn reading_an_unknown_key_creates_no_file() {
     let dir = tempfile::tempdir().unwrap();
-    let store = FileAttempts::new(dir.path().join("attempts"), &shop("bot"));
-    let hour = Duration::from_secs(3600);
-    for order in ["2025000123", "2025000124", "x"] {
-        store.withdraw_check(order, hour);
-        assert!(!store.path(order).exists(), "{order}");
+    let store = FileCounters::new(dir.path().join("attempts"), &shop("bot"));
+    for key in ["a", "b", "x"] {
+        assert_eq!(store.get(key), Ok(None));
+        assert_eq!(store.delete(key), Ok(()));
+        assert!(!store.path(key).exists(), "{key}");
     }
-    // A key that began is still withdrawn.
-    assert!(store.begin_check("2025000123", 1, hour));
-    store.withdraw_check("2025000123", hour);
-    assert!(store.begin_check("2025000123", 1, hour));
 }
 
 #[test]
@@ -307,8 +384,13 @@ fn an_unusable_directory_fails_closed_and_does_not_panic() {
     // state dir falls back to the temp dir.
     let file = tempfile::NamedTempFile::new().unwrap();
     for dir in [file.path().to_path_buf(), file.path().join("sub")] {
-        let store = FileAttempts::new(dir, &shop("bot"));
-        assert!(!store.begin_check("1", 5, Duration::from_secs(60)));
-        store.withdraw_check("1", Duration::from_secs(60));
+        let store = FileCounters::new(dir, &shop("bot"));
+        assert!(store.increment("1", 1).is_err());
+        assert!(store.get("1").is_err());
+        assert!(store.set("1", 1).is_err());
+        assert!(matches!(
+            begin(&store, "2025000123", 5),
+            Err(Failure::Misconfigured(_))
+        ));
     }
 }

@@ -1,5 +1,5 @@
 //! A shop as the runtime calls it: its settings, its HTTP policy, its clock and where its
-//! failed e-mail checks are kept; signed invoice links are made here, not in the component.
+//! `wasi:keyvalue` store (its failed e-mail checks) is kept; signed invoice links are made here, not in the component.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -11,7 +11,7 @@ use upgates_core::config::{
 };
 use upgates_core::{Answer, Failure, ShopConfig};
 
-use crate::attempt_store::AttemptStore;
+use crate::keyvalue::KeyValueStore;
 use crate::sandbox::HttpPolicy;
 
 /// A shop the host calls the component for: its credentials and its HTTP policy.
@@ -21,9 +21,10 @@ pub struct ShopConnection {
     pub policy: HttpPolicy,
     /// Pins the component's wall clock (tests, replays); `None` is the real clock.
     pub fixed_time: Option<SystemTime>,
-    /// Where failed e-mail checks are counted; `None`: in memory, in the policy's shop state
-    /// (shared by the process's calls to the shop). The CLI uses files.
-    pub attempts: Option<Arc<dyn AttemptStore>>,
+    /// The component's `wasi:keyvalue` store, where it counts failed e-mail checks; `None`:
+    /// in memory, in the policy's shop state (shared by the process's calls to the shop). The
+    /// CLI uses files.
+    pub keyvalue: Option<Arc<dyn KeyValueStore>>,
 }
 
 impl ShopConnection {
@@ -44,7 +45,7 @@ impl ShopConnection {
             config,
             policy,
             fixed_time: None,
-            attempts: None,
+            keyvalue: None,
         })
     }
 

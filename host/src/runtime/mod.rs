@@ -20,11 +20,9 @@ use crate::precompiled::CacheOutcome;
 pub use connection::ShopConnection;
 use exports::Exports;
 pub use options::{Allocator, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MEMORY_LIMIT, RuntimeOptions};
-use store_setup::{HostState, spawn_epoch_ticker};
-pub use store_setup::{
-    MAX_ATTEMPT_CHECKS_PER_CALL, MAX_ATTEMPT_KEY_BYTES, MAX_FIELDS_BYTES, MAX_TABLE_ENTRIES,
-    bounded_key,
-};
+pub(crate) use store_setup::HostState;
+use store_setup::spawn_epoch_ticker;
+pub use store_setup::{MAX_FIELDS_BYTES, MAX_TABLE_ENTRIES};
 
 /// A call that could not run to an answer: the component trapped, ran out of time or memory.
 /// (An action's "Ne" is not an error: it is `Ok(Err(Failure))`.)
@@ -104,7 +102,13 @@ impl PluginRuntime {
         wasmtime_wasi_config::add_to_linker(&mut linker, |s: &mut HostState| {
             WasiConfig::from(&s.config)
         })?;
-        crate::bindings::upgates::bot::attempts::add_to_linker::<_, HasSelf<HostState>>(
+        // The shop's store, ours (`crate::keyvalue`): wasmtime-wasi-keyvalue's in-memory one
+        // is a fresh copy per call, so it could not count across calls.
+        crate::bindings::wasi::keyvalue::store::add_to_linker::<_, HasSelf<HostState>>(
+            &mut linker,
+            |s| s,
+        )?;
+        crate::bindings::wasi::keyvalue::atomics::add_to_linker::<_, HasSelf<HostState>>(
             &mut linker,
             |s| s,
         )?;

@@ -1,5 +1,6 @@
 //! A call's `Store`: WASI with nothing to reach, wasi:http under the shop's policy, the shop's
-//! settings through wasi:config, the attempts import, a memory limit and an epoch deadline.
+//! settings through wasi:config, the shop's `wasi:keyvalue` store, a memory limit and an epoch
+//! deadline.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -11,7 +12,7 @@ use wasmtime_wasi_config::WasiConfigVariables;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use super::{PluginRuntime, ShopConnection};
-use crate::attempt_store::AttemptStore;
+use crate::keyvalue::{KeyValueStore, MAX_OPERATIONS_PER_CALL};
 use crate::sandbox::HttpPolicy;
 
 /// How often the engine's epoch ticks; call deadlines are counted in these.
@@ -27,12 +28,6 @@ pub const MAX_TABLE_ENTRIES: usize = 1024;
 pub const MAX_FIELDS_BYTES: usize = 16 << 10;
 /// Elements per wasm table: the pooling allocator's default, which the plugin's one table fits.
 const MAX_TABLE_ELEMENTS: usize = 20_000;
-/// Order numbers are short: a longer attempt key is kept as its SHA-256 (64 hex digits), so
-/// what an attempt store holds per key is bounded whatever the component sends.
-pub const MAX_ATTEMPT_KEY_BYTES: usize = 64;
-/// `begin-check` calls one call may make: an action begins at most one check, so a component
-/// that begins more is not verifying a customer but filling the store; it gets `false`.
-pub const MAX_ATTEMPT_CHECKS_PER_CALL: u32 = 4;
 
 /// The store's resource limiter: wasmtime's [`StoreLimits`], plus the largest linear memory
 /// the call asked for (`memory_growing` runs only when a memory is created or grows, a few
@@ -87,59 +82,18 @@ impl ResourceLimiter for CallLimits {
 }
 
 /// Per-call state: WASI (no files, no env, no sockets), wasi:http under the policy, the
-/// shop's config values, memory limits.
+/// shop's config values, its key-value store, memory limits.
 pub struct HostState {
-    table: ResourceTable,
+    pub(crate) table: ResourceTable,
     wasi: WasiCtx,
     http: WasiHttpCtx,
     policy: HttpPolicy,
     pub(super) config: WasiConfigVariables,
     pub(super) limits: CallLimits,
-    attempts: Arc<dyn AttemptStore>,
-    /// `begin-check` calls left in this call ([`MAX_ATTEMPT_CHECKS_PER_CALL`]).
-    checks_left: u32,
-    /// The keys this call's checks began (and not yet withdrew): a withdraw of any other key
-    /// is not the store's business, so a component cannot withdraw what others counted, nor
-    /// have the store open a file per key it names.
-    begun: Vec<String>,
-}
-
-/// The `attempts` import: checks kept outside the instance (the shop's state in memory, or
-/// the CLI's files), so they outlive it.
-impl crate::bindings::upgates::bot::attempts::Host for HostState {
-    fn begin_check(&mut self, key: String, limit: u32, window_seconds: u32) -> bool {
-        let Some(left) = self.checks_left.checked_sub(1) else {
-            return false;
-        };
-        self.checks_left = left;
-        let window = Duration::from_secs(u64::from(window_seconds));
-        let key = bounded_key(key);
-        let begun = self.attempts.begin_check(&key, limit, window);
-        if begun {
-            self.begun.push(key);
-        }
-        begun
-    }
-
-    fn withdraw_check(&mut self, key: String, window_seconds: u32) {
-        let key = bounded_key(key);
-        let Some(at) = self.begun.iter().position(|begun| *begun == key) else {
-            return;
-        };
-        self.begun.swap_remove(at);
-        let window = Duration::from_secs(u64::from(window_seconds));
-        self.attempts.withdraw_check(&key, window);
-    }
-}
-
-/// The key as the attempt store keeps it: as it came when short, else its SHA-256 in hex
-/// ([`MAX_ATTEMPT_KEY_BYTES`]).
-pub fn bounded_key(key: String) -> String {
-    if key.len() <= MAX_ATTEMPT_KEY_BYTES {
-        return key;
-    }
-    use sha2::Digest;
-    upgates_core::hex(&sha2::Sha256::digest(key.as_bytes()))
+    /// The shop's `wasi:keyvalue` store (`crate::keyvalue`), shared by its calls.
+    pub(crate) keyvalue: Arc<dyn KeyValueStore>,
+    /// Store operations left in this call ([`MAX_OPERATIONS_PER_CALL`]).
+    pub(crate) keyvalue_operations_left: u32,
 }
 
 impl WasiView for HostState {
@@ -174,12 +128,11 @@ impl PluginRuntime {
             // The host, not the component, authenticates the call's requests; bounded per call.
             policy: shop.policy.clone().for_call(&shop.config),
             config: shop.config_vars(),
-            attempts: shop
-                .attempts
+            keyvalue: shop
+                .keyvalue
                 .clone()
-                .unwrap_or_else(|| shop.policy.attempts().clone()),
-            checks_left: MAX_ATTEMPT_CHECKS_PER_CALL,
-            begun: Vec::new(),
+                .unwrap_or_else(|| shop.policy.counters().clone()),
+            keyvalue_operations_left: MAX_OPERATIONS_PER_CALL,
             limits: CallLimits {
                 // Memories and tables per call as the pooling allocator reserves them, so
                 // the on-demand allocator bounds a call the same way.

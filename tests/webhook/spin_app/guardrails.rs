@@ -49,23 +49,40 @@ async fn a_call_past_the_deadline_answers_timeout() {
     );
 }
 
-/// The app's counter of `order`'s failed checks in the window that began at `start`:
-/// `verify-failures/<shop>/<order>/<start>`, the shop a hash of its API URL (apps of several
-/// shops may share one store).
-fn checks_key(api_url: &str, order: &str, start: u64) -> String {
+/// The app's counter `which` (`begun`, `given-back`) of `order`'s checks in the window that
+/// began at `start`: `verify-failures/<shop>/<order>/<start>/<which>`, the shop a hash of its
+/// API URL (apps of several shops may share one store).
+fn checks_key(api_url: &str, order: &str, start: u64, which: &str) -> String {
     use sha2::Digest as _;
     let digest = sha2::Sha256::digest(api_url.as_bytes());
     let scope: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("verify-failures/{scope}/{order}/{start}")
+    format!("verify-failures/{scope}/{order}/{start}/{which}")
 }
 
 /// `verify-window-minutes`' default, in seconds.
 const HOUR: u64 = 3600;
 
-/// Order 124's counter of the window the pinned clock is in (`back` 0), or of one before it.
+/// Order 124's `begun` counter of the window the pinned clock is in (`back` 0), or of one
+/// before it.
 fn checks_124(back: u64) -> String {
+    counter_124(back, "begun")
+}
+
+/// Order 124's counter `which` of the window `back` windows before the pinned clock's.
+fn counter_124(back: u64, which: &str) -> String {
     let start = support::NOW_SECS / HOUR * HOUR - back * HOUR;
-    checks_key(API_URL, "2025000124", start)
+    checks_key(API_URL, "2025000124", start, which)
+}
+
+/// Order 124's checks held in that window: begun less given back; `None` when none began.
+fn held_124(kv: &Kv, back: u64) -> Option<i64> {
+    let begun = kv.counter(&checks_124(back))?;
+    Some(begun - kv.counter(&counter_124(back, "given-back")).unwrap_or(0))
+}
+
+/// Both counters of order 124's window `back`, as `Kv::keys` lists them.
+fn window_124(back: u64) -> [String; 2] {
+    [checks_124(back), counter_124(back, "given-back")]
 }
 
 const ORDER_124: &str = "/api/v2/orders/2025000124";
@@ -93,7 +110,7 @@ async fn failed_checks_are_kept_in_the_key_value_store() {
     let fake = sample_shop();
     let kv = Kv::default();
     let vars = || variables_with(&[("verify-attempts", "2")]);
-    // A check that passes is held while Upgates answers, then withdrawn: nothing stays held.
+    // A check that passes is held while Upgates answers, then given back: nothing stays held.
     let reply = serve_with(
         &fake,
         vars(),
@@ -102,7 +119,7 @@ async fn failed_checks_are_kept_in_the_key_value_store() {
     )
     .await;
     assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
-    assert_eq!(kv.counter(&checks_124(0)), Some(0));
+    assert_eq!(held_124(&kv, 0), Some(0));
     for _ in 0..2 {
         let wrong = post(ActionName::VerifyCustomer, &wrong_email_124());
         let reply = serve_with(&fake, vars(), &kv, wrong).await;
@@ -112,15 +129,15 @@ async fn failed_checks_are_kept_in_the_key_value_store() {
     assert_eq!(kv.opens(), 3);
     assert_eq!(
         kv.keys(),
-        [checks_124(0)],
-        "one counter per order and window"
+        window_124(0),
+        "two counters per order and window"
     );
-    assert_eq!(kv.counter(&checks_124(0)), Some(2));
+    assert_eq!(held_124(&kv, 0), Some(2));
     // At the limit even the right e-mail is not checked, and the refused check is not held.
     let right = post(ActionName::VerifyCustomer, &right_email_124());
     let reply = serve_with(&fake, vars(), &kv, right).await;
     assert_not_verified(&reply);
-    assert_eq!(kv.counter(&checks_124(0)), Some(2));
+    assert_eq!(held_124(&kv, 0), Some(2));
     assert_eq!(sent(&fake), vec![Sent::get(ORDER_124); 3]);
 }
 
@@ -152,11 +169,7 @@ fn concurrent_first_checks_pass_only_up_to_the_limit() {
     }
     assert_eq!(sent(&fake).len(), 5, "checks that reached Upgates");
     assert_eq!(sent(&fake), vec![Sent::get(ORDER_124); 5]);
-    assert_eq!(
-        kv.counter(&checks_124(0)),
-        Some(5),
-        "the refused took theirs back"
-    );
+    assert_eq!(held_124(&kv, 0), Some(5), "the refused gave theirs back");
     // The five failures stay counted: the right e-mail is refused unasked now.
     let right = post(ActionName::VerifyCustomer, &right_email_124());
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -195,7 +208,10 @@ async fn shops_sharing_a_store_keep_their_own_checks() {
     assert_eq!(answer, json!({"ok": true, "vars": {}}), "{raw:?}");
     assert_eq!(sent(&other), vec![Sent::get(ORDER_124)]);
     let start = support::NOW_SECS / HOUR * HOUR;
-    let mut keys = vec![checks_124(0), checks_key(OTHER_URL, "2025000124", start)];
+    let mut keys = window_124(0).to_vec();
+    for which in ["begun", "given-back"] {
+        keys.push(checks_key(OTHER_URL, "2025000124", start, which));
+    }
     keys.sort();
     assert_eq!(kv.keys(), keys);
     assert!(kv.keys().iter().all(|k| !k.contains("upgates.com")));
@@ -224,17 +240,18 @@ async fn the_previous_windows_failures_still_count() {
         assert_not_verified(&serve_with(&fake, vars(), &kv, wrong).await);
     }
     assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
-    assert_eq!(kv.counter(&checks_124(0)), Some(1));
-    assert_eq!(kv.counter(&checks_124(1)), Some(1));
+    assert_eq!(held_124(&kv, 0), Some(1));
+    assert_eq!(held_124(&kv, 1), Some(1));
 }
 
-/// Old windows go: the first check of a window deletes the counter of the window before the
+/// Old windows go: the first check of a window deletes the counters of the window before the
 /// previous one, whose failures no longer count.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_windows_first_check_deletes_the_window_before_last() {
     let fake = sample_shop();
     let kv = Kv::default();
     kv.set_counter(&checks_124(2), 5);
+    kv.set_counter(&counter_124(2, "given-back"), 1);
     kv.set_counter(&checks_124(3), 5);
     let vars = variables_with(&[("verify-attempts", "2")]);
     let right = post(ActionName::VerifyCustomer, &right_email_124());
@@ -242,7 +259,8 @@ async fn a_windows_first_check_deletes_the_window_before_last() {
     assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
     assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
     // The one before it was deleted when its own next window was first counted.
-    let mut keys = vec![checks_124(0), checks_124(3)];
+    let mut keys = window_124(0).to_vec();
+    keys.push(checks_124(3));
     keys.sort();
     assert_eq!(kv.keys(), keys);
 }
@@ -258,7 +276,7 @@ async fn a_withdrawn_check_leaves_another_replicas_failure_counted() {
     let right = post(ActionName::VerifyCustomer, &right_email_124());
     let reply = serve_with(&fake, vars, &kv, right).await;
     assert_eq!(reply.json, json!({"ok": true, "vars": {}}), "{reply:?}");
-    assert_eq!(kv.counter(&checks_124(0)), Some(1));
+    assert_eq!(held_124(&kv, 0), Some(1));
     assert_eq!(sent(&fake), vec![Sent::get(ORDER_124)]);
 }
 

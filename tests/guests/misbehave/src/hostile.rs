@@ -4,22 +4,27 @@
 
 use ::wasi::http::types::{ErrorCode, Fields, Method, OutgoingRequest, Scheme};
 
-use crate::upgates::bot::attempts;
+use crate::wasi::keyvalue::{atomics, store};
 
 /// Resources past the host's table cap, far below wasmtime's default (a million).
 const RESOURCES: usize = 100_000;
 /// Header bytes in one header set, past the host's limit, below wasi-http's default (128 KiB).
 const HEADER_BYTES: usize = 64 << 10;
-/// Attempt keys of a mebibyte each, each a new one.
-const HUGE_KEYS: usize = 32;
+/// Key-value keys of a mebibyte each, each a new one.
+const HUGE_KEYS: usize = 8;
+/// New keys one call tries to add to the shop's key-value store.
+const FILL_KEYS: usize = 1000;
 
 /// The attack named `what`, or `Err` naming an unknown one.
 pub fn run(what: &str) -> Result<String, String> {
     match what {
         "resources" => Ok(resources()),
         "fields" => Ok(fields()),
-        "attempt-keys" => Ok(attempt_keys()),
-        "withdraw-keys" => Ok(withdraw_keys()),
+        "kv-huge-keys" => Ok(kv_huge_keys()),
+        "kv-huge-value" => Ok(kv_huge_value()),
+        "kv-fill" => Ok(kv_fill()),
+        "kv-other-store" => Ok(kv_other_store()),
+        "kv-list" => Ok(kv_list()),
         "open-bodies" => Ok(open_bodies()),
         "delete-order" => Ok(send(Method::Delete, "/orders/2025000123", &[])),
         "put-customers" => Ok(send(Method::Put, "/customers", &[])),
@@ -69,34 +74,81 @@ fn fields() -> String {
     format!("appended {appended} bytes")
 }
 
-/// A new key of a mebibyte per check: the attempt store must not keep them as they come.
-fn attempt_keys() -> String {
-    let mut begun = 0;
+/// The shop's bucket, or what opening it answered.
+fn bucket() -> Result<store::Bucket, String> {
+    store::open("").map_err(|e| format!("open: {e:?}"))
+}
+
+/// A new key of a mebibyte per increment: the store must not keep them as they come.
+fn kv_huge_keys() -> String {
+    let bucket = match bucket() {
+        Ok(bucket) => bucket,
+        Err(e) => return e,
+    };
+    let mut counted = 0;
     for i in 0..HUGE_KEYS {
         let mut key = vec![b'k'; 1 << 20];
         key[..8].copy_from_slice(&(i as u64).to_le_bytes().map(|b| b'a' + b % 26));
         let key = String::from_utf8(key).unwrap_or_default();
-        if attempts::begin_check(&key, 1000, 3600) {
-            begun += 1;
+        if atomics::increment(&bucket, &key, 1).is_ok() {
+            counted += 1;
         }
     }
-    format!("begun {begun}")
+    format!("counted {counted}")
 }
 
-/// Withdraws of keys no check of this call began (each a new one), then one begun key
-/// withdrawn twice: the store must be handed only the one withdraw of the key that began.
-fn withdraw_keys() -> String {
-    for i in 0..WITHDRAWN_KEYS {
-        attempts::withdraw_check(&format!("never-begun-{i}"), 3600);
+/// A mebibyte value, then one that is not a number: the store keeps counters only.
+fn kv_huge_value() -> String {
+    let bucket = match bucket() {
+        Ok(bucket) => bucket,
+        Err(e) => return e,
+    };
+    let huge = bucket.set("huge", &vec![b'1'; 1 << 20]);
+    let text = bucket.set("text", b"not a number");
+    let number = bucket.set("number", b"42");
+    format!(
+        "huge {}, text {}, number {}",
+        huge.is_ok(),
+        text.is_ok(),
+        number.is_ok()
+    )
+}
+
+/// New keys in a loop: the call's operations and the shop's keys must be bounded.
+fn kv_fill() -> String {
+    let bucket = match bucket() {
+        Ok(bucket) => bucket,
+        Err(e) => return e,
+    };
+    let mut stored = 0;
+    for i in 0..FILL_KEYS {
+        if atomics::increment(&bucket, &format!("fill-{i}"), 1).is_ok() {
+            stored += 1;
+        }
     }
-    let begun = attempts::begin_check("2025000123", 1000, 3600);
-    attempts::withdraw_check("2025000123", 3600);
-    attempts::withdraw_check("2025000123", 3600);
-    format!("begun {begun}")
+    format!("stored {stored}")
 }
 
-/// Keys withdrawn without a check begun for them.
-const WITHDRAWN_KEYS: usize = 1000;
+/// Another bucket than the shop's: there is none.
+fn kv_other_store() -> String {
+    match store::open("default") {
+        Ok(_) => "opened".into(),
+        Err(e) => format!("{e:?}"),
+    }
+}
+
+/// The keys of the shop's store: not for a guest to list.
+fn kv_list() -> String {
+    let bucket = match bucket() {
+        Ok(bucket) => bucket,
+        Err(e) => return e,
+    };
+    let _ = atomics::increment(&bucket, "mine", 1);
+    match bucket.list_keys(None) {
+        Ok(response) => format!("listed {}", response.keys.len()),
+        Err(e) => format!("{e:?}"),
+    }
+}
 
 /// Writes to open at once, each with a mebibyte of body: the host must not read them all.
 const OPEN_BODIES: usize = 16;

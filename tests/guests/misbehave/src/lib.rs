@@ -12,6 +12,8 @@ wit_bindgen::generate!({
         "wasi:io/streams@0.2.12": ::wasi::io::streams,
         "wasi:clocks/monotonic-clock@0.2.12": ::wasi::clocks::monotonic_clock,
         "wasi:config/store@0.2.0-rc.1": generate,
+        "wasi:keyvalue/store@0.2.0-draft": generate,
+        "wasi:keyvalue/atomics@0.2.0-draft": generate,
     },
 });
 
