@@ -10,6 +10,7 @@ mod cache;
 mod cli;
 mod guardrails;
 mod reliability;
+mod stock_runtimes;
 mod units;
 mod webhook;
 
