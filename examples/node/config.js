@@ -12,7 +12,7 @@
 
 let settings = new Map();
 
-/** The shop the current settings name (API URL and login): `attempts.js` counts per shop. */
+/** The shop the current settings name (API URL and login): `keyvalue.js` keeps a bucket per shop. */
 export function shopKey() {
   return `${settings.get('api-url') ?? ''}\n${settings.get('api-login') ?? ''}`;
 }

@@ -14,7 +14,7 @@
 // on a worker thread and waits for it, so a call blocks this thread until Upgates answers (the
 // component asks for 5 s to connect and 15 s to the first byte). A server answering many chats
 // runs the calls on worker threads (`node:worker_threads`), each importing this module; each
-// worker then has its own `attempts.js` counts, so `verify-attempts` would allow that many
+// worker then has its own `keyvalue.js` counts, so `verify-attempts` would allow that many
 // guesses per worker: such a server keeps the checks in one shared store (docs/embedding.md).
 
 import { configure } from './config.js';

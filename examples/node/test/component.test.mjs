@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 import { startFakeShop } from './fake-shop.mjs';
+import { startRecordingProxy } from './recording-proxy.mjs';
 
 const HERE = fileURLToPath(new URL('..', import.meta.url));
 const TRANSPILED = new URL('../transpiled/upgates_plugin.js', import.meta.url);
@@ -19,6 +20,8 @@ let shop; // the running fake shop
 let settings; // its wasi:config keys
 let actions; // the raw jco bindings
 let call; // the CLI-shaped wrapper
+let config; // config.js: the wasi:config import
+let keyvalue; // keyvalue.js: the wasi:keyvalue imports
 
 /** Runs `fn`, which must throw jco's ComponentError; returns its payload (the WIT `failure`). */
 function failureOf(fn) {
@@ -41,6 +44,27 @@ async function closedPort() {
   return port;
 }
 
+/**
+ * The e-mail check counters keyvalue.js holds for `order` of the shop `shopSettings` names, by
+ * their last key segment (`verify-failures/<shop>/<order>/<window start>/<begun|given-back>`).
+ */
+function storedCounters(shopSettings, order) {
+  config.configure(shopSettings);
+  try {
+    const bucket = keyvalue.open('');
+    const { keys } = bucket.listKeys(undefined);
+    const counters = {};
+    for (const key of keys) {
+      const match = /^verify-failures\/[0-9a-f]{16}\/([^/]+)\/\d+\/(begun|given-back)$/.exec(key);
+      assert.ok(match, `an unexpected key ${key}`);
+      if (match[1] === order) counters[match[2]] = new TextDecoder().decode(bucket.get(key));
+    }
+    return counters;
+  } finally {
+    config.configure({});
+  }
+}
+
 before(async () => {
   assert.ok(
     existsSync(TRANSPILED),
@@ -48,7 +72,8 @@ before(async () => {
   );
   shop = await startFakeShop();
   settings = { 'api-url': shop.url, 'api-login': shop.login, 'api-key': shop.key };
-  const config = await import('../config.js');
+  config = await import('../config.js');
+  keyvalue = await import('../keyvalue.js');
   config.configure(settings);
   ({ actions, call } = await import('../upgates.js'));
 });
@@ -58,12 +83,57 @@ after(async () => {
 });
 
 describe('the transpiled component', () => {
-  it('imports wasi:config from config.js, every other import from the preview2 shim', () => {
+  it('imports wasi:config and wasi:keyvalue from this example, every other import from the preview2 shim', () => {
     const js = readFileSync(TRANSPILED, 'utf8');
     assert.match(js, /import \{ getAll \} from '\.\.\/config\.js';/);
-    assert.match(js, /import \{ beginCheck, withdrawCheck \} from '\.\.\/attempts\.js';/);
+    assert.match(js, /import \{ Bucket, increment, open \} from '\.\.\/keyvalue\.js';/);
     assert.match(js, /from '@bytecodealliance\/preview2-shim\/http'/);
     assert.doesNotMatch(js, /preview2-shim\/(filesystem|sockets)/);
+  });
+});
+
+describe('keyvalue.js: the wasi:keyvalue store and atomics', () => {
+  after(() => {
+    keyvalue.resetKeyValue();
+    config.configure({});
+  });
+
+  it('counts as decimal text, one bucket per shop, only the bucket ""', () => {
+    config.configure(settings);
+    const mine = keyvalue.open('');
+    assert.equal(keyvalue.increment(mine, 'n', 1n), 1n);
+    assert.equal(keyvalue.increment(mine, 'n', 41n), 42n);
+    assert.equal(new TextDecoder().decode(mine.get('n')), '42');
+    assert.equal(mine.exists('n'), true);
+    // Another shop (another login) opens a bucket of its own, even with the same key.
+    config.configure({ ...settings, 'api-login': 'other' });
+    const theirs = keyvalue.open('');
+    assert.equal(theirs.get('n'), undefined);
+    assert.deepEqual(theirs.listKeys(undefined), { keys: [], cursor: undefined });
+    // A bucket keeps its shop after the settings change.
+    assert.deepEqual(mine.listKeys(undefined), { keys: ['n'], cursor: undefined });
+    mine.delete('n');
+    assert.equal(mine.exists('n'), false);
+    // Other buckets do not exist here; a value that is no counter is an error, not a NaN.
+    assert.throws(
+      () => keyvalue.open('redis://127.0.0.1'),
+      (e) => assert.deepEqual(e.payload, { tag: 'no-such-store' }) ?? true,
+    );
+    mine.set('text', new TextEncoder().encode('x'));
+    assert.throws(() => keyvalue.increment(mine, 'text', 1n), (e) => e.payload?.tag === 'other');
+  });
+
+  it("a store error reaches the component as the WIT error: the check is refused", () => {
+    const elsewhere = { ...settings, 'attempts-store': 'elsewhere' };
+    assert.deepEqual(
+      call(elsewhere, 'verify-customer', { order: '2025000124', email: 'jana.novakova@example.cz' }),
+      {
+        ok: false,
+        reason: 'misconfigured',
+        message:
+          'shop configuration: the wasi:keyvalue store "elsewhere" of failed e-mail checks is not available (`attempts-store`)',
+      },
+    );
   });
 });
 
@@ -355,24 +425,37 @@ describe("the shop's guardrails, enforced inside the component", () => {
     assert.equal(call(capped, 'replace-note', { order: '2025000125', text: 'příliš dlouhá' }).reason, 'not-allowed');
   });
 
-  it('verify-attempts: after 2 failed e-mail checks even the right e-mail is not checked', async () => {
-    const limited = { ...settings, 'verify-attempts': '2' };
-    const check = (email) => call(limited, 'verify-customer', { order: '2024000077', email });
-    assert.equal(check('x@example.sk').reason, 'not-verified');
-    assert.equal(check('y@example.sk').reason, 'not-verified');
-    assert.equal(check('peter.horvath@example.sk').reason, 'not-verified');
-    // attempts.js counted them for this shop (API URL and login) and order number.
-    const config = await import('../config.js');
-    const attempts = await import('../attempts.js');
-    config.configure(settings);
-    assert.equal(attempts.heldChecks('2024000077', 3600), 2);
-    config.configure({});
-    attempts.resetAttempts();
-    assert.deepEqual(check('peter.horvath@example.sk'), { ok: true, vars: {} });
-    // A check that passed is withdrawn: it does not count.
-    config.configure(settings);
-    assert.equal(attempts.heldChecks('2024000077', 3600), 0);
-    config.configure({});
+  it('verify-attempts: after 2 wrong e-mails even the right one is refused, Upgates not asked', async () => {
+    // Through a recording proxy: the shop at the proxy's URL, with every request it got.
+    const proxy = await startRecordingProxy(shop.url);
+    try {
+      const limited = { ...settings, 'api-url': proxy.url, 'verify-attempts': '2' };
+      const check = (email) => call(limited, 'verify-customer', { order: '2024000077', email });
+      const refused = {
+        ok: false,
+        reason: 'not-verified',
+        message: 'the order number and e-mail do not match',
+      };
+      const asked = [{ method: 'GET', path: '/api/v2/orders/2024000077', query: null }];
+      assert.deepEqual(check('x@example.sk'), refused);
+      assert.deepEqual(await proxy.take(), asked);
+      assert.deepEqual(check('y@example.sk'), refused);
+      assert.deepEqual(await proxy.take(), asked);
+      assert.deepEqual(check('peter.horvath@example.sk'), refused);
+      assert.deepEqual(await proxy.take(), []);
+      // The counters the component keeps in keyvalue.js (core's rule): per order and window,
+      // 3 checks begun, the refused one given back: 2 failures held.
+      assert.deepEqual(storedCounters(limited, '2024000077'), { begun: '3', 'given-back': '1' });
+
+      // A fresh store (a new process): the right e-mail is checked, passes, and is given back.
+      const { resetKeyValue } = await import('../keyvalue.js');
+      resetKeyValue();
+      assert.deepEqual(check('peter.horvath@example.sk'), { ok: true, vars: {} });
+      assert.deepEqual(await proxy.take(), asked);
+      assert.deepEqual(storedCounters(limited, '2024000077'), { begun: '1', 'given-back': '1' });
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('require-proof: a write takes only the proof verify-customer answered for its order', () => {
