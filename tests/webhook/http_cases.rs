@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use upgates_core::ActionName;
 use upgates_fake_shop::{FakeShop, Fault, SAMPLE_KEY, SAMPLE_LOGIN};
 
+use super::openapi;
 use crate::support::servers::{self, Answer};
 use crate::support::spin_harness::{self, Kv, TOKEN};
 use crate::support::{self, ANY, API_URL, Sent, cases, sample_shop, sent};
@@ -198,6 +199,13 @@ pub fn all() -> Vec<HttpCase> {
             r#"{"phone":"0601 223 344","days":30}"#),
         same_as("verify-order: new order", "the order number as a JSON number", JSON,
             r#"{"order":2025000123}"#),
+        // JSON has one kind of number: a float-only writer's whole numbers are whole numbers.
+        same_as("verify-order: new order", "the order number as 2025000123.0", JSON,
+            r#"{"order":2025000123.0}"#),
+        same_as("orders-by-phone: the last 30 days, newest first", "days as 30.0", JSON,
+            r#"{"phone":"+420 601 223 344","days":30.0}"#),
+        same_as("set-order-status: by id, quietly", "the status id as 3.0, notify as 0.0", JSON,
+            r#"{"order":"2025000123","status":3.0,"notify":0.0}"#),
         // `curl -d '{...}'` labels JSON as a form.
         same_as("verify-order: new order", "JSON labelled as a form", FORM, r#"{"order":"2025000123"}"#),
         same_as("verify-order: new order", "no content type", None, r#"{"order":"2025000123"}"#),
@@ -253,6 +261,12 @@ pub fn all() -> Vec<HttpCase> {
             ..get("health", "/v1/health") },
         HttpCase { answer: Some(json!({"ok": true, "service": "upgates-bot", "version": ANY})),
             ..get("ready", "/v1/ready") },
+        HttpCase { answer: Some(serde_json::from_str(upgates_webhook::openapi::DOCUMENT).expect("JSON")),
+            headers: vec![("content-type", "application/json"), ("cache-control", "no-cache")],
+            ..get("the OpenAPI document, no token", "/v1/openapi.json") },
+        HttpCase { headers: vec![("allow", "GET")],
+            ..refused(HttpCase { method: Method::POST, ..get("the OpenAPI document takes GET", "/v1/openapi.json") },
+            405, "method-not-allowed", "this route takes GET only") },
         refused(get("an unknown route", "/v1/drop-table"), 404, "no-route",
             "no such route: POST /v1/<action>, GET /v1/health, GET /v1/ready or GET /v1/invoice/<token>"),
         refused(HttpCase { token: Token::Right, ..post("a shop this server does not serve", VerifyOrder,
@@ -385,6 +399,7 @@ impl HttpCase {
     fn check(&self, server: &str, answer: &Answer, fake: &FakeShop, dated: bool) {
         let name = format!("{server}: {}", self.name);
         assert_eq!(answer.status.as_u16(), self.status, "{name}: {answer:?}");
+        self.check_documented(&name, answer);
         // Every answer: a link's token must not leave in a `Referer` (docs/webhook.md).
         assert_eq!(
             answer
@@ -457,6 +472,29 @@ impl HttpCase {
             support::check_length(&name, &request);
         }
         (self.after)(fake);
+    }
+}
+
+impl HttpCase {
+    /// The answer is one the OpenAPI document promises for this request, and the request,
+    /// when answered `200`, one it says the server takes.
+    fn check_documented(&self, name: &str, answer: &Answer) {
+        let exchange = openapi::Exchange {
+            method: self.method.as_str(),
+            // A link's token is one path segment, as any other token.
+            path: self.path.as_deref().unwrap_or("/v1/invoice/a-link-token"),
+            request_content_type: self.content_type,
+            request_body: &self.body,
+            status: answer.status.as_u16(),
+            content_type: answer
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            body: &answer.body,
+        };
+        if let Err(problem) = openapi::Contract::served().check(&exchange) {
+            panic!("{name}: not as docs/openapi.yaml says: {problem}");
+        }
     }
 }
 

@@ -213,7 +213,7 @@ fn set(input: &mut ActionInput, name: &str, value: Raw) -> Result<bool, &'static
             // JSON's own types, where the input is of that type.
             return match (name, other) {
                 ("days", Value::Number(n)) => {
-                    let days = n.as_u64().and_then(|d| u32::try_from(d).ok());
+                    let days = whole(&n).and_then(|d| u32::try_from(d).ok());
                     input.days = Some(days.ok_or(DAYS)?);
                     Ok(true)
                 }
@@ -222,7 +222,7 @@ fn set(input: &mut ActionInput, name: &str, value: Raw) -> Result<bool, &'static
                     Ok(true)
                 }
                 ("notify", Value::Number(n)) => {
-                    input.notify = match n.as_u64() {
+                    input.notify = match whole(&n) {
                         Some(0) => false,
                         Some(1) => true,
                         _ => return Err(NOTIFY),
@@ -230,8 +230,8 @@ fn set(input: &mut ActionInput, name: &str, value: Raw) -> Result<bool, &'static
                     Ok(true)
                 }
                 // A template that pastes a number without quotes: `{"order": {{obj}}}`.
-                (_, Value::Number(n)) if n.is_u64() && name != "days" && name != "notify" => {
-                    set_text(input, name, n.to_string());
+                (_, Value::Number(n)) => {
+                    set_text(input, name, whole(&n).ok_or(TEXT)?.to_string());
                     Ok(true)
                 }
                 ("days", _) => Err(DAYS),
@@ -251,6 +251,16 @@ fn set(input: &mut ActionInput, name: &str, value: Raw) -> Result<bool, &'static
         _ => set_text(input, name, text),
     }
     Ok(true)
+}
+
+/// A JSON number that is a whole number, as JSON Schema's `integer` counts them: `30`, and
+/// `30.0` as a float-only JSON writer (a template's arithmetic) sends it.
+fn whole(n: &serde_json::Number) -> Option<u64> {
+    n.as_u64().or_else(|| {
+        let f = n.as_f64()?;
+        // Below 2^64 a float without a fraction is a u64 exactly.
+        (f.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&f)).then_some(f as u64)
+    })
 }
 
 const DAYS: &str = "a whole number of days, e.g. 30";
