@@ -12,11 +12,14 @@
 //! - `GET /v1/invoice/<token>` (and under `/v1/shops/<name>/`): a signed invoice link's PDF,
 //!   a few times per link (`invoice-link-downloads`, a download that got no PDF not counted;
 //!   then `410`, without asking Upgates).
+//! - `POST /mcp` (and `/v1/shops/<name>/mcp`): MCP, the actions as tools for AI agents
+//!   (`mcp.rs`), with the same token.
 //! - Anything else is a JSON error in the same shape (`{"ok":false,"reason":...,"message":...}`):
 //!   [`Rejection`] lists them with their statuses.
 
 mod auth;
 pub mod input;
+mod mcp;
 pub mod openapi;
 pub mod pdf;
 pub mod reply;
@@ -161,6 +164,8 @@ where
             Err(rejection) => Served::rejected(None, rejection),
         },
         Target::OpenApi => Served::json(None, "ok", openapi::reply()),
+        // The token, as for an action, before the body.
+        Target::Mcp => mcp::serve(backend, shop, request).await,
         // The link is its own credential: no bearer token.
         Target::Invoice(token) => {
             let pdf = match backend.shop(shop).await {
@@ -234,6 +239,25 @@ fn failed_key(key: &str) -> String {
     format!("{key}/failed")
 }
 
+/// The shop the path names, for a caller whose bearer token opens it.
+async fn open<B: Backend>(
+    backend: &B,
+    shop: Option<&str>,
+    headers: &http::HeaderMap,
+) -> Result<B::Shop, Rejection> {
+    let shop = match backend.shop(shop).await {
+        Err(Rejection::NoShop(_)) if !backend.opens_any(headers).await => {
+            return Err(Rejection::Unauthenticated);
+        }
+        found => found?,
+    };
+    let token = backend.token(&shop).await?;
+    if !authorized(headers, &token) {
+        return Err(Rejection::Unauthenticated);
+    }
+    Ok(shop)
+}
+
 /// The token before the body: a caller without one costs no more than reading the headers.
 async fn call<B, Incoming>(
     backend: &B,
@@ -246,16 +270,7 @@ where
     Incoming: Body,
     Incoming::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let shop = match backend.shop(shop).await {
-        Err(Rejection::NoShop(_)) if !backend.opens_any(request.headers()).await => {
-            return Err(Rejection::Unauthenticated);
-        }
-        found => found?,
-    };
-    let token = backend.token(&shop).await?;
-    if !authorized(request.headers(), &token) {
-        return Err(Rejection::Unauthenticated);
-    }
+    let shop = open(backend, shop, request.headers()).await?;
     let (parts, body) = request.into_parts();
     let body = input::read_body(body).await?;
     let input = input::parse_input(action, &parts.headers, &body)?;

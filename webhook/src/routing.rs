@@ -6,6 +6,8 @@ use upgates_core::ActionName;
 use crate::reply::Rejection;
 
 const PREFIX: &str = "/v1/";
+/// The default shop's MCP endpoint.
+const MCP: &str = "/mcp";
 /// `/v1/shops/<name>/...`: the shops besides the default one (`upgates serve`).
 const SHOPS: &str = "shops/";
 /// A shop's name in a path: what the shops file's table names may be (checked at start).
@@ -27,6 +29,8 @@ pub enum Target {
     /// The OpenAPI document (no token: a public contract).
     OpenApi,
     Action(ActionName),
+    /// MCP's endpoint (`mcp.rs`): the actions as tools for AI agents.
+    Mcp,
     /// A signed invoice link's token.
     Invoice(String),
 }
@@ -41,10 +45,24 @@ pub fn is_shop_name(name: &str) -> bool {
 }
 
 /// `GET /v1/health`, `GET /v1/ready`, `GET /v1/openapi.json`, `POST /v1/<action>`,
-/// `GET /v1/invoice/<token>`, and the last two under `/v1/shops/<name>/` for a named shop; the
-/// query string plays no part. An unknown path is `404`, a known path with the wrong method
+/// `GET /v1/invoice/<token>`, and the last two under `/v1/shops/<name>/` for a named shop;
+/// `POST /mcp`, and `POST /v1/shops/<name>/mcp` for a named shop. The query string plays no
+/// part. An unknown path is `404`, a known path with the wrong method
 /// `405` (with the method it takes).
 pub fn route(method: &Method, path: &str) -> Result<Route, Rejection> {
+    // Where MCP clients look for a server's endpoint.
+    if path == MCP {
+        return if *method == Method::POST {
+            Ok(Route {
+                shop: None,
+                target: Target::Mcp,
+            })
+        } else {
+            Err(Rejection::WrongMethod {
+                allow: Method::POST,
+            })
+        };
+    }
     let rest = path.strip_prefix(PREFIX).ok_or(Rejection::NoRoute)?;
     let (shop, rest) = match rest.strip_prefix(SHOPS) {
         Some(named) => {
@@ -60,6 +78,8 @@ pub fn route(method: &Method, path: &str) -> Result<Route, Rejection> {
         "health" if shop.is_none() => (Target::Health, Method::GET),
         "ready" if shop.is_none() => (Target::Ready, Method::GET),
         "openapi.json" if shop.is_none() => (Target::OpenApi, Method::GET),
+        // A named shop's MCP endpoint; the default shop's is `/mcp`.
+        "mcp" if shop.is_some() => (Target::Mcp, Method::POST),
         _ => match rest.strip_prefix("invoice/") {
             Some(token) if token.is_empty() || token.contains('/') => {
                 return Err(Rejection::NoRoute);
@@ -131,6 +151,22 @@ mod tests {
             route(&Method::POST, "/v1/health"),
             Err(Rejection::WrongMethod { allow: Method::GET })
         );
+        assert_eq!(route(&Method::POST, "/mcp"), at(None, Target::Mcp));
+        assert_eq!(
+            route(&Method::POST, "/v1/shops/sk/mcp"),
+            at(Some("sk"), Target::Mcp)
+        );
+        for method in [Method::GET, Method::DELETE] {
+            for path in ["/mcp", "/v1/shops/sk/mcp"] {
+                assert_eq!(
+                    route(&method, path),
+                    Err(Rejection::WrongMethod {
+                        allow: Method::POST
+                    }),
+                    "{method} {path}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -156,6 +192,9 @@ mod tests {
             "/v1/shops/sk/ready",
             "/v1/shops/sk/openapi.json",
             "/v1/shops/sk/shops/cz/verify-order",
+            "/v1/mcp",
+            "/mcp/",
+            "/v1/shops/sk/mcp/",
             "/metrics",
         ] {
             assert_eq!(

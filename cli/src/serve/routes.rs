@@ -118,6 +118,8 @@ fn route_of(server: &Server, method: &Method, path: &str) -> (&'static str, &'st
         (Target::Invoice(_), true) => "/v1/shops/<name>/invoice/…",
         (Target::Action(_), false) => "/v1/<action>",
         (Target::Action(_), true) => "/v1/shops/<name>/<action>",
+        (Target::Mcp, false) => "/mcp",
+        (Target::Mcp, true) => "/v1/shops/<name>/mcp",
     };
     (route, shop)
 }

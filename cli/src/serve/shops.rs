@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use upgates_core::ShopConfig;
-use upgates_core::config::KEY_API_URL;
+use upgates_core::config::{KEY_API_CREDENTIALS, KEY_API_URL};
 use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
 use upgates_host::ShopConnection;
 use upgates_webhook::{is_shop_name, token_problem};
@@ -113,7 +113,8 @@ fn served(
 }
 
 /// `--demo`: the fake shop on a loopback port as the only shop, with signed invoice links to
-/// this server, and a token of its own (or UPGATES_BOT_TOKEN's).
+/// this server, a token of its own (or UPGATES_BOT_TOKEN's), and the guardrails the
+/// `UPGATES_*` variables set.
 pub(super) async fn demo(
     here: SocketAddr,
     timeout: Duration,
@@ -159,11 +160,19 @@ pub(super) async fn demo(
         ("invoice-link-secret", secret.as_str()),
         ("invoice-link-base-url", base_url.as_str()),
     ];
+    // The demo's shop and links are its own; its guardrails are the `UPGATES_*` variables', as
+    // a real shop's, so they can be tried on the demo (`UPGATES_ALLOWED_STATUSES=Odeslaná`).
     let config = ShopConfig::from_lookup(|key| {
-        settings
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| (*v).to_owned())
+        match settings.iter().find(|(k, _)| *k == key) {
+            Some((_, v)) => Some((*v).to_owned()),
+            // The demo's login is its own.
+            None if key == KEY_API_CREDENTIALS => None,
+            None => std::env::var(format!(
+                "UPGATES_{}",
+                key.replace('-', "_").to_ascii_uppercase()
+            ))
+            .ok(),
+        }
     })
     .map_err(|f| f.message())?;
     let name = "demo".to_owned();
