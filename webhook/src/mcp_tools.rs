@@ -70,7 +70,7 @@ fn description(action: ActionName) -> String {
         ActionName::VerifyCustomer => {
             "Whether the order number and the e-mail the customer gives belong together. Call \
              it before anything personal or any change to the order. Its answer carries a \
-             `proof` when the shop requires proofs: pass it as `proof` to set-order-status, \
+             `proof` when the shop makes proofs: pass it as `proof` to set-order-status, \
              append-note, replace-note and customer-email for the same order. Wrong e-mails \
              are counted: after a few for one order, it answers `not-verified` even to the \
              right one. Costs 1 request."
