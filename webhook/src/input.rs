@@ -254,12 +254,13 @@ fn set(input: &mut ActionInput, name: &str, value: Raw) -> Result<bool, &'static
 }
 
 /// A JSON number that is a whole number, as JSON Schema's `integer` counts them: `30`, and
-/// `30.0` as a float-only JSON writer (a template's arithmetic) sends it.
+/// `30.0` as a float-only JSON writer (a template's arithmetic) sends it. Written with a
+/// fraction, only up to 2^53: beyond, a float cannot tell neighbouring whole numbers apart.
 fn whole(n: &serde_json::Number) -> Option<u64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
     n.as_u64().or_else(|| {
         let f = n.as_f64()?;
-        // Below 2^64 a float without a fraction is a u64 exactly.
-        (f.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&f)).then_some(f as u64)
+        (f.fract() == 0.0 && (0.0..=EXACT).contains(&f)).then_some(f as u64)
     })
 }
 
