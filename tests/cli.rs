@@ -168,11 +168,11 @@ fn append_note_waits_for_a_held_lock_only_until_its_timeout() {
     assert_eq!(stdout_json(&out), json!({"ok": true, "vars": {}}));
 }
 
-/// The e-mail-check file is waited for inside the component's call, which the timeout cannot
+/// A counter's file is waited for inside the component's call, which the timeout cannot
 /// cut off. Held by another process (here opened read-only, as a stopped or a racing
 /// `upgates` may hold it) past a short `--timeout`, the wait gives up in time and the check
-/// fails closed: `Ne` `not-verified`, exit 0, Upgates not asked, even for the right e-mail
-/// (an answer, instead of the call being stopped mid-run, exit 1).
+/// fails closed: `Ne` `misconfigured` (the store failed), Upgates not asked, even for the
+/// right e-mail (an answer, instead of the call being stopped mid-run).
 #[test]
 fn a_held_checks_file_fails_closed_within_a_short_timeout() {
     let fake = FakeShop::sample(std::time::SystemTime::now());
@@ -207,7 +207,7 @@ fn a_held_checks_file_fails_closed_within_a_short_timeout() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(
         stdout_json(&out),
-        json!({"ok": false, "reason": "not-verified", "message": "the order number and e-mail do not match"})
+        json!({"ok": false, "reason": "misconfigured", "message": "shop configuration: the host's wasi:keyvalue store (bucket \"\") for failed e-mail checks is not available"})
     );
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
     drop(held);
