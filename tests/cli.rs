@@ -207,7 +207,7 @@ fn a_held_checks_file_fails_closed_within_a_short_timeout() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(
         stdout_json(&out),
-        json!({"ok": false, "reason": "misconfigured", "message": "shop configuration: the host's wasi:keyvalue store (bucket \"\") for failed e-mail checks is not available"})
+        json!({"ok": false, "reason": "misconfigured", "message": "shop configuration: the wasi:keyvalue store \"\" of failed e-mail checks is not available (`attempts-store`)"})
     );
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
     drop(held);

@@ -10,55 +10,64 @@ use upgates_core::{CounterStore, Failure};
 use crate::wasi::keyvalue::atomics;
 use crate::wasi::keyvalue::store::{self, Bucket};
 
-/// The bucket the counters are in: `""`, the one stock `wasmtime run -Skeyvalue` and this
-/// project's hosts provide.
-const BUCKET: &str = "";
+/// The setting that names the bucket, for a host whose store has another name; none is `""`,
+/// the bucket stock `wasmtime run -Skeyvalue` and this project's hosts provide. Read by the
+/// component only: hosts that serve the store themselves do not pass it.
+pub const KEY_ATTEMPTS_STORE: &str = "attempts-store";
 
 /// The bucket, opened on first use and kept for the call, so a check (begin, then give back)
 /// opens it once.
-#[derive(Default)]
 pub struct KeyValueCounters {
+    identifier: String,
     bucket: OnceCell<Bucket>,
 }
 
 impl KeyValueCounters {
+    pub fn new(identifier: String) -> Self {
+        Self {
+            identifier,
+            bucket: OnceCell::new(),
+        }
+    }
+
     fn bucket(&self) -> Result<&Bucket, Failure> {
         if let Some(bucket) = self.bucket.get() {
             return Ok(bucket);
         }
-        let bucket = store::open(BUCKET).map_err(|_| unavailable())?;
+        let bucket = store::open(&self.identifier).map_err(|_| self.unavailable())?;
         Ok(self.bucket.get_or_init(|| bucket))
     }
-}
 
-/// Any store error refuses the check: not counted, so not asked. The store's own text is not
-/// passed on (it may name the backend's address).
-fn unavailable() -> Failure {
-    Failure::Misconfigured(
-        "the host's wasi:keyvalue store (bucket \"\") for failed e-mail checks is not available"
-            .into(),
-    )
+    /// Any store error refuses the check: not counted, so not asked. The store's own text is
+    /// not passed on (it may name the backend's address).
+    fn unavailable(&self) -> Failure {
+        Failure::Misconfigured(format!(
+            "the wasi:keyvalue store \"{}\" of failed e-mail checks is not available \
+             (`{KEY_ATTEMPTS_STORE}`)",
+            self.identifier
+        ))
+    }
 }
 
 impl CounterStore for KeyValueCounters {
     fn increment(&self, key: &str, delta: u64) -> Result<u64, Failure> {
-        atomics::increment(self.bucket()?, key, delta).map_err(|_| unavailable())
+        atomics::increment(self.bucket()?, key, delta).map_err(|_| self.unavailable())
     }
 
     /// Counters are kept as decimal numbers (`increment`'s encoding in wasmtime's stores and
     /// ours); anything else is not one of our counters, and refuses the check.
     fn read(&self, key: &str) -> Result<Option<u64>, Failure> {
-        let Some(bytes) = self.bucket()?.get(key).map_err(|_| unavailable())? else {
+        let Some(bytes) = self.bucket()?.get(key).map_err(|_| self.unavailable())? else {
             return Ok(None);
         };
         std::str::from_utf8(&bytes)
             .ok()
             .and_then(|text| text.parse().ok())
             .map(Some)
-            .ok_or_else(unavailable)
+            .ok_or_else(|| self.unavailable())
     }
 
     fn delete(&self, key: &str) -> Result<(), Failure> {
-        self.bucket()?.delete(key).map_err(|_| unavailable())
+        self.bucket()?.delete(key).map_err(|_| self.unavailable())
     }
 }

@@ -141,7 +141,7 @@ use exports::upgates::bot::actions::{
 };
 use upgates_core::{Action, Answer, Shop, ShopConfig, WindowedAttempts};
 
-use crate::counters::KeyValueCounters;
+use crate::counters::{KEY_ATTEMPTS_STORE, KeyValueCounters};
 use crate::transport::WasiHttp;
 
 /// The shop with its failed e-mail checks counted in the host's `wasi:keyvalue` store.
@@ -152,13 +152,15 @@ type PluginShop = Shop<WasiHttp, WindowedAttempts<KeyValueCounters>>;
 /// A store that fails reads as empty, which answers `misconfigured` like a missing key.
 fn shop() -> Result<PluginShop, upgates_core::Failure> {
     let settings = crate::wasi::config::store::get_all().unwrap_or_default();
-    let config = ShopConfig::from_lookup(|key| {
+    let setting = |key: &str| {
         settings
             .iter()
             .find(|(name, _)| name == key)
             .map(|(_, value)| value.clone())
-    })?;
-    let attempts = WindowedAttempts::for_shop(&config, KeyValueCounters::default());
+    };
+    let config = ShopConfig::from_lookup(setting)?;
+    let counters = KeyValueCounters::new(setting(KEY_ATTEMPTS_STORE).unwrap_or_default());
+    let attempts = WindowedAttempts::for_shop(&config, counters);
     Ok(Shop::with_attempt_log(config, WasiHttp, attempts))
 }
 
