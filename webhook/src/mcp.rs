@@ -20,9 +20,9 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResult, ClientJsonRpcMessage, ClientRequest, ContentBlock,
-    ErrorCode, ErrorData, Implementation, InitializeResult, JsonRpcMessage, ListToolsResult,
-    ProtocolVersion, RequestId, ServerCapabilities, ServerJsonRpcMessage, ServerResult,
+    CallToolRequestParams, CallToolResult, ContentBlock, CustomNotification, CustomRequest,
+    ErrorCode, ErrorData, Implementation, InitializeRequestParams, InitializeResult,
+    JsonRpcMessage, ListToolsResult, ProtocolVersion, RequestId, ServerCapabilities,
     ToolsCapability,
 };
 use serde::Deserialize as _;
@@ -35,8 +35,10 @@ use crate::{Backend, Reply, Served, input};
 /// The header a client names its negotiated revision in, after `initialize`.
 const PROTOCOL_VERSION: &str = "mcp-protocol-version";
 
-/// The methods answered; anything else is `method not found`.
-const SERVED: [&str; 4] = ["initialize", "ping", "tools/list", "tools/call"];
+/// A JSON-RPC message as rmcp models any one: a method and its params, read into the served
+/// method's own types once the method is known. (rmcp's `ClientJsonRpcMessage` would read
+/// every method MCP has: its code is most of what MCP adds to the Spin component.)
+type Message = JsonRpcMessage<CustomRequest, Value, CustomNotification>;
 
 /// What `initialize` tells the agent about using the tools together.
 const INSTRUCTIONS: &str = "Customer-service tools of one Upgates e-shop. Ask the customer for \
@@ -83,29 +85,33 @@ where
         Err(refused) => return refused.served(),
     };
     let id = request.id;
-    match request.request {
-        ClientRequest::InitializeRequest(initialize) => {
-            let result = initialized(&initialize.params.protocol_version);
-            served(None, false, "ok", respond(id, Ok(result)))
+    let request = request.request;
+    let not_its_params = |id| {
+        let error = ErrorData::invalid_params(
+            format!("these are not the params of {}", request.method),
+            None,
+        );
+        served(None, false, "bad-request", respond(id, Err(error)))
+    };
+    match request.method.as_str() {
+        "initialize" => match request.params_as::<InitializeRequestParams>() {
+            Ok(Some(initialize)) => {
+                let result = initialized(&initialize.protocol_version);
+                served(None, false, "ok", respond(id, result))
+            }
+            _ => not_its_params(id),
+        },
+        "ping" => served(None, false, "ok", respond(id, Ok(json!({})))),
+        "tools/list" => {
+            let mut tools = ListToolsResult::with_all_items(tools::tools());
+            // The served revisions predate `resultType`.
+            tools.result_type = None;
+            served(None, false, "ok", respond(id, to_value(&tools)))
         }
-        ClientRequest::PingRequest(_) => {
-            served(None, false, "ok", respond(id, Ok(ServerResult::empty(()))))
-        }
-        ClientRequest::ListToolsRequest(_) => {
-            let tools = ListToolsResult::with_all_items(tools::tools());
-            let result = ServerResult::ListToolsResult(tools);
-            served(None, false, "ok", respond(id, Ok(result)))
-        }
-        ClientRequest::CallToolRequest(call) => call_tool(backend, &shop, id, call.params).await,
-        // A served method whose params are not its own (a `tools/call` without a name): rmcp
-        // reads it as a method of its own.
-        ClientRequest::CustomRequest(custom) if SERVED.contains(&custom.method.as_str()) => {
-            let error = ErrorData::invalid_params(
-                format!("these are not the params of {}", custom.method),
-                None,
-            );
-            served(None, false, "bad-request", respond(id, Err(error)))
-        }
+        "tools/call" => match request.params_as::<CallToolRequestParams>() {
+            Ok(Some(call)) => call_tool(backend, &shop, id, call).await,
+            _ => not_its_params(id),
+        },
         _ => {
             let error = ErrorData::new(
                 ErrorCode::METHOD_NOT_FOUND,
@@ -140,7 +146,7 @@ async fn call_tool<B: Backend>(
                 Some(action),
                 false,
                 rejection.reason(),
-                respond(id, Ok(result)),
+                respond(id, to_value(&result)),
             );
         }
     };
@@ -154,7 +160,7 @@ async fn call_tool<B: Backend>(
                 Some(action),
                 true,
                 outcome,
-                respond(id, Ok(answered(&result))),
+                respond(id, to_value(&answered(&result))),
             )
         }
         Err(rejection) => {
@@ -163,7 +169,7 @@ async fn call_tool<B: Backend>(
                 Some(action),
                 false,
                 rejection.reason(),
-                respond(id, Ok(result)),
+                respond(id, to_value(&result)),
             )
         }
     }
@@ -171,32 +177,35 @@ async fn call_tool<B: Backend>(
 
 /// "Ano": the answer's variables as structured content, and as JSON text for clients that
 /// read only text. "Ne": an error result with the reason and message.
-fn answered(result: &Result<Answer, Failure>) -> ServerResult {
+fn answered(result: &Result<Answer, Failure>) -> CallToolResult {
     match result {
         Ok(answer) => {
             let vars = answer.vars();
             let mut result = CallToolResult::success(vec![ContentBlock::text(json_text(&vars))]);
             result.structured_content = Some(vars);
-            ServerResult::CallToolResult(result)
+            // The served revisions predate `resultType`.
+            result.result_type = None;
+            result
         }
         Err(_) => refused(&render(result)),
     }
 }
 
 /// An error result from a refusal's JSON (`{"ok":false,"reason":...,"message":...}`).
-fn refused(body: &Value) -> ServerResult {
+fn refused(body: &Value) -> CallToolResult {
     let reason = body["reason"].as_str().unwrap_or("refused");
     let message = body["message"].as_str().unwrap_or_default();
     let mut result = CallToolResult::error(vec![ContentBlock::text(format!(
         "Ne ({reason}): {message}"
     ))]);
     result.structured_content = Some(body.clone());
-    ServerResult::CallToolResult(result)
+    result.result_type = None;
+    result
 }
 
 /// `initialize`: the client's revision when it is served, else the newest served one (the
 /// client then decides whether it speaks that).
-fn initialized(asked: &ProtocolVersion) -> ServerResult {
+fn initialized(asked: &ProtocolVersion) -> Result<Value, ErrorData> {
     let version = supported()
         .iter()
         .find(|served| *served == asked)
@@ -209,8 +218,8 @@ fn initialized(asked: &ProtocolVersion) -> ServerResult {
     capabilities.tools = Some(tools);
     let server = Implementation::new("upgates-bot", env!("CARGO_PKG_VERSION"))
         .with_title("Upgates e-shop customer service");
-    ServerResult::InitializeResult(
-        InitializeResult::new(capabilities)
+    to_value(
+        &InitializeResult::new(capabilities)
             .with_protocol_version(version)
             .with_server_info(server)
             .with_instructions(INSTRUCTIONS),
@@ -228,7 +237,7 @@ struct Refused {
 
 impl Refused {
     fn served<P>(self) -> Served<P> {
-        let message: ServerJsonRpcMessage = JsonRpcMessage::error(self.error, self.id);
+        let message: Message = JsonRpcMessage::error(self.error, self.id);
         served(
             None,
             false,
@@ -301,7 +310,7 @@ fn media_types(value: &HeaderValue) -> impl Iterator<Item = String> + '_ {
 /// One JSON-RPC message (no batches: the served revisions have none). A request whose params
 /// are not its method's (a `tools/call` without a name) is answered as that request, `200`
 /// with `invalid params`.
-fn parse(body: &[u8]) -> Result<ClientJsonRpcMessage, Refused> {
+fn parse(body: &[u8]) -> Result<Message, Refused> {
     let bad = |code: ErrorCode, message: &'static str| Refused {
         status: StatusCode::BAD_REQUEST,
         outcome: "bad-request",
@@ -310,7 +319,7 @@ fn parse(body: &[u8]) -> Result<ClientJsonRpcMessage, Refused> {
     };
     let value: Value = serde_json::from_slice(body)
         .map_err(|_| bad(ErrorCode::PARSE_ERROR, "the body is not JSON"))?;
-    match ClientJsonRpcMessage::deserialize(&value) {
+    match Message::deserialize(&value) {
         Ok(message) => Ok(message),
         Err(_) => match (
             value.get("method"),
@@ -333,23 +342,24 @@ fn parse(body: &[u8]) -> Result<ClientJsonRpcMessage, Refused> {
     }
 }
 
-fn respond(id: RequestId, result: Result<ServerResult, ErrorData>) -> JsonReply {
-    let message: ServerJsonRpcMessage = match result {
-        Ok(mut result) => {
-            // The served revisions predate these fields.
-            result.strip_result_type_for_legacy_peer();
-            result.strip_non_object_output_for_legacy_peer();
-            JsonRpcMessage::response(result, id)
-        }
+fn respond(id: RequestId, result: Result<Value, ErrorData>) -> JsonReply {
+    let message: Message = match result {
+        Ok(result) => JsonRpcMessage::response(result, id),
         Err(error) => JsonRpcMessage::error(error, Some(id)),
     };
     message_reply(StatusCode::OK, &message)
 }
 
-fn message_reply(status: StatusCode, message: &ServerJsonRpcMessage) -> JsonReply {
+/// A result as the answer's JSON.
+fn to_value<T: serde::Serialize>(result: &T) -> Result<Value, ErrorData> {
+    // Maps with string keys and plain values: not reached.
+    serde_json::to_value(result)
+        .map_err(|_| ErrorData::internal_error("the answer could not be written", None))
+}
+
+fn message_reply(status: StatusCode, message: &Message) -> JsonReply {
     match serde_json::to_value(message) {
         Ok(value) => json_reply(status, &value),
-        // Maps with string keys and plain values: not reached.
         Err(_) => json_reply(
             StatusCode::INTERNAL_SERVER_ERROR,
             &json!({"jsonrpc": "2.0", "error": {"code": ErrorCode::INTERNAL_ERROR.0,
