@@ -578,3 +578,49 @@ async fn the_demo_takes_its_guardrails_from_the_variables() {
         "Přijatá"
     );
 }
+
+/// A real `spin up` of spin.toml serves `/mcp` too (its route takes every path), where a spin
+/// CLI is installed (CI sets UPGATES_SPIN).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_real_spin_up_serves_the_tools() {
+    let Some(spin) = servers::spin_binary() else {
+        eprintln!(
+            "SKIPPED a_real_spin_up_serves_the_tools: no spin CLI (set UPGATES_SPIN or put spin on PATH)"
+        );
+        return;
+    };
+    let fake = FakeShop::sample(SystemTime::now());
+    let upgates = fake.serve().await.expect("the fake shop listens");
+    let api_url = upgates.api_url();
+    let mut variables = spin_harness::variables();
+    variables.insert("api_url".into(), api_url.clone());
+    variables.insert(
+        "api_origin".into(),
+        api_url.trim_end_matches("/api/v2").to_owned(),
+    );
+    let process = servers::spin_up(&spin, &variables);
+    let answer = servers::send(
+        &process.base,
+        mcp_request(
+            "/mcp",
+            Some(TOKEN),
+            &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+                "name": "verify-order", "arguments": {"order": "2025000123"}}}),
+        ),
+    )
+    .await;
+    let result = &json_of(&answer)["result"];
+    assert_eq!(result["isError"], json!(false), "{result}");
+    assert_eq!(result["structuredContent"]["status"], "Přijatá", "{result}");
+    assert_eq!(sent(&fake), vec![Sent::get("/api/v2/orders/2025000123")]);
+    let unauthenticated = servers::send(
+        &process.base,
+        mcp_request(
+            "/mcp",
+            None,
+            &json!({"jsonrpc": "2.0", "id": 2, "method": "ping"}),
+        ),
+    )
+    .await;
+    assert_eq!(unauthenticated.status, 401);
+}
