@@ -24,7 +24,8 @@ fi
     starlette==1.10.0 truststore==0.10.5 typing-inspection==0.4.5 typing_extensions==4.16.0 \
     uvicorn==0.55.0
 
-cargo build --quiet -p upgates-cli
+# The root build of .ci/run (default members): nothing to rebuild there.
+cargo build --quiet
 upgates=target/debug/upgates
 
 port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
