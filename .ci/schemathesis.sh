@@ -15,7 +15,8 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r .ci/schemathesis-requirements.txt
 
-cargo build --quiet -p upgates-cli
+# The root build of .ci/run (default members): nothing to rebuild there.
+cargo build --quiet
 upgates=target/debug/upgates
 
 port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
