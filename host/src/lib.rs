@@ -3,7 +3,9 @@
 //! [`PluginRuntime`] compiles the component once and keeps an `InstancePre`; every call gets a
 //! fresh `Store` with the shop's settings (through `wasi:config/store`; not the API login and
 //! key, which the host adds to each request itself), outbound HTTP under the shop's
-//! [`HttpPolicy`] (only the actions' requests), bounded host resources and an epoch deadline.
+//! [`HttpPolicy`] (only the actions' requests), the shop's `wasi:keyvalue` store
+//! ([`keyvalue`]: the failed e-mail checks' counters, shared by the shop's calls), bounded host
+//! resources and an epoch deadline.
 
 mod bindings;
 mod convert;
