@@ -100,7 +100,7 @@ impl std::fmt::Debug for ShopEntry {
 }
 
 /// The environment variable that overrides a setting: `api-url` -> `UPGATES_API_URL`.
-fn env_name(key: &str) -> String {
+pub fn env_name(key: &str) -> String {
     format!("UPGATES_{}", key.replace('-', "_").to_ascii_uppercase())
 }
 

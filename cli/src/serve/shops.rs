@@ -167,11 +167,7 @@ pub(super) async fn demo(
             Some((_, v)) => Some((*v).to_owned()),
             // The demo's login is its own.
             None if key == KEY_API_CREDENTIALS => None,
-            None => std::env::var(format!(
-                "UPGATES_{}",
-                key.replace('-', "_").to_ascii_uppercase()
-            ))
-            .ok(),
+            None => std::env::var(shops_file::env_name(key)).ok(),
         }
     })
     .map_err(|f| f.message())?;
