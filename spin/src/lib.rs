@@ -18,6 +18,7 @@ use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::wasip3::http::types::{ErrorCode, Response};
 use std::time::SystemTime;
 
+use upgates_core::guardrails::EnabledActions;
 use upgates_core::invoice_link::InvoiceGrant;
 use upgates_core::{Action, ActionInput, ActionName, Answer, Failure, Shop};
 use upgates_webhook::{Backend, JsonReply, Link, Rejection, Reply};
@@ -82,6 +83,10 @@ impl Backend for SpinApp {
         config::bot_token().await.map_err(not_ready)?;
         config::shop().await.map_err(not_ready)?;
         Ok(())
+    }
+
+    async fn enabled_actions(&self, _: &()) -> Result<EnabledActions, Rejection> {
+        Ok(config::shop().await?.guardrails.enabled_actions)
     }
 
     async fn run(

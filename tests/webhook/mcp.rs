@@ -9,9 +9,13 @@ use bytes::Bytes;
 use http::Method;
 use http_body_util::Full;
 use serde_json::{Value, json};
+use upgates_cli::shops_file::env_name;
 use upgates_core::ActionName;
 use upgates_fake_shop::{FakeShop, LoopbackServer, SAMPLE_KEY, SAMPLE_LOGIN};
+use upgates_webhook::input::MAX_BODY_BYTES;
 
+use crate::support::cases::history;
+use crate::support::guardrails::PROOF_SECRET;
 use crate::support::servers::{self, Answer, Process};
 use crate::support::spin_harness::{self, Kv, TOKEN};
 use crate::support::{ANY, Sent, matches, sample_shop, sent};
@@ -42,8 +46,7 @@ impl Server {
             ("UPGATES_BOT_TOKEN".to_owned(), TOKEN.to_owned()),
         ];
         for (key, value) in settings {
-            let name = format!("UPGATES_{}", key.replace('-', "_").to_ascii_uppercase());
-            env.push((name, (*value).to_owned()));
+            env.push((env_name(key), (*value).to_owned()));
         }
         Server::Serve {
             process: servers::upgates_serve(crate::UPGATES, &env, &[]),
@@ -69,6 +72,15 @@ impl Server {
         match self {
             Server::Serve { .. } => "upgates serve",
             Server::Spin { .. } => "spin app",
+        }
+    }
+
+    /// The origin a page this server serves would send: its scheme and the `Host` it is
+    /// reached by.
+    fn own_origin(&self) -> String {
+        match self {
+            Server::Serve { process, .. } => process.base.clone(),
+            Server::Spin { .. } => "http://upgates-bot.example".to_owned(),
         }
     }
 
@@ -183,6 +195,15 @@ async fn initialize_notifications_and_ping() {
             .await;
         assert_eq!(answer["result"]["protocolVersion"], "2025-11-25", "{name}");
         assert_eq!(answer["id"], "a", "{name}");
+        // 2024-11-05's clients speak HTTP+SSE, which is not served here.
+        let (_, answer) = server
+            .post(
+                json!({"jsonrpc": "2.0", "id": "b", "method": "initialize", "params": {
+                "protocolVersion": "2024-11-05", "capabilities": {},
+                "clientInfo": {"name": "test", "version": "1"}}}),
+            )
+            .await;
+        assert_eq!(answer["result"]["protocolVersion"], "2025-11-25", "{name}");
 
         let (status, answer) = server
             .post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
@@ -272,7 +293,7 @@ async fn tools_list_names_schemas_and_annotations() {
         );
         assert_eq!(
             tool("orders-by-phone")["inputSchema"]["properties"]["days"],
-            json!({"type": "integer", "minimum": 0, "maximum": 4294967295u32,
+            json!({"type": "integer", "minimum": 1, "maximum": 3650,
                    "description": "How many days back to look."}),
             "{name}"
         );
@@ -420,7 +441,8 @@ async fn bad_arguments_are_the_webhooks_bad_request() {
 /// The transport's refusals: no or a wrong token (`401` with `WWW-Authenticate`, before the
 /// body is read), an unknown tool (a JSON-RPC error), GET (no SSE stream: `405`), a revision
 /// it does not speak (`400`), a body that is not JSON-RPC (`400`), a body that is not JSON
-/// by type (`415`). Nothing is sent.
+/// by type (`415`), a body over the limit (`413`), a page of another origin (`403`). Nothing is
+/// sent.
 #[tokio::test(flavor = "multi_thread")]
 async fn refusals() {
     for server in both(&[]).await {
@@ -437,6 +459,11 @@ async fn refusals() {
             .send(mcp_request("/v1/shops/nope/mcp", None, &list))
             .await;
         assert_eq!(answer.status, 401, "{name}");
+        let answer = server
+            .send(mcp_request("/v1/shops/nope/mcp", Some(TOKEN), &list))
+            .await;
+        assert_eq!(answer.status, 404, "{name}");
+        assert_eq!(json_of(&answer)["reason"], "no-route", "{name}");
 
         let result = server
             .post(json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
@@ -475,13 +502,81 @@ async fn refusals() {
             .insert("mcp-protocol-version", "2099-01-01".parse().unwrap());
         let answer = server.send(newer).await;
         assert_eq!(answer.status, 400, "{name}");
-        assert_eq!(json_of(&answer)["error"]["code"], -32022, "{name}");
+        // The header's text is not echoed; the id of a message not read is null.
+        assert_eq!(
+            json_of(&answer),
+            json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32022,
+                   "message": "Unsupported protocol version",
+                   "data": {"supported": ["2025-03-26", "2025-06-18", "2025-11-25"]}}}),
+            "{name}"
+        );
+        let mut sse_era = mcp_request("/mcp", Some(TOKEN), &list);
+        sse_era
+            .headers_mut()
+            .insert("mcp-protocol-version", "2024-11-05".parse().unwrap());
+        assert_eq!(server.send(sse_era).await.status, 400, "{name}");
 
         let mut not_json = mcp_request("/mcp", Some(TOKEN), &list);
         *not_json.body_mut() = Full::new(Bytes::from_static(b"{\"jsonrpc\":"));
         let answer = server.send(not_json).await;
         assert_eq!(answer.status, 400, "{name}");
-        assert_eq!(json_of(&answer)["error"]["code"], -32700, "{name}");
+        assert_eq!(
+            json_of(&answer),
+            json!({"jsonrpc": "2.0", "id": null,
+                   "error": {"code": -32700, "message": "the body is not JSON"}}),
+            "{name}"
+        );
+        // Not JSON-RPC 2.0: `invalid request` (not `invalid params`), with the id it names.
+        for message in [
+            json!({"jsonrpc": "1.0", "id": 9, "method": "ping"}),
+            json!({"id": 9, "method": "ping"}),
+        ] {
+            let (status, answer) = server.post(message).await;
+            assert_eq!(
+                (status, answer),
+                (
+                    400,
+                    json!({"jsonrpc": "2.0", "id": 9, "error": {"code": -32600,
+                           "message": "not a JSON-RPC 2.0 message (\"jsonrpc\": \"2.0\")"}})
+                ),
+                "{name}"
+            );
+        }
+        let (status, answer) = server.post(json!({"jsonrpc": "2.0", "id": [1]})).await;
+        assert_eq!(status, 400, "{name}");
+        assert_eq!(answer["id"], Value::Null, "{name}: {answer}");
+        assert_eq!(answer["error"]["code"], -32600, "{name}: {answer}");
+
+        // A body over the webhook's limit is refused unread: 413.
+        let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "verify-order", "arguments": {"order": "2025000123", "pad": ""}}});
+        let padding = MAX_BODY_BYTES + 1 - call.to_string().len();
+        let mut large = call.clone();
+        large["params"]["arguments"]["pad"] = json!("x".repeat(padding));
+        assert_eq!(large.to_string().len(), MAX_BODY_BYTES + 1);
+        let large = mcp_request("/mcp", Some(TOKEN), &large);
+        let answer = server.send(large).await;
+        assert_eq!(answer.status, 413, "{name}");
+        assert_eq!(json_of(&answer)["reason"], "too-large", "{name}");
+
+        // A page of another site (DNS rebinding): 403, before the body is read.
+        let mut foreign = mcp_request("/mcp", Some(TOKEN), &list);
+        foreign
+            .headers_mut()
+            .insert("origin", "http://rebound.example".parse().unwrap());
+        let answer = server.send(foreign).await;
+        assert_eq!(answer.status, 403, "{name}");
+        assert_eq!(
+            json_of(&answer),
+            json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message":
+                   "the Origin is not this server's: MCP is not served to other sites' pages"}}),
+            "{name}"
+        );
+        // A page of its own origin is served.
+        let mut own = mcp_request("/mcp", Some(TOKEN), &list);
+        own.headers_mut()
+            .insert("origin", server.own_origin().parse().unwrap());
+        assert_eq!(server.send(own).await.status, 200, "{name}");
 
         let mut form = mcp_request("/mcp", Some(TOKEN), &list);
         form.headers_mut().insert(
@@ -495,6 +590,163 @@ async fn refusals() {
             .insert("accept", "text/html".parse().unwrap());
         assert_eq!(server.send(html).await.status, 406, "{name}");
 
+        assert_eq!(server.requests(), vec![], "{name}");
+    }
+}
+
+/// `tools/list` offers only the actions the shop's `enabled-actions` allows.
+#[tokio::test(flavor = "multi_thread")]
+async fn tools_list_offers_only_the_enabled_actions() {
+    for server in both(&[("enabled-actions", "verify-customer, verify-order")]).await {
+        let name = server.name();
+        let (status, answer) = server
+            .post(json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list"}))
+            .await;
+        assert_eq!(status, 200, "{name}: {answer}");
+        let names: Vec<&str> = answer["result"]["tools"]
+            .as_array()
+            .expect("tools")
+            .iter()
+            .filter_map(|tool| tool["name"].as_str())
+            .collect();
+        assert_eq!(names, ["verify-order", "verify-customer"], "{name}");
+        assert_eq!(server.requests(), vec![], "{name}");
+    }
+}
+
+/// The shop's proofs through MCP: verify-customer's result carries the proof, append-note
+/// with it writes (its exact requests), and the same proof on another order is
+/// `not-verified`, with nothing sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proof_from_verify_customer_opens_a_write_of_its_order_only() {
+    let settings = [("proof-secret", PROOF_SECRET), ("require-proof", "true")];
+    for server in both(&settings).await {
+        let name = server.name();
+        let verified = server
+            .call_tool(
+                "verify-customer",
+                json!({"order": "2025000124", "email": "jana.novakova@example.cz"}),
+            )
+            .await;
+        assert_eq!(verified["isError"], json!(false), "{name}: {verified}");
+        let proof = verified["structuredContent"]["proof"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: a proof in {verified}"))
+            .to_owned();
+        assert_eq!(
+            server.requests(),
+            vec![Sent::get("/api/v2/orders/2025000124")],
+            "{name}"
+        );
+        server.fake().clear_requests();
+
+        let appended = server
+            .call_tool(
+                "append-note",
+                json!({"order": "2025000124", "text": "Ověřeno", "proof": proof}),
+            )
+            .await;
+        assert_eq!(
+            appended,
+            json!({"isError": false, "content": [{"type": "text", "text": "{}"}],
+                   "structuredContent": {}}),
+            "{name}"
+        );
+        assert_eq!(
+            server.requests(),
+            vec![
+                Sent::get("/api/v2/orders/2025000124"),
+                Sent::put(
+                    "/api/v2/orders",
+                    json!({"send_emails_yn": false, "send_sms_yn": false,
+                           "orders": [{"order_number": "2025000124", "internal_note":
+                               "Zákazník volal kvůli dopravě.\nOvěřeno"}]})
+                ),
+                history("2025000124", "Chatbot: doplnění poznámky", "Ověřeno"),
+            ],
+            "{name}"
+        );
+        server.fake().clear_requests();
+
+        let elsewhere = server
+            .call_tool(
+                "append-note",
+                json!({"order": "2025000123", "text": "Ověřeno", "proof": proof}),
+            )
+            .await;
+        assert_eq!(elsewhere["isError"], json!(true), "{name}: {elsewhere}");
+        assert_eq!(
+            elsewhere["structuredContent"]["reason"], "not-verified",
+            "{name}: {elsewhere}"
+        );
+        assert_eq!(server.requests(), vec![], "{name}");
+    }
+}
+
+/// A batch (which the 2025-03-26 revision has servers take): an array of the answers to its
+/// requests, in its order, none for its notifications; only notifications: `202`. An empty
+/// batch, and one over the cap, are one JSON-RPC error, with nothing run.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_is_answered_with_an_array() {
+    for server in both(&[]).await {
+        let name = server.name();
+        let (status, answer) = server
+            .post(json!([
+                {"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+                    "name": "verify-order", "arguments": {"order": "2025000123"}}},
+                {"jsonrpc": "1.0", "id": 3, "method": "ping"},
+            ]))
+            .await;
+        assert_eq!(status, 200, "{name}: {answer}");
+        let answers = answer.as_array().expect("an array");
+        assert_eq!(answers.len(), 3, "{name}: {answer}");
+        assert_eq!(
+            answers[0],
+            json!({"jsonrpc": "2.0", "id": 1, "result": {}}),
+            "{name}"
+        );
+        assert_eq!(answers[1]["id"], 2, "{name}: {answer}");
+        assert_eq!(
+            answers[1]["result"]["structuredContent"]["status"], "Přijatá",
+            "{name}: {answer}"
+        );
+        assert_eq!(answers[2]["id"], 3, "{name}: {answer}");
+        assert_eq!(answers[2]["error"]["code"], -32600, "{name}: {answer}");
+        assert_eq!(
+            server.requests(),
+            vec![Sent::get("/api/v2/orders/2025000123")],
+            "{name}"
+        );
+        server.fake().clear_requests();
+
+        let (status, answer) = server
+            .post(json!([
+                {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                {"jsonrpc": "2.0", "method": "notifications/cancelled",
+                 "params": {"requestId": 1}},
+            ]))
+            .await;
+        assert_eq!((status, answer), (202, Value::Null), "{name}");
+
+        let call = json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {
+            "name": "verify-order", "arguments": {"order": "2025000123"}}});
+        for (batch, message) in [
+            (json!([]), "the batch is empty"),
+            (json!(vec![call; 11]), "a batch holds at most 10 messages"),
+        ] {
+            let (status, answer) = server.post(batch).await;
+            assert_eq!(
+                (status, answer),
+                (
+                    400,
+                    json!({"jsonrpc": "2.0", "id": null,
+                           "error": {"code": -32600, "message": message}})
+                ),
+                "{name}"
+            );
+        }
         assert_eq!(server.requests(), vec![], "{name}");
     }
 }

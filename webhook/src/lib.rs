@@ -29,6 +29,7 @@ use std::future::Future;
 use std::time::SystemTime;
 
 use http_body::Body;
+use upgates_core::guardrails::EnabledActions;
 use upgates_core::invoice_link::{self, InvoiceGrant};
 use upgates_core::{ActionInput, ActionName, Answer, Failure};
 
@@ -57,6 +58,13 @@ pub trait Backend {
 
     /// Whether the server can serve: the component compiled, the settings valid.
     fn ready(&self) -> impl Future<Output = Result<(), Rejection>>;
+
+    /// The actions `shop`'s `enabled-actions` allows: all that MCP's `tools/list` offers an
+    /// agent (a call of another one is refused anyway).
+    fn enabled_actions(
+        &self,
+        shop: &Self::Shop,
+    ) -> impl Future<Output = Result<EnabledActions, Rejection>>;
 
     /// Runs `action`: its answer, "Ano" or "Ne", or a rejection when it cannot run at all.
     fn run(
@@ -311,6 +319,9 @@ mod tests {
         }
         async fn ready(&self) -> Result<(), Rejection> {
             Ok(())
+        }
+        async fn enabled_actions(&self, _: &()) -> Result<EnabledActions, Rejection> {
+            Ok(EnabledActions::ALL)
         }
         async fn run(
             &self,

@@ -1,10 +1,11 @@
 //! MCP (the Model Context Protocol): the nine actions as tools for AI agents, at `POST /mcp`
 //! and `POST /v1/shops/<name>/mcp`, over the streamable HTTP transport.
 //!
-//! Stateless: each POST carries one JSON-RPC message and gets one JSON answer (a request) or
-//! `202` (a notification or a response), with no session and no SSE stream (`GET` is `405`),
+//! Stateless: each POST carries one JSON-RPC message, or a batch of up to [`MAX_BATCH`] (the
+//! 2025-03-26 revision has servers take batches), and gets its JSON answer (an array for a
+//! batch), or `202` when it holds no request; no session and no SSE stream (`GET` is `405`),
 //! so every server of the webhook serves it as it serves the actions. The messages are rmcp's
-//! model types; the revisions are those with the `initialize` handshake.
+//! model types; the revisions are those of this transport with the `initialize` handshake.
 //!
 //! A tool call is an action call: the route's bearer token opens it, its arguments are read as
 //! the webhook reads a body ([`input::parse_input`], the same `bad-request` answers), and it
@@ -15,7 +16,7 @@
 mod tools;
 
 use bytes::Bytes;
-use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE};
+use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HOST, ORIGIN};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
@@ -30,7 +31,7 @@ use serde_json::{Value, json};
 use upgates_core::{ActionName, Answer, Failure, json_text, render};
 
 use crate::reply::{JsonReply, json_reply};
-use crate::{Backend, Reply, Served, input};
+use crate::{Backend, Rejection, Reply, Served, input};
 
 /// The header a client names its negotiated revision in, after `initialize`.
 const PROTOCOL_VERSION: &str = "mcp-protocol-version";
@@ -49,11 +50,18 @@ const INSTRUCTIONS: &str = "Customer-service tools of one Upgates e-shop. Ask th
     result with a `reason`; after `not-verified` twice, hand over to the shop's staff. Answers \
     may hold personal data: show them only to the customer they belong to.";
 
-/// The revisions served: rmcp's, up to the newest with the `initialize` handshake (a
-/// stateless server has no other way to learn the client's revision).
-fn supported() -> &'static [ProtocolVersion] {
-    ProtocolVersion::known_up_to(&ProtocolVersion::LATEST_WITH_INITIALIZE)
-}
+/// The revisions served: those of the streamable HTTP transport (2024-11-05's clients speak
+/// HTTP+SSE, which this server does not serve) up to the newest with the `initialize`
+/// handshake (a stateless server has no other way to learn the client's revision).
+static SUPPORTED: [ProtocolVersion; 3] = [
+    ProtocolVersion::V_2025_03_26,
+    ProtocolVersion::V_2025_06_18,
+    ProtocolVersion::V_2025_11_25,
+];
+
+/// The most messages one batch may hold: each `tools/call` costs the shop paid requests to
+/// Upgates, so one POST may not ask for an unbounded number of them.
+pub const MAX_BATCH: usize = 10;
 
 /// Answers one POST to the MCP endpoint of `shop` (`None`: the default one).
 pub(crate) async fn serve<B, Incoming>(
@@ -70,19 +78,106 @@ where
         Ok(shop) => shop,
         Err(rejection) => return Served::rejected(None, rejection),
     };
-    if let Err(refused) = check_headers(request.headers()) {
+    if let Err(refused) = check_headers(&request) {
         return refused.served();
     }
     let body = match input::read_body(request.into_body()).await {
         Ok(body) => body,
         Err(rejection) => return Served::rejected(None, rejection),
     };
-    let request = match parse(&body) {
+    let Ok(value) = serde_json::from_slice::<Value>(&body) else {
+        return Refused::bad_request(ErrorCode::PARSE_ERROR, "the body is not JSON").served();
+    };
+    let Value::Array(batch) = value else {
+        let handled = handle_message(backend, &shop, value).await;
+        let reply = match &handled.answer {
+            Some(answer) => json_reply(handled.status, answer),
+            None => accepted(),
+        };
+        return Served {
+            reply: Reply::Json(reply),
+            action: handled.action,
+            answered: handled.answered,
+            outcome: handled.outcome,
+        };
+    };
+    if batch.is_empty() {
+        return Refused::bad_request(ErrorCode::INVALID_REQUEST, "the batch is empty").served();
+    }
+    if batch.len() > MAX_BATCH {
+        return Refused::bad_request(
+            ErrorCode::INVALID_REQUEST,
+            "a batch holds at most 10 messages",
+        )
+        .served();
+    }
+    // One after another, in the batch's order: a write and a read of the same order in one
+    // batch see each other, as they would in two POSTs.
+    let mut answers = Vec::new();
+    for message in batch {
+        answers.extend(handle_message(backend, &shop, message).await.answer);
+    }
+    let reply = if answers.is_empty() {
+        accepted()
+    } else {
+        json_reply(StatusCode::OK, &Value::Array(answers))
+    };
+    served(None, false, "batch", reply)
+}
+
+/// What one message comes to: its answer (none for a notification or a response), the HTTP
+/// status that answer has when it is the POST's only message, and what a log line counts.
+struct Handled {
+    answer: Option<Value>,
+    status: StatusCode,
+    action: Option<ActionName>,
+    answered: bool,
+    outcome: &'static str,
+}
+
+impl Handled {
+    /// The answer to the request `id`, `200`.
+    fn to(id: &RequestId, outcome: &'static str, result: Result<Value, ErrorData>) -> Self {
+        Self {
+            answer: Some(message(Some(id), result)),
+            status: StatusCode::OK,
+            action: None,
+            answered: false,
+            outcome,
+        }
+    }
+
+    fn of(mut self, action: ActionName, answered: bool) -> Self {
+        self.action = Some(action);
+        self.answered = answered;
+        self
+    }
+}
+
+/// One JSON-RPC message of the body (alone or in a batch).
+async fn handle_message<B: Backend>(backend: &B, shop: &B::Shop, value: Value) -> Handled {
+    let request = match parse(value) {
         Ok(JsonRpcMessage::Request(request)) => request,
         // Notifications (`notifications/initialized`, ...) and answers to requests this
         // server never sends: nothing to answer.
-        Ok(_) => return served(None, false, "accepted", accepted()),
-        Err(refused) => return refused.served(),
+        Ok(_) => {
+            return Handled {
+                answer: None,
+                status: StatusCode::ACCEPTED,
+                action: None,
+                answered: false,
+                outcome: "accepted",
+            };
+        }
+        Err(refused) => {
+            return Handled {
+                answer: Some(message(refused.id.as_ref(), Err(refused.error))),
+                status: refused.status,
+                action: None,
+                answered: false,
+                outcome: refused.outcome,
+            };
+        }
     };
     let id = request.id;
     let request = request.request;
@@ -91,26 +186,28 @@ where
             format!("these are not the params of {}", request.method),
             None,
         );
-        served(None, false, "bad-request", respond(id, Err(error)))
+        Handled::to(id, "bad-request", Err(error))
     };
     match request.method.as_str() {
         "initialize" => match request.params_as::<InitializeRequestParams>() {
             Ok(Some(initialize)) => {
-                let result = initialized(&initialize.protocol_version);
-                served(None, false, "ok", respond(id, result))
+                Handled::to(&id, "ok", initialized(&initialize.protocol_version))
             }
-            _ => not_its_params(id),
+            _ => not_its_params(&id),
         },
-        "ping" => served(None, false, "ok", respond(id, Ok(json!({})))),
-        "tools/list" => {
-            let mut tools = ListToolsResult::with_all_items(tools::tools());
-            // The served revisions predate `resultType`.
-            tools.result_type = None;
-            served(None, false, "ok", respond(id, to_value(&tools)))
-        }
+        "ping" => Handled::to(&id, "ok", Ok(json!({}))),
+        "tools/list" => match backend.enabled_actions(shop).await {
+            Ok(enabled) => {
+                let mut tools = ListToolsResult::with_all_items(tools::tools(enabled));
+                // The served revisions predate `resultType`.
+                tools.result_type = None;
+                Handled::to(&id, "ok", to_value(&tools))
+            }
+            Err(rejection) => Handled::to(&id, rejection.reason(), Err(internal(&rejection))),
+        },
         "tools/call" => match request.params_as::<CallToolRequestParams>() {
-            Ok(Some(call)) => call_tool(backend, &shop, id, call).await,
-            _ => not_its_params(id),
+            Ok(Some(call)) => call_tool(backend, shop, &id, call).await,
+            _ => not_its_params(&id),
         },
         _ => {
             let error = ErrorData::new(
@@ -118,22 +215,29 @@ where
                 "this server serves tools only: initialize, ping, tools/list, tools/call",
                 None,
             );
-            served(None, false, "method-not-found", respond(id, Err(error)))
+            Handled::to(&id, "method-not-found", Err(error))
         }
     }
+}
+
+/// A rejection where the answer is a JSON-RPC error: its message (which names no input).
+fn internal(rejection: &Rejection) -> ErrorData {
+    let body = rejection.body();
+    let message = body["message"].as_str().unwrap_or_default().to_owned();
+    ErrorData::internal_error(message, None)
 }
 
 /// `tools/call`: the action the tool names, run as the webhook runs it.
 async fn call_tool<B: Backend>(
     backend: &B,
     shop: &B::Shop,
-    id: RequestId,
+    id: &RequestId,
     call: CallToolRequestParams,
-) -> Served<B::Pdf> {
+) -> Handled {
     let Ok(action) = call.name.parse::<ActionName>() else {
         // The name is the caller's text: not echoed.
         let error = ErrorData::invalid_params("no such tool: tools/list names them", None);
-        return served(None, false, "unknown-tool", respond(id, Err(error)));
+        return Handled::to(id, "unknown-tool", Err(error));
     };
     let arguments = Value::Object(call.arguments.unwrap_or_default());
     // The arguments as the webhook's JSON body: the same inputs, the same refusals.
@@ -142,12 +246,7 @@ async fn call_tool<B: Backend>(
         Ok(input) => input,
         Err(rejection) => {
             let result = refused(&rejection.body());
-            return served(
-                Some(action),
-                false,
-                rejection.reason(),
-                respond(id, to_value(&result)),
-            );
+            return Handled::to(id, rejection.reason(), to_value(&result)).of(action, false);
         }
     };
     match backend.run(shop, action, input).await {
@@ -156,21 +255,11 @@ async fn call_tool<B: Backend>(
                 Ok(_) => "ano",
                 Err(failure) => failure.reason(),
             };
-            served(
-                Some(action),
-                true,
-                outcome,
-                respond(id, to_value(&answered(&result))),
-            )
+            Handled::to(id, outcome, to_value(&answered(&result))).of(action, true)
         }
         Err(rejection) => {
             let result = refused(&rejection.body());
-            served(
-                Some(action),
-                false,
-                rejection.reason(),
-                respond(id, to_value(&result)),
-            )
+            Handled::to(id, rejection.reason(), to_value(&result)).of(action, false)
         }
     }
 }
@@ -206,13 +295,14 @@ fn refused(body: &Value) -> CallToolResult {
 /// `initialize`: the client's revision when it is served, else the newest served one (the
 /// client then decides whether it speaks that).
 fn initialized(asked: &ProtocolVersion) -> Result<Value, ErrorData> {
-    let version = supported()
+    let version = SUPPORTED
         .iter()
         .find(|served| *served == asked)
         .cloned()
         .unwrap_or(ProtocolVersion::LATEST_WITH_INITIALIZE);
     let mut capabilities = ServerCapabilities::default();
-    // The tools are the nine actions: their list never changes while a server runs.
+    // What tools/list lists follows the shop's settings, which a running server does not
+    // re-read: the list never changes while it runs.
     let mut tools = ToolsCapability::default();
     tools.list_changed = Some(false);
     capabilities.tools = Some(tools);
@@ -227,7 +317,7 @@ fn initialized(asked: &ProtocolVersion) -> Result<Value, ErrorData> {
 }
 
 /// A message refused before its method was looked at: an HTTP error status with a JSON-RPC
-/// error, with the request's id when it has one.
+/// error, with the request's id when it has one (else `null`).
 struct Refused {
     status: StatusCode,
     outcome: &'static str,
@@ -236,20 +326,39 @@ struct Refused {
 }
 
 impl Refused {
+    fn bad_request(code: ErrorCode, text: &'static str) -> Self {
+        Refused {
+            status: StatusCode::BAD_REQUEST,
+            outcome: "bad-request",
+            id: None,
+            error: ErrorData::new(code, text, None),
+        }
+    }
+
     fn served<P>(self) -> Served<P> {
-        let message: Message = JsonRpcMessage::error(self.error, self.id);
-        served(
-            None,
-            false,
-            self.outcome,
-            message_reply(self.status, &message),
-        )
+        let answer = message(self.id.as_ref(), Err(self.error));
+        served(None, false, self.outcome, json_reply(self.status, &answer))
     }
 }
 
-/// The transport's rules for a POST: a JSON body, an answer the client accepts as JSON, and
-/// a revision this server speaks.
-fn check_headers(headers: &HeaderMap) -> Result<(), Refused> {
+/// The transport's rules for a POST: from a page of this server's own origin if from a page
+/// at all (against DNS rebinding), a JSON body, an answer the client accepts as JSON, and a
+/// revision this server speaks.
+fn check_headers<Incoming>(request: &http::Request<Incoming>) -> Result<(), Refused> {
+    let headers = request.headers();
+    if let Some(origin) = headers.get(ORIGIN)
+        && !same_origin(origin, request)
+    {
+        return Err(Refused {
+            status: StatusCode::FORBIDDEN,
+            outcome: "forbidden-origin",
+            id: None,
+            error: ErrorData::invalid_request(
+                "the Origin is not this server's: MCP is not served to other sites' pages",
+                None,
+            ),
+        });
+    }
     if !headers
         .get(CONTENT_TYPE)
         .is_some_and(|value| media_types(value).any(|media| media == "application/json"))
@@ -281,18 +390,42 @@ fn check_headers(headers: &HeaderMap) -> Result<(), Refused> {
     }
     if let Some(version) = headers.get(PROTOCOL_VERSION) {
         let version = version.to_str().unwrap_or_default().trim();
-        if !supported().iter().any(|served| served.as_str() == version) {
-            let asked = ProtocolVersion::deserialize(&Value::String(version.to_owned()))
-                .unwrap_or(ProtocolVersion::LATEST);
+        if !SUPPORTED.iter().any(|served| served.as_str() == version) {
+            // The header is the caller's text: not echoed, as a tool's name is not.
             return Err(Refused {
                 status: StatusCode::BAD_REQUEST,
                 outcome: "unsupported-protocol-version",
                 id: None,
-                error: ErrorData::unsupported_protocol_version(asked, supported()),
+                error: ErrorData::new(
+                    ErrorCode::UNSUPPORTED_PROTOCOL_VERSION,
+                    "Unsupported protocol version",
+                    Some(json!({ "supported": SUPPORTED })),
+                ),
             });
         }
     }
     Ok(())
+}
+
+/// Whether `origin` (`scheme://host[:port]`) names the host the request was sent to: its
+/// `Host` header, or the authority of its URI (HTTP/2). `null` and anything unreadable do not.
+fn same_origin<Incoming>(origin: &HeaderValue, request: &http::Request<Incoming>) -> bool {
+    let Some(origin) = origin
+        .to_str()
+        .ok()
+        .and_then(|origin| origin.split_once("://"))
+        .map(|(_, authority)| authority)
+    else {
+        return false;
+    };
+    let host = match request.headers().get(HOST) {
+        Some(host) => host.to_str().ok(),
+        None => request
+            .uri()
+            .authority()
+            .map(|authority| authority.as_str()),
+    };
+    host.is_some_and(|host| !host.is_empty() && host.eq_ignore_ascii_case(origin))
 }
 
 /// A header's media types, lower-case, without their parameters.
@@ -307,25 +440,29 @@ fn media_types(value: &HeaderValue) -> impl Iterator<Item = String> + '_ {
     })
 }
 
-/// One JSON-RPC message (no batches: the served revisions have none). A request whose params
-/// are not its method's (a `tools/call` without a name) is answered as that request, `200`
-/// with `invalid params`.
-fn parse(body: &[u8]) -> Result<Message, Refused> {
-    let bad = |code: ErrorCode, message: &'static str| Refused {
+/// One JSON-RPC message. A message that is not JSON-RPC 2.0 is `invalid request`; a request
+/// whose params are not its method's (a `tools/call` without a name) is answered as that
+/// request, `200` with `invalid params`.
+fn parse(value: Value) -> Result<Message, Refused> {
+    let id = value
+        .get("id")
+        .and_then(|id| RequestId::deserialize(id).ok());
+    let invalid = |id: Option<RequestId>, text: &'static str| Refused {
         status: StatusCode::BAD_REQUEST,
         outcome: "bad-request",
-        id: None,
-        error: ErrorData::new(code, message, None),
+        id,
+        error: ErrorData::new(ErrorCode::INVALID_REQUEST, text, None),
     };
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|_| bad(ErrorCode::PARSE_ERROR, "the body is not JSON"))?;
+    if value.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return Err(invalid(
+            id,
+            "not a JSON-RPC 2.0 message (\"jsonrpc\": \"2.0\")",
+        ));
+    }
     match Message::deserialize(&value) {
         Ok(message) => Ok(message),
-        Err(_) => match (
-            value.get("method"),
-            value.get("id").map(RequestId::deserialize),
-        ) {
-            (Some(_), Some(Ok(id))) => Err(Refused {
+        Err(_) => match (value.get("method"), id) {
+            (Some(_), Some(id)) => Err(Refused {
                 status: StatusCode::OK,
                 outcome: "bad-request",
                 id: Some(id),
@@ -334,20 +471,23 @@ fn parse(body: &[u8]) -> Result<Message, Refused> {
                     None,
                 ),
             }),
-            _ => Err(bad(
-                ErrorCode::INVALID_REQUEST,
-                "the body is not one JSON-RPC 2.0 message",
-            )),
+            (_, id) => Err(invalid(id, "the body is not one JSON-RPC 2.0 message")),
         },
     }
 }
 
-fn respond(id: RequestId, result: Result<Value, ErrorData>) -> JsonReply {
-    let message: Message = match result {
-        Ok(result) => JsonRpcMessage::response(result, id),
-        Err(error) => JsonRpcMessage::error(error, Some(id)),
-    };
-    message_reply(StatusCode::OK, &message)
+/// The JSON-RPC answer to the request `id`: its result or its error (`"id": null` when the
+/// message's id could not be read, as JSON-RPC 2.0 has it).
+fn message(id: Option<&RequestId>, result: Result<Value, ErrorData>) -> Value {
+    let id = id.map_or(Value::Null, |id| id.clone().into_json_value());
+    match result {
+        Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
+        Err(error) => match serde_json::to_value(&error) {
+            Ok(error) => json!({"jsonrpc": "2.0", "id": id, "error": error}),
+            Err(_) => json!({"jsonrpc": "2.0", "id": id, "error": {
+                "code": ErrorCode::INTERNAL_ERROR.0, "message": "the answer could not be written"}}),
+        },
+    }
 }
 
 /// A result as the answer's JSON.
@@ -355,17 +495,6 @@ fn to_value<T: serde::Serialize>(result: &T) -> Result<Value, ErrorData> {
     // Maps with string keys and plain values: not reached.
     serde_json::to_value(result)
         .map_err(|_| ErrorData::internal_error("the answer could not be written", None))
-}
-
-fn message_reply(status: StatusCode, message: &Message) -> JsonReply {
-    match serde_json::to_value(message) {
-        Ok(value) => json_reply(status, &value),
-        Err(_) => json_reply(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &json!({"jsonrpc": "2.0", "error": {"code": ErrorCode::INTERNAL_ERROR.0,
-                    "message": "the answer could not be written"}}),
-        ),
-    }
 }
 
 /// `202 Accepted`, no body: a notification was received.

@@ -6,10 +6,13 @@ use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
 use upgates_core::ActionName;
 use upgates_core::action::{InputKind, InputSpec};
+use upgates_core::guardrails::EnabledActions;
+use upgates_core::input::DAYS;
 
-/// Every action, as `tools/list` lists it.
-pub fn tools() -> Vec<Tool> {
-    ActionName::ALL.into_iter().map(tool).collect()
+/// The actions the shop's `enabled-actions` allows, as `tools/list` lists them: an agent is
+/// not offered what it may not call.
+pub fn tools(enabled: EnabledActions) -> Vec<Tool> {
+    enabled.iter().map(tool).collect()
 }
 
 pub fn tool(action: ActionName) -> Tool {
@@ -163,8 +166,8 @@ fn property(spec: &InputSpec) -> Value {
         }
         InputKind::Days => json!({
             "type": "integer",
-            "minimum": 0,
-            "maximum": u32::MAX,
+            "minimum": *DAYS.start(),
+            "maximum": *DAYS.end(),
             "description": spec.help,
         }),
         InputKind::Flag => json!({ "type": "boolean", "default": false, "description": spec.help }),

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use http::HeaderValue;
 use http_body_util::Full;
 use tokio::sync::Semaphore;
-use upgates_core::guardrails::InvoiceLinks;
+use upgates_core::guardrails::{EnabledActions, InvoiceLinks};
 use upgates_core::invoice_link::{self, InvoiceGrant, LinkError};
 use upgates_core::{ActionInput, ActionName, Answer, Failure};
 use upgates_host::{PluginRuntime, ShopConnection};
@@ -135,6 +135,10 @@ impl Backend for Server {
             return Err(Rejection::NotReady("shutting down".into()));
         }
         Ok(())
+    }
+
+    async fn enabled_actions(&self, shop: &Self::Shop) -> Result<EnabledActions, Rejection> {
+        Ok(shop.connection.config.guardrails.enabled_actions)
     }
 
     /// On a task of its own: a caller that hangs up (a bot platform's shorter timeout) does not
