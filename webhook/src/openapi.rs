@@ -70,11 +70,7 @@ mod tests {
                 routes.push(format!("{prefix}{action}"));
             }
         }
-        let filled = |template: &str| {
-            template
-                .replace("{shop}", "sk_2")
-                .replace("{token}", "a.b")
-        };
+        let filled = |template: &str| template.replace("{shop}", "sk_2").replace("{token}", "a.b");
         for template in &routes {
             let method = routed_method(&filled(template))
                 .unwrap_or_else(|| panic!("{template} does not route"));
@@ -106,7 +102,11 @@ mod tests {
                 );
             }
         }
-        assert_eq!(paths.len(), routes.len(), "documented paths the walk does not know");
+        assert_eq!(
+            paths.len(),
+            routes.len(),
+            "documented paths the walk does not know"
+        );
     }
 
     /// OpenAI's custom GPT actions refuse an operation whose summary or description is longer
