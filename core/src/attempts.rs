@@ -109,7 +109,10 @@ pub fn shop_prefix(config: &ShopConfig) -> String {
 ///
 /// Fixed windows stand in for a sliding one: a failure counts for the rest of its window and
 /// the whole next one (between one and two windows), so no `window` ever lets more than
-/// `limit` failures through. When an order's window is first counted, the counters of the
+/// `limit` failures through. A check whose clock has passed into the next window by the time
+/// it counted itself is refused (a check of the next window may have read this one as its
+/// previous already), and the previous window is read again after the count. A `begun` not
+/// above `given-back` after the count means the store lost `begun`: refused. When an order's window is first counted, the counters of the
 /// window before the previous one are deleted; an order number never checked again keeps its
 /// last few counters (a few bytes each; a bounded store drops the oldest).
 pub struct WindowedAttempts<S> {
@@ -218,10 +221,22 @@ impl<S: CounterStore> WindowedAttempts<S> {
         window: Duration,
         now: u64,
     ) -> Result<bool, Failure> {
+        self.begin(order, limit, window, now, || now)
+    }
+
+    /// [`Self::begin_at`], with `clock` read again once the check is counted.
+    fn begin(
+        &self,
+        order: &str,
+        limit: u32,
+        window: Duration,
+        now: u64,
+        clock: impl FnOnce() -> u64,
+    ) -> Result<bool, Failure> {
         let (start, length) = window_start(window, now);
         let limit = u64::from(limit);
-        let previous = self.held_in(order, start.saturating_sub(length))?;
-        if previous >= limit {
+        let previous_start = start.saturating_sub(length);
+        if self.held_in(order, previous_start)? >= limit {
             return Ok(false);
         }
         let given_back_key = self.counter_key(order, start, GIVEN_BACK);
@@ -238,9 +253,17 @@ impl<S: CounterStore> WindowedAttempts<S> {
                 .store
                 .delete(&self.counter_key(order, over, GIVEN_BACK));
         }
-        if begun.saturating_sub(given_back).saturating_add(previous) > limit {
-            // Over the limit: nothing held. Should the store fail here, the 1 stays, which
-            // refuses more, not fewer.
+        // Read after the increment: a check that began in the next window before it read this
+        // one as its previous (refused below: the clock has moved on), and one of another
+        // replica whose clock is ahead, counted in the previous window meanwhile.
+        let moved_on = window_start(window, clock()).0 > start;
+        let previous = self.held_in(order, previous_start)?;
+        // Our own 1 is in `begun`, so a consistent store has `begun > given_back`: otherwise
+        // it lost `begun` (evicted) and the count cannot be trusted.
+        let lost = begun <= given_back;
+        if moved_on || lost || (begun - given_back).saturating_add(previous) > limit {
+            // Nothing held. Should the store fail here, the 1 stays, which refuses more, not
+            // fewer.
             let _ = self.store.increment(&given_back_key, 1);
             return Ok(false);
         }
@@ -274,7 +297,7 @@ fn window_start(window: Duration, now: u64) -> (u64, u64) {
 
 impl<S: CounterStore> AttemptLog for WindowedAttempts<S> {
     async fn begin_check(&self, key: &str, limit: u32, window: Duration) -> Result<bool, Failure> {
-        self.begin_at(key, limit, window, (self.clock)())
+        self.begin(key, limit, window, (self.clock)(), self.clock)
     }
 
     async fn withdraw_check(&self, key: &str, _window: Duration) -> Result<(), Failure> {
@@ -314,15 +337,28 @@ impl Counters {
         self.values.insert(key.to_owned(), (value, written));
     }
 
-    /// Drops the least recently written 1/64 of the counters at once, so a store kept full
-    /// scans its counters once per 1,500 new ones, not for each.
+    /// Drops the least recently written 1/64 of the counter groups at once, so a store kept
+    /// full scans its counters once per 1,500 new ones, not for each. A group is the counters
+    /// that differ only past their last `/` (a window's `begun` and `given-back`): they go
+    /// together, as `begun` alone gone would free checks its `given-back` still subtracts.
     fn drop_oldest(&mut self) {
-        let mut written: Vec<u64> = self.values.values().map(|(_, at)| *at).collect();
+        let mut latest: HashMap<String, u64> = HashMap::new();
+        for (key, (_, at)) in &self.values {
+            let group = latest.entry(group_of(key).to_owned()).or_insert(0);
+            *group = (*group).max(*at);
+        }
+        let mut written: Vec<u64> = latest.values().copied().collect();
         let cut = (written.len() / 64).max(1) - 1;
         let (_, oldest_kept, _) = written.select_nth_unstable(cut);
         let threshold = *oldest_kept;
-        self.values.retain(|_, (_, at)| *at > threshold);
+        self.values
+            .retain(|key, _| latest.get(group_of(key)).is_some_and(|at| *at > threshold));
     }
+}
+
+/// The group a counter goes with: its name up to the last `/`.
+fn group_of(key: &str) -> &str {
+    key.rfind('/').map_or(key, |at| &key[..at])
 }
 
 impl MemoryCounters {
@@ -495,6 +531,104 @@ mod tests {
         }));
         assert_eq!(log.begin_at("A", 1, HOUR, T0), Ok(false));
         assert_eq!(log.held_at("A", HOUR, T0), Ok(1));
+    }
+
+    /// A store that runs `meanwhile` (another replica's check) once, when this check reads
+    /// the `begun` counter `at`.
+    struct ReadInterleaved {
+        inner: MemoryCounters,
+        at: String,
+        meanwhile: Mutex<Option<Box<dyn FnOnce()>>>,
+    }
+
+    impl CounterStore for &ReadInterleaved {
+        fn increment(&self, key: &str, delta: u64) -> Result<u64, Failure> {
+            self.inner.increment(key, delta)
+        }
+        fn read(&self, key: &str) -> Result<Option<u64>, Failure> {
+            let value = self.inner.read(key)?;
+            if key == self.at
+                && let Some(then) = lock(&self.meanwhile).take()
+            {
+                then();
+            }
+            Ok(value)
+        }
+        fn delete(&self, key: &str) -> Result<(), Failure> {
+            self.inner.delete(key)
+        }
+    }
+
+    /// `limit` checks that read the clock just before the boundary at `T0 + 1h` count
+    /// themselves while `limit` checks that read it just after read the earlier window as
+    /// their previous one; `late_clock` is what the earlier ones' clock reads next. Answers
+    /// how many of the earlier ones and of the later ones were let through.
+    fn across_the_boundary(limit: u32, late_clock: u64) -> (usize, usize) {
+        let store: &'static ReadInterleaved = Box::leak(Box::new(ReadInterleaved {
+            inner: MemoryCounters::new(),
+            at: format!("A/{T0}/begun"),
+            meanwhile: Mutex::new(None),
+        }));
+        let boundary = T0 + 3600;
+        let earlier: &'static Mutex<usize> = Box::leak(Box::new(Mutex::new(0)));
+        *lock(&store.meanwhile) = Some(Box::new(move || {
+            let log = WindowedAttempts::with_prefix(store, String::new());
+            for _ in 0..limit {
+                if log.begin("A", limit, HOUR, boundary - 1, || late_clock) == Ok(true) {
+                    *lock(earlier) += 1;
+                }
+            }
+        }));
+        let log = WindowedAttempts::with_prefix(store, String::new());
+        let later = (0..limit)
+            .filter(|_| log.begin("A", limit, HOUR, boundary, || boundary) == Ok(true))
+            .count();
+        let earlier = *lock(earlier);
+        (earlier, later)
+    }
+
+    /// One clock: the earlier checks' clock has passed the boundary by the time they counted
+    /// themselves (the later ones read it past the boundary first), so they are refused.
+    #[test]
+    fn checks_on_both_sides_of_a_window_boundary_let_through_at_most_the_limit() {
+        assert_eq!(across_the_boundary(2, T0 + 3600), (0, 2));
+    }
+
+    /// Replicas whose clocks disagree: the earlier ones still see their window, and the later
+    /// ones, reading the previous window again once counted, see them.
+    #[test]
+    fn a_replica_with_a_slower_clock_does_not_double_the_limit() {
+        assert_eq!(across_the_boundary(2, T0 + 3599), (2, 0));
+    }
+
+    /// A store that lost a window's `begun` but kept its `given-back` (evicted apart) would
+    /// count fewer checks than are held: it refuses instead.
+    #[test]
+    fn a_lost_begun_counter_refuses_the_check() {
+        let log = log();
+        assert_eq!(log.begin_at("A", 1, HOUR, T0), Ok(true));
+        assert_eq!(log.withdraw("A"), Ok(()));
+        assert_eq!(log.begin_at("A", 1, HOUR, T0), Ok(true));
+        assert_eq!(
+            log.store().delete(&log.counter_key("A", T0, "begun")),
+            Ok(())
+        );
+        assert_eq!(log.begin_at("A", 1, HOUR, T0), Ok(false));
+    }
+
+    #[test]
+    fn memory_drops_a_windows_counters_together() {
+        let store = MemoryCounters::new();
+        assert_eq!(store.increment("A/0/begun", 1), Ok(1));
+        for i in 0..MAX_TRACKED_KEYS {
+            assert_eq!(store.increment(&i.to_string(), 1), Ok(1));
+            if i == MAX_TRACKED_KEYS / 2 {
+                assert_eq!(store.increment("A/0/given-back", 1), Ok(1));
+            }
+        }
+        assert_eq!(store.read("0"), Ok(None));
+        assert_eq!(store.read("A/0/begun"), Ok(Some(1)));
+        assert_eq!(store.read("A/0/given-back"), Ok(Some(1)));
     }
 
     #[test]
