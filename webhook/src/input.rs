@@ -10,6 +10,7 @@ use http_body::Body;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use upgates_core::{ActionInput, ActionName};
 
 use crate::reply::Rejection;
@@ -84,6 +85,8 @@ pub fn parse_input(
 /// A field's value as the body carried it.
 enum Raw {
     Json(Value),
+    /// A JSON number, as written (`30`, `30.0`, `3e1`).
+    Number(String),
     /// Form fields are always text.
     Text(String),
 }
@@ -116,13 +119,27 @@ fn json_fields(action: ActionName, body: &[u8]) -> Result<Vec<(String, Raw)>, Re
             action.inputs().join(", ")
         )));
     };
-    once_each(fields.into_iter().map(|(k, v)| (k, Raw::Json(v))))
+    let fields = fields.into_iter().map(|(key, value)| {
+        let literal = value.get();
+        // A number keeps its literal: a float would round `4503599627370497.5` to a whole one.
+        let raw = match literal.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            true => Ok(Raw::Number(literal.to_owned())),
+            false => serde_json::from_str(literal).map(Raw::Json),
+        };
+        raw.map(|raw| (key, raw))
+    });
+    let fields: Result<Vec<_>, _> = fields.collect();
+    once_each(
+        fields
+            .map_err(|_| Rejection::BadRequest("the body is not valid JSON".into()))?
+            .into_iter(),
+    )
 }
 
 /// A JSON body: an object's members in order, every one of them (serde_json's `Map` would
-/// keep only the last of a repeated key), or anything else.
+/// keep only the last of a repeated key), each value as written, or anything else.
 enum JsonBody {
-    Object(Vec<(String, Value)>),
+    Object(Vec<(String, Box<RawValue>)>),
     Other,
 }
 
@@ -143,7 +160,7 @@ impl<'de> Visitor<'de> for JsonBodyVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonBody, A::Error> {
         let mut fields = Vec::new();
-        while let Some(field) = map.next_entry::<String, Value>()? {
+        while let Some(field) = map.next_entry::<String, Box<RawValue>>()? {
             fields.push(field);
         }
         Ok(JsonBody::Object(fields))
@@ -209,29 +226,30 @@ fn set(input: &mut ActionInput, name: &str, value: Raw) -> Result<bool, &'static
         Raw::Text(text) => Some(text),
         Raw::Json(Value::Null) => return Ok(false),
         Raw::Json(Value::String(text)) => Some(text),
-        Raw::Json(other) => {
-            // JSON's own types, where the input is of that type.
-            return match (name, other) {
-                ("days", Value::Number(n)) => {
-                    let days = whole(&n).and_then(|d| u32::try_from(d).ok());
-                    input.days = Some(days.ok_or(DAYS)?);
-                    Ok(true)
+        // JSON's own number, where the input is a number (or a number's digits).
+        Raw::Number(literal) => {
+            let number = whole(&literal);
+            match name {
+                "days" => {
+                    input.days = Some(number.and_then(|d| u32::try_from(d).ok()).ok_or(DAYS)?)
                 }
-                ("notify", Value::Bool(b)) => {
-                    input.notify = b;
-                    Ok(true)
-                }
-                ("notify", Value::Number(n)) => {
-                    input.notify = match whole(&n) {
+                "notify" => {
+                    input.notify = match number {
                         Some(0) => false,
                         Some(1) => true,
                         _ => return Err(NOTIFY),
-                    };
-                    Ok(true)
+                    }
                 }
                 // A template that pastes a number without quotes: `{"order": {{obj}}}`.
-                (_, Value::Number(n)) => {
-                    set_text(input, name, whole(&n).ok_or(TEXT)?.to_string());
+                _ => set_text(input, name, number.ok_or(TEXT)?.to_string()),
+            }
+            return Ok(true);
+        }
+        Raw::Json(other) => {
+            // JSON's own types, where the input is of that type.
+            return match (name, other) {
+                ("notify", Value::Bool(b)) => {
+                    input.notify = b;
                     Ok(true)
                 }
                 ("days", _) => Err(DAYS),
@@ -253,15 +271,35 @@ fn set(input: &mut ActionInput, name: &str, value: Raw) -> Result<bool, &'static
     Ok(true)
 }
 
-/// A JSON number that is a whole number, as JSON Schema's `integer` counts them: `30`, and
-/// `30.0` as a float-only JSON writer (a template's arithmetic) sends it. Written with a
-/// fraction, only up to 2^53: beyond, a float cannot tell neighbouring whole numbers apart.
-fn whole(n: &serde_json::Number) -> Option<u64> {
-    const EXACT: f64 = 9_007_199_254_740_992.0;
-    n.as_u64().or_else(|| {
-        let f = n.as_f64()?;
-        (f.fract() == 0.0 && (0.0..=EXACT).contains(&f)).then_some(f as u64)
-    })
+/// A JSON number literal that is a whole number, as JSON Schema's `integer` counts them:
+/// `30`, `30.0` as a float-only writer (a template's arithmetic) sends it, `3e1`, `-0`.
+/// Decided from the digits: a float rounds `9007199254740993.0` or `4503599627370497.5` to
+/// another whole number.
+fn whole(literal: &str) -> Option<u64> {
+    let (negative, unsigned) = match literal.strip_prefix('-') {
+        Some(unsigned) => (true, unsigned),
+        None => (false, literal),
+    };
+    let (mantissa, exponent) = unsigned.split_once(['e', 'E']).unwrap_or((unsigned, "0"));
+    let (integer, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{integer}{fraction}");
+    let significant = digits.trim_start_matches('0');
+    if significant.is_empty() {
+        return Some(0);
+    }
+    if negative || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let kept = significant.trim_end_matches('0');
+    let dropped = i64::try_from(significant.len() - kept.len()).ok()?;
+    // The number is `kept` × 10^shift; below 0, a fraction remains.
+    let shift = exponent
+        .parse::<i64>()
+        .ok()?
+        .checked_sub(i64::try_from(fraction.len()).ok()?)?
+        .checked_add(dropped)?;
+    let scale = 10u64.checked_pow(u32::try_from(shift).ok()?)?;
+    kept.parse::<u64>().ok()?.checked_mul(scale)
 }
 
 const DAYS: &str = "a whole number of days, e.g. 30";

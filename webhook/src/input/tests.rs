@@ -67,6 +67,58 @@ fn takes_inputs_as_templates_render_them() {
     assert!(!input.notify);
 }
 
+/// A JSON number is the input's digits only when its literal is a whole number: decided from
+/// the text, so a long literal a float would round to a whole number is refused.
+#[test]
+fn a_json_number_is_whole_by_its_literal() {
+    let order = |number: &str| {
+        json(VerifyOrder, &format!(r#"{{"order":{number}}}"#)).map(|input| input.order.unwrap())
+    };
+    for (number, digits) in [
+        ("1e3", "1000"),
+        ("-0.0", "0"),
+        ("-0", "0"),
+        ("2025000123.0", "2025000123"),
+        ("30.0", "30"),
+        ("4049714486536174.0", "4049714486536174"),
+        ("9007199254740993", "9007199254740993"),
+        ("9007199254740993.0", "9007199254740993"),
+        ("2.5e1", "25"),
+        ("18446744073709551615", "18446744073709551615"),
+        ("0e999999999999999999999", "0"),
+    ] {
+        assert_eq!(order(number).as_deref(), Ok(digits), "{number}");
+    }
+    for number in [
+        "4503599627370497.5",
+        "9007199254740991.9",
+        "0.99999999999999999999",
+        "2.5",
+        "-1",
+        "1e-1",
+        "18446744073709551616",
+        "1e20",
+        "1e999999999999999999999",
+    ] {
+        assert_eq!(
+            message(json(VerifyOrder, &format!(r#"{{"order":{number}}}"#))),
+            "`order` must be text (or a whole number)",
+            "{number}"
+        );
+    }
+    let days = |number: &str| {
+        json(
+            OrdersByPhone,
+            &format!(r#"{{"phone":"601223344","days":{number}}}"#),
+        )
+        .map(|input| input.days)
+    };
+    assert_eq!(days("30.0"), Ok(Some(30)));
+    assert_eq!(days("4294967295"), Ok(Some(u32::MAX)));
+    assert!(days("4294967296").is_err());
+    assert!(days("29.999999999999999999").is_err());
+}
+
 #[test]
 fn takes_form_encoded_bodies() {
     let input = form(
