@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use http::Method;
-use http_body_util::Full;
+use http_body_util::{BodyExt as _, Full};
 use serde_json::{Value, json};
 use upgates_cli::shops_file::env_name;
 use upgates_core::ActionName;
@@ -19,6 +19,7 @@ use crate::support::guardrails::PROOF_SECRET;
 use crate::support::servers::{self, Answer, Process};
 use crate::support::spin_harness::{self, Kv, TOKEN};
 use crate::support::{ANY, Sent, matches, sample_shop, sent};
+use crate::webhook::openapi::{Contract, Exchange};
 
 /// A server of the webhook with its own fake shop.
 enum Server {
@@ -90,7 +91,55 @@ impl Server {
         }
     }
 
+    /// `request`'s answer, checked against the OpenAPI document (docs/openapi.yaml): its
+    /// status and body, and the request's body when it was answered `200`.
     async fn send(&self, request: http::Request<Full<Bytes>>) -> Answer {
+        let method = request.method().to_string();
+        let path = request.uri().path().to_owned();
+        let content_type = request
+            .headers()
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let body = String::from_utf8_lossy(
+            request
+                .body()
+                .clone()
+                .collect()
+                .await
+                .unwrap()
+                .to_bytes()
+                .as_ref(),
+        )
+        .into_owned();
+        let answer = self.send_unchecked(request).await;
+        // `202` has no body, which the check's body rule does not take: its status is enough.
+        if answer.status != 202 {
+            let exchange = Exchange {
+                method: &method,
+                path: &path,
+                request_content_type: content_type.as_deref(),
+                request_body: &body,
+                status: answer.status.as_u16(),
+                content_type: answer
+                    .headers
+                    .get("content-type")
+                    .and_then(|value| value.to_str().ok()),
+                body: &answer.body,
+            };
+            if let Err(why) = Contract::served().check(&exchange) {
+                panic!(
+                    "{}: not what docs/openapi.yaml promises: {why}",
+                    self.name()
+                );
+            }
+        }
+        answer
+    }
+
+    /// [`Server::send`] without the document's check: for a batch the document does not
+    /// promise to take as a whole (one of its messages is not JSON-RPC 2.0).
+    async fn send_unchecked(&self, request: http::Request<Full<Bytes>>) -> Answer {
         match self {
             Server::Serve { process, .. } => servers::send(&process.base, request).await,
             Server::Spin {
@@ -690,16 +739,20 @@ async fn a_proof_from_verify_customer_opens_a_write_of_its_order_only() {
 async fn a_batch_is_answered_with_an_array() {
     for server in both(&[]).await {
         let name = server.name();
-        let (status, answer) = server
-            .post(json!([
+        let batch = mcp_request(
+            "/mcp",
+            Some(TOKEN),
+            &json!([
                 {"jsonrpc": "2.0", "id": 1, "method": "ping"},
                 {"jsonrpc": "2.0", "method": "notifications/initialized"},
                 {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
                     "name": "verify-order", "arguments": {"order": "2025000123"}}},
                 {"jsonrpc": "1.0", "id": 3, "method": "ping"},
-            ]))
-            .await;
-        assert_eq!(status, 200, "{name}: {answer}");
+            ]),
+        );
+        let answer = server.send_unchecked(batch).await;
+        assert_eq!(answer.status, 200, "{name}: {answer:?}");
+        let answer = json_of(&answer);
         let answers = answer.as_array().expect("an array");
         assert_eq!(answers.len(), 3, "{name}: {answer}");
         assert_eq!(
