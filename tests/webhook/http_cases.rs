@@ -173,6 +173,16 @@ fn pdf_fails_three_ways(fake: &FakeShop) {
     )));
 }
 
+/// The invoice's PDF answered with Upgates' 500 once.
+fn pdf_fails_once(fake: &FakeShop) {
+    fake.push_fault(Fault::status(500).on(Method::GET, "/pdf"));
+}
+
+/// The invoice's PDF answered with Upgates' 404 once.
+fn pdf_not_found_once(fake: &FakeShop) {
+    fake.push_fault(Fault::status(404).on(Method::GET, "/pdf"));
+}
+
 /// The invoice's PDF answered with Upgates' 500 six times.
 fn pdf_fails_six_times(fake: &FakeShop) {
     for _ in 0..6 {
@@ -273,7 +283,7 @@ pub fn all() -> Vec<HttpCase> {
             ..refused(HttpCase { method: Method::POST, ..get("the OpenAPI document takes GET", "/v1/openapi.json") },
             405, "method-not-allowed", "this route takes GET only") },
         refused(get("an unknown route", "/v1/drop-table"), 404, "no-route",
-            "no such route: POST /v1/<action>, GET /v1/health, GET /v1/ready or GET /v1/invoice/<token>"),
+            "no such route: POST /v1/<action>, POST /mcp, GET /v1/health, GET /v1/ready, GET /v1/invoice/<token>; GET /v1/openapi.json lists them all"),
         refused(HttpCase { token: Token::Right, ..post("a shop this server does not serve", VerifyOrder,
             json!({"order": "2025000123"})) }.at("/v1/shops/elsewhere/verify-order"),
             404, "no-route", "no shop named `elsewhere` is served here"),
@@ -318,6 +328,17 @@ pub fn all() -> Vec<HttpCase> {
             ..refused(invoice("a link whose first three downloads got no PDF, the fourth PDF", Link::Valid),
             410, "link-used-up",
             "this invoice link has been downloaded as often as it may be: ask the bot for a new one") },
+        // Each download that got no PDF, answered on its own.
+        HttpCase { setup: pdf_fails_once,
+            headers: vec![("content-type", "application/json"), ("cache-control", "no-store")],
+            sent: vec![Sent::get("/api/v2/invoices/FV2025001/pdf")],
+            ..refused(invoice("a link whose PDF gets Upgates' 500", Link::Valid), 502, "upstream",
+            "unexpected answer from Upgates: Upgates answered HTTP 500") },
+        HttpCase { setup: pdf_not_found_once,
+            headers: vec![("content-type", "application/json"), ("cache-control", "no-store")],
+            sent: vec![Sent::get("/api/v2/invoices/FV2025001/pdf")],
+            ..refused(invoice("a link whose PDF gets Upgates' 404", Link::Valid), 404, "not-found",
+            "no such order") },
         // Only three failures are given back: a link whose PDF keeps failing costs Upgates six
         // requests, then is used up.
         HttpCase { setup: pdf_fails_six_times, earlier: 6,
@@ -329,7 +350,7 @@ pub fn all() -> Vec<HttpCase> {
             "this invoice link is expired or invalid: ask the bot for a new one"),
         refused(HttpCase { settings: Vec::new(), ..invoice("links when the shop hands out Upgates' own", Link::Valid) },
             404, "no-route",
-            "no such route: POST /v1/<action>, GET /v1/health, GET /v1/ready or GET /v1/invoice/<token>"),
+            "no such route: POST /v1/<action>, POST /mcp, GET /v1/health, GET /v1/ready, GET /v1/invoice/<token>; GET /v1/openapi.json lists them all"),
     ]);
     table
 }
@@ -502,7 +523,11 @@ impl HttpCase {
                 .and_then(|v| v.to_str().ok()),
             body: &answer.body,
         };
-        if let Err(problem) = openapi::Contract::served().check(&exchange) {
+        let contract = openapi::Contract::served();
+        if let Err(problem) = contract
+            .check(&exchange)
+            .and_then(|()| contract.check_headers(&exchange, &answer.headers))
+        {
             panic!("{name}: not as docs/openapi.yaml says: {problem}");
         }
     }

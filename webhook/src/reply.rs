@@ -83,8 +83,9 @@ impl Rejection {
     /// The JSON body: the shape of an action's "Ne".
     pub fn body(&self) -> Value {
         let message = match self {
-            Rejection::NoRoute => "no such route: POST /v1/<action>, GET /v1/health, \
-                                   GET /v1/ready or GET /v1/invoice/<token>"
+            Rejection::NoRoute => "no such route: POST /v1/<action>, POST /mcp, GET /v1/health, \
+                                   GET /v1/ready, GET /v1/invoice/<token>; GET /v1/openapi.json \
+                                   lists them all"
                 .to_owned(),
             Rejection::NoShop(name) => format!("no shop named `{name}` is served here"),
             Rejection::WrongMethod { allow } => format!("this route takes {allow} only"),
