@@ -13,7 +13,11 @@ fn main() {
     let path = Path::new(&manifest_dir).join(DOCUMENT);
     let yaml = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let document: serde_json::Value = serde_yaml_ng::from_str(&yaml)
+    // Through YAML's own mapping, which refuses a key written twice; straight into JSON's the
+    // last one would silently win.
+    let document = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&yaml)
+        .map_err(|e| e.to_string())
+        .and_then(|yaml| serde_json::to_value(yaml).map_err(|e| e.to_string()))
         .unwrap_or_else(|e| panic!("{DOCUMENT} is not a YAML document JSON can hold: {e}"));
     // The document describes this build: a release bumps both or the build says so.
     let version = std::env::var("CARGO_PKG_VERSION").expect("cargo sets CARGO_PKG_VERSION");
