@@ -221,7 +221,7 @@ impl<S: CounterStore> WindowedAttempts<S> {
         window: Duration,
         now: u64,
     ) -> Result<bool, Failure> {
-        self.begin(order, limit, window, now, || now)
+        self.begin(order, limit, window, now, &|| now)
     }
 
     /// [`Self::begin_at`], with `clock` read again once the check is counted.
@@ -231,7 +231,7 @@ impl<S: CounterStore> WindowedAttempts<S> {
         limit: u32,
         window: Duration,
         now: u64,
-        clock: impl FnOnce() -> u64,
+        clock: &dyn Fn() -> u64,
     ) -> Result<bool, Failure> {
         let (start, length) = window_start(window, now);
         let limit = u64::from(limit);
@@ -297,7 +297,7 @@ fn window_start(window: Duration, now: u64) -> (u64, u64) {
 
 impl<S: CounterStore> AttemptLog for WindowedAttempts<S> {
     async fn begin_check(&self, key: &str, limit: u32, window: Duration) -> Result<bool, Failure> {
-        self.begin(key, limit, window, (self.clock)(), self.clock)
+        self.begin(key, limit, window, (self.clock)(), &self.clock)
     }
 
     async fn withdraw_check(&self, key: &str, _window: Duration) -> Result<(), Failure> {
@@ -574,14 +574,14 @@ mod tests {
         *lock(&store.meanwhile) = Some(Box::new(move || {
             let log = WindowedAttempts::with_prefix(store, String::new());
             for _ in 0..limit {
-                if log.begin("A", limit, HOUR, boundary - 1, || late_clock) == Ok(true) {
+                if log.begin("A", limit, HOUR, boundary - 1, &|| late_clock) == Ok(true) {
                     *lock(earlier) += 1;
                 }
             }
         }));
         let log = WindowedAttempts::with_prefix(store, String::new());
         let later = (0..limit)
-            .filter(|_| log.begin("A", limit, HOUR, boundary, || boundary) == Ok(true))
+            .filter(|_| log.begin("A", limit, HOUR, boundary, &|| boundary) == Ok(true))
             .count();
         let earlier = *lock(earlier);
         (earlier, later)
