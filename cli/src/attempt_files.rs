@@ -4,8 +4,9 @@
 //! processes on one machine and the limit holds across runs.
 
 use std::fmt::Debug;
-use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::io::{Read as _, Seek, SeekFrom, Write};
 use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -13,20 +14,21 @@ use upgates_core::ShopConfig;
 use upgates_host::keyvalue::{KeyValueStore, StoreError};
 use upgates_host::private_files::{Access, PrivateDir, refusal};
 
-/// One file per shop and key under `dir`, named by a hash (no order number or login in a
-/// file name), holding the counter in decimal. The file is locked from its read to its
-/// rewrite. A file locked past the wait, one refused (a link, another user's, writable by
+/// One file per shop (its API URL, as the other stores scope it: all API users of a shop
+/// share its limit) and key under `dir`, named by a hash (no order number in a file name),
+/// holding the counter in 20 decimal digits, rewritten in place (see [`write_counter`]). The
+/// file is locked from its read to its rewrite. A file locked past the wait, one refused (a link, another user's, writable by
 /// others), one that holds no counter, or any other I/O error (a file where the directory
 /// should be, a full disk) answers an error: the component then refuses the check as
 /// `misconfigured`, without asking Upgates. `Debug` shows the directory only.
 pub struct FileCounters {
     dir: PathBuf,
-    /// SHA-256 fed with `"{api_url}\n{login}\n"`: each file's name continues it with the
-    /// key, so the login is not kept in the clear.
+    /// SHA-256 fed with `"{api_url}\n"`: each file's name continues it with the key.
     shop: Sha256,
-    /// How long a file another process holds locked is waited for (inside the component's
-    /// call, which cannot be cut off while the host works for it): then the check is refused.
-    lock_wait: Duration,
+    /// How long files another process holds locked are waited for, all of this store's
+    /// waits together (inside the component's call, which cannot be cut off while the host
+    /// works for it): once it is spent, a locked file is refused at once.
+    lock_wait_left: Mutex<Duration>,
 }
 
 impl Debug for FileCounters {
@@ -42,12 +44,10 @@ impl FileCounters {
         let mut scope = Sha256::new();
         scope.update(shop.api_url.as_bytes());
         scope.update(b"\n");
-        scope.update(shop.login.as_bytes());
-        scope.update(b"\n");
         Self {
             dir: dir.into(),
             shop: scope,
-            lock_wait: Self::LOCK_WAIT,
+            lock_wait_left: Mutex::new(Self::LOCK_WAIT),
         }
     }
 
@@ -55,16 +55,36 @@ impl FileCounters {
     /// holds it longer is stopped or hung.
     pub const LOCK_WAIT: Duration = Duration::from_secs(2);
 
-    /// Waits at most `wait` for a file another process holds ([`Self::LOCK_WAIT`] by
-    /// default): a caller with a short call timeout needs less.
-    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
-        self.lock_wait = wait;
+    /// Waits at most `wait` in all for files another process holds ([`Self::LOCK_WAIT`] by
+    /// default): a caller with a short call timeout needs less. The CLI makes one store per
+    /// run, which is one call.
+    pub fn with_lock_wait(self, wait: Duration) -> Self {
+        *self.wait_left() = wait;
         self
     }
 
-    /// How long a file another process holds is waited for.
-    pub fn lock_wait(&self) -> Duration {
-        self.lock_wait
+    /// How much of the wait for files another process holds is left.
+    pub fn lock_wait_left(&self) -> Duration {
+        *self.wait_left()
+    }
+
+    fn wait_left(&self) -> std::sync::MutexGuard<'_, Duration> {
+        self.lock_wait_left
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Locks `file`, waiting at most what is left of the wait, and takes the time waited
+    /// from it.
+    fn lock(&self, file: &std::fs::File) -> std::io::Result<()> {
+        let mut left = self.wait_left();
+        let started = Instant::now();
+        let locked = crate::file_lock::lock_until(file, started + *left);
+        *left = match locked {
+            Ok(()) => left.saturating_sub(started.elapsed()),
+            Err(_) => Duration::ZERO,
+        };
+        locked
     }
 
     /// `upgates/attempts` in the user's state dir (`~/.local/state`), else the local data
@@ -78,7 +98,7 @@ impl FileCounters {
         Self::new(dir, shop)
     }
 
-    /// `<first 16 bytes of SHA-256("{api_url}\n{login}\n{key}"), hex>.count`.
+    /// `<first 16 bytes of SHA-256("{api_url}\n{key}"), hex>.count`.
     pub fn path(&self, key: &str) -> PathBuf {
         self.dir.join(self.file_name(key))
     }
@@ -101,7 +121,7 @@ impl FileCounters {
     ) -> std::io::Result<R> {
         let dir = PrivateDir::open_narrowed(&self.dir)?;
         let mut file = dir.open_file(&self.file_name(key), access)?;
-        crate::file_lock::lock_until(&file, Instant::now() + self.lock_wait)?;
+        self.lock(&file)?;
         let mut text = String::new();
         file.read_to_string(&mut text)?;
         let current = match text.trim() {
@@ -113,17 +133,25 @@ impl FileCounters {
         };
         let (answer, new) = update(current)?;
         if let Some(value) = new {
-            file.set_len(0)?;
-            file.seek(SeekFrom::Start(0))?;
-            file.write_all(value.to_string().as_bytes())?;
+            write_counter(&mut file, value)?;
         }
         Ok(answer)
     }
 }
 
-/// The file's failure as the component gets it, logged here with what the guest must not
-/// see (the path).
-fn failed(error: std::io::Error) -> StoreError {
+/// Writes `value` over the counter at the start of `file` in 20 digits (zero-padded), so the
+/// file is never truncated: a write cut off (a full disk, a crash) leaves the new value's
+/// first digits over the old one's last, which, as counters only grow, is never below the
+/// old value.
+pub fn write_counter(file: &mut (impl Write + Seek), value: u64) -> std::io::Result<()> {
+    file.seek(SeekFrom::Start(0))?;
+    file.write_all(format!("{value:020}").as_bytes())
+}
+
+/// The file's failure as the component gets it (a full disk, a file held or refused: an
+/// error, which the component answers as `misconfigured`), logged here with what the guest
+/// must not see.
+pub fn failed(error: std::io::Error) -> StoreError {
     if error.kind() == std::io::ErrorKind::TimedOut {
         // Another process holds the file: it may be counting a failure right now, so this
         // check cannot be counted and does not go ahead.

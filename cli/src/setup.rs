@@ -46,9 +46,8 @@ pub fn shop_connection(
         Some(dir) => FileCounters::new(dir.join("attempts"), &shop.config),
         None => FileCounters::user_default(&shop.config),
     };
-    // A counter's file is waited for inside the component's call, which the call's timeout
-    // cannot cut off: a short `--timeout` must not be outlasted by it. (A check stops at its
-    // first file that fails, so it waits for one at most.)
+    // Counters' files are waited for inside the component's call, which the call's timeout
+    // cannot cut off: all of a run's waits (one call's) share one quarter of `--timeout`.
     let counters =
         counters.with_lock_wait(FileCounters::LOCK_WAIT.min(shop.policy.call_timeout / 4));
     shop.keyvalue = Some(Arc::new(counters));

@@ -23,8 +23,8 @@ use crate::runtime::HostState;
 /// (`verify-failures/<shop>/<order>/<window>/given-back`) fit with a long order number.
 pub const MAX_KEY_BYTES: usize = 128;
 /// Store operations (`open` and each bucket method) one call may make. An e-mail check takes
-/// at most nine (open, four reads, an increment, two deletes, a give-back); one more check's
-/// worth is spare. Past it every operation answers an error, so the check is refused.
+/// at most ten (open, three reads, an increment, two deletes, two reads again, a give-back);
+/// the rest is spare. Past it every operation answers an error, so the check is refused.
 pub const MAX_OPERATIONS_PER_CALL: u32 = 16;
 /// The longest value: a `u64` in decimal.
 pub const MAX_VALUE_BYTES: usize = 20;
@@ -130,19 +130,11 @@ impl store::HostBucket for HostState {
         Ok(value.map(|v| v.to_string().into_bytes()))
     }
 
-    fn set(
-        &mut self,
-        _: Resource<Bucket>,
-        key: String,
-        value: Vec<u8>,
-    ) -> Result<(), store::Error> {
+    /// Refused: the component only counts up (`increment`), and a `set` could write any
+    /// count over the shop's failed checks.
+    fn set(&mut self, _: Resource<Bucket>, _: String, _: Vec<u8>) -> Result<(), store::Error> {
         self.operation()?;
-        let Some(value) = counter_value(&value) else {
-            return Err(store::Error::Other(
-                "this store keeps counters: a value is a decimal u64".into(),
-            ));
-        };
-        Ok(self.keyvalue.set(&bounded_key(key), value)?)
+        Err(store::Error::AccessDenied)
     }
 
     fn delete(&mut self, _: Resource<Bucket>, key: String) -> Result<(), store::Error> {

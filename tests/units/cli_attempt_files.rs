@@ -2,10 +2,10 @@
 //! (cli/src/attempt_files.rs), and core's e-mail check rule over it.
 
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
-use upgates_cli::attempt_files::FileCounters;
+use upgates_cli::attempt_files::{FileCounters, failed, write_counter};
 use upgates_core::{CounterStore, Failure, ShopConfig, WindowedAttempts};
 use upgates_host::keyvalue::{KeyValueStore, StoreError};
 
@@ -79,11 +79,19 @@ fn counters_are_kept_per_shop_and_key_across_instances() {
         Ok(()),
         "deleting a missing key is nothing"
     );
-    // Another API user is another shop.
+    // Another API user of the shop shares its counters (its limit); another shop does not.
     assert_eq!(
         FileCounters::new(dir.path(), &shop("other")).get("b"),
-        Ok(None)
+        Ok(Some(7))
     );
+    let elsewhere = ShopConfig::new(
+        "https://other.admin.s1.upgates.com/api/v2",
+        "bot",
+        "k",
+        "420",
+    )
+    .unwrap();
+    assert_eq!(FileCounters::new(dir.path(), &elsewhere).get("b"), Ok(None));
     assert_eq!(
         first.increment("b", u64::MAX).ok(),
         None,
@@ -134,12 +142,11 @@ fn debug_shows_no_login() {
     assert!(text.contains(&format!("{:?}", dir.path())), "{text}");
 }
 
-/// A file's name is a hash of the shop's API URL and login and the key: neither the login
-/// nor an order number is in the clear.
+/// A file's name is a hash of the shop's API URL and the key: no order number in the clear.
 #[test]
 fn file_names_hash_the_shop_and_the_key() {
     let store = FileCounters::new("/state", &shop("bot"));
-    let digest = Sha256::digest("https://demo.admin.s1.upgates.com/api/v2\nbot\nk1".as_bytes());
+    let digest = Sha256::digest("https://demo.admin.s1.upgates.com/api/v2\nk1".as_bytes());
     let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(
         store.path("k1"),
@@ -200,18 +207,81 @@ fn a_file_locked_for_good_fails_closed() {
         let _ = release_rx.recv();
     });
     locked_rx.recv().unwrap();
-    let started = Instant::now();
     let locked = StoreError::Other("the counter is locked by another process".into());
+    assert_eq!(store.increment("n", 1), Err(locked.clone()));
+    // The first wait spent the store's whole wait (one call's): the other operations of the
+    // call (the give-back of a refused check) do not wait again.
+    assert_eq!(store.lock_wait_left(), Duration::ZERO);
     for _ in 0..3 {
         assert_eq!(store.increment("n", 1), Err(locked.clone()));
     }
     assert_eq!(store.get("n"), Err(locked));
-    let waited = started.elapsed();
-    assert!(waited >= store.lock_wait() * 4, "{waited:?}");
     release_tx.send(()).unwrap();
     holder.join().unwrap();
-    // The refused increments counted nothing.
+    // The refused increments counted nothing; a file no one holds needs no wait.
     assert_eq!(store.get("n"), Ok(Some(1)));
+    assert_eq!(store.increment("n", 1), Ok(2));
+}
+
+/// A write cut off (a full disk, a crash) never leaves a counter below its old value: the
+/// file is not truncated, and the new value's first digits land over the old one's.
+#[test]
+fn a_write_cut_off_never_lowers_a_counter() {
+    /// A file that takes `room` bytes, then fails as a full disk does.
+    struct Full {
+        file: std::io::Cursor<Vec<u8>>,
+        room: usize,
+    }
+    impl std::io::Write for Full {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(std::io::ErrorKind::StorageFull.into());
+            }
+            let taken = bytes.len().min(self.room);
+            self.room -= taken;
+            self.file.write(&bytes[..taken])
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    impl std::io::Seek for Full {
+        fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+            self.file.seek(to)
+        }
+    }
+    for (old, new) in [(9, 10), (1, 2), (99, 100), (4_999, 5_000)] {
+        for room in 0..20 {
+            let mut written = std::io::Cursor::new(Vec::new());
+            write_counter(&mut written, old).unwrap();
+            let mut full = Full {
+                file: written,
+                room,
+            };
+            let error = write_counter(&mut full, new).unwrap_err();
+            assert_eq!(error.kind(), std::io::ErrorKind::StorageFull);
+            let text = String::from_utf8(full.file.into_inner()).unwrap();
+            let left: u64 = text.parse().unwrap();
+            assert!(left >= old, "{old} -> {new}, {room} bytes: {text}");
+        }
+    }
+    let mut written = std::io::Cursor::new(Vec::new());
+    write_counter(&mut written, 7).unwrap();
+    assert_eq!(written.into_inner(), b"00000000000000000007");
+}
+
+/// A full disk is no reason to let a check go ahead uncounted: an error, which the component
+/// answers as `misconfigured` without asking Upgates.
+#[test]
+fn a_full_disk_fails_closed() {
+    assert_eq!(
+        failed(std::io::ErrorKind::StorageFull.into()),
+        StoreError::Other("the counter's file cannot be used".into())
+    );
+    assert_eq!(
+        failed(std::io::ErrorKind::QuotaExceeded.into()),
+        StoreError::Other("the counter's file cannot be used".into())
+    );
 }
 
 /// A file that holds no counter (not ours, or cut off) is not read as 0: an error.
