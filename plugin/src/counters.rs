@@ -34,40 +34,44 @@ impl KeyValueCounters {
         if let Some(bucket) = self.bucket.get() {
             return Ok(bucket);
         }
-        let bucket = store::open(&self.identifier).map_err(|_| self.unavailable())?;
+        let bucket = store::open(&self.identifier).map_err(|e| self.failed(&e))?;
         Ok(self.bucket.get_or_init(|| bucket))
     }
 
     /// Any store error refuses the check: not counted, so not asked. The store's own text is
-    /// not passed on (it may name the backend's address).
-    fn unavailable(&self) -> Failure {
-        Failure::Misconfigured(format!(
-            "the wasi:keyvalue store \"{}\" of failed e-mail checks is not available \
-             (`{KEY_ATTEMPTS_STORE}`)",
-            self.identifier
-        ))
+    /// not passed on (it may name the backend's address). Only a missing store is the
+    /// setting's fault (the CLI and the Rust host do not read it).
+    fn failed(&self, error: &store::Error) -> Failure {
+        Failure::Misconfigured(match error {
+            store::Error::NoSuchStore => format!(
+                "the wasi:keyvalue store \"{}\" of failed e-mail checks is not available \
+                 (`{KEY_ATTEMPTS_STORE}`)",
+                self.identifier
+            ),
+            _ => "the store of failed e-mail checks failed".into(),
+        })
     }
 }
 
 impl CounterStore for KeyValueCounters {
     fn increment(&self, key: &str, delta: u64) -> Result<u64, Failure> {
-        atomics::increment(self.bucket()?, key, delta).map_err(|_| self.unavailable())
+        atomics::increment(self.bucket()?, key, delta).map_err(|e| self.failed(&e))
     }
 
     /// Counters are kept as decimal numbers (`increment`'s encoding in wasmtime's stores and
     /// ours); anything else is not one of our counters, and refuses the check.
     fn read(&self, key: &str) -> Result<Option<u64>, Failure> {
-        let Some(bytes) = self.bucket()?.get(key).map_err(|_| self.unavailable())? else {
+        let Some(bytes) = self.bucket()?.get(key).map_err(|e| self.failed(&e))? else {
             return Ok(None);
         };
         std::str::from_utf8(&bytes)
             .ok()
             .and_then(|text| text.parse().ok())
             .map(Some)
-            .ok_or_else(|| self.unavailable())
+            .ok_or_else(|| self.failed(&store::Error::Other(String::new())))
     }
 
     fn delete(&self, key: &str) -> Result<(), Failure> {
-        self.bucket()?.delete(key).map_err(|_| self.unavailable())
+        self.bucket()?.delete(key).map_err(|e| self.failed(&e))
     }
 }

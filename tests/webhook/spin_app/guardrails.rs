@@ -53,10 +53,8 @@ async fn a_call_past_the_deadline_answers_timeout() {
 /// began at `start`: `verify-failures/<shop>/<order>/<start>/<which>`, the shop a hash of its
 /// API URL (apps of several shops may share one store).
 fn checks_key(api_url: &str, order: &str, start: u64, which: &str) -> String {
-    use sha2::Digest as _;
-    let digest = sha2::Sha256::digest(api_url.as_bytes());
-    let scope: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("verify-failures/{scope}/{order}/{start}/{which}")
+    let shop = upgates_core::ShopConfig::new(api_url, "bot", "k", "420").unwrap();
+    upgates_core::WindowedAttempts::for_shop(&shop, ()).counter_key(order, start, which)
 }
 
 /// `verify-window-minutes`' default, in seconds.
