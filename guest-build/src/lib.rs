@@ -62,11 +62,15 @@ pub fn build(root: &Path, guests: &[Guest], inputs: &[&str]) {
         assert!(status.success(), "building {} failed", guest.package);
     }
     for guest in to_build {
-        let wasm = target_dir
+        let built = target_dir
             .join(WASM_TARGET)
             .join("component")
             .join(guest.file);
-        strip_component_names(&wasm);
+        // Beside cargo's output, not over it: every cargo run links its own output there again,
+        // so a file stripped in place could be replaced by the other build script's run
+        // before this crate reads it.
+        let wasm = target_dir.join(guest.file);
+        write_without_component_names(&built, &wasm);
         println!("cargo:rustc-env={}={}", guest.path_var, wasm.display());
     }
 }
@@ -76,14 +80,12 @@ pub fn build(root: &Path, guests: &[Guest], inputs: &[&str]) {
 /// the size budget. The profile's `strip` reaches only the core module, which wasm-ld strips.
 const COMPONENT_NAMES: &str = "component-name";
 
-/// Drops the component's top-level `component-name` section from `wasm`, in place. Written
-/// through a temporary file and a rename: the host's and the tests' build scripts may both
-/// strip the same file at once, and neither may read the other's half-written one.
-fn strip_component_names(wasm: &Path) {
-    let bytes = std::fs::read(wasm).unwrap_or_else(|e| panic!("reading {}: {e}", wasm.display()));
-    let Some(stripped) = without_custom_section(&bytes, COMPONENT_NAMES) else {
-        return;
-    };
+/// Writes `built` to `wasm` without its top-level `component-name` section. Written through a
+/// temporary file and a rename: the host's and the tests' build scripts may both write the
+/// same file at once, and neither may read the other's half-written one.
+fn write_without_component_names(built: &Path, wasm: &Path) {
+    let bytes = std::fs::read(built).unwrap_or_else(|e| panic!("reading {}: {e}", built.display()));
+    let stripped = without_custom_section(&bytes, COMPONENT_NAMES).unwrap_or(bytes);
     let temporary = wasm.with_extension(format!("wasm.{}.tmp", std::process::id()));
     std::fs::write(&temporary, stripped)
         .and_then(|()| std::fs::rename(&temporary, wasm))
