@@ -43,10 +43,9 @@ async fn a_call_past_the_deadline_answers_timeout() {
     assert_eq!(raw.status, StatusCode::OK);
     assert_eq!(json["ok"], json!(false));
     assert_eq!(json["reason"], json!("timeout"), "{json}");
-    assert!(
-        (Duration::from_secs(30)..Duration::from_secs(60)).contains(&elapsed),
-        "{elapsed:?}"
-    );
+    // Not before the deadline; no upper bound: how late a loaded machine wakes is not the
+    // app's behaviour (the answer can only come from the deadline, Upgates never answers).
+    assert!(elapsed >= Duration::from_secs(30), "{elapsed:?}");
 }
 
 /// The app's counter `which` (`begun`, `given-back`) of `order`'s checks in the window that
