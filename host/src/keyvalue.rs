@@ -26,8 +26,6 @@ pub const MAX_KEY_BYTES: usize = 128;
 /// at most ten (open, three reads, an increment, two deletes, two reads again, a give-back);
 /// the rest is spare. Past it every operation answers an error, so the check is refused.
 pub const MAX_OPERATIONS_PER_CALL: u32 = 16;
-/// The longest value: a `u64` in decimal.
-pub const MAX_VALUE_BYTES: usize = 20;
 
 /// A store's failure as the guest gets it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,14 +75,6 @@ pub fn bounded_key(key: String) -> String {
     }
     use sha2::Digest;
     upgates_core::hex(&sha2::Sha256::digest(key.as_bytes()))
-}
-
-/// A value `set` may store: a `u64` in decimal, as `increment` writes it.
-pub fn counter_value(value: &[u8]) -> Option<u64> {
-    if value.is_empty() || value.len() > MAX_VALUE_BYTES || !value.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(value).ok()?.parse().ok()
 }
 
 impl From<StoreError> for store::Error {

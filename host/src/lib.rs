@@ -31,7 +31,6 @@ pub use upgates_core::{ActionInput, ActionName, Answer, Failure, ShopConfig, ren
 /// beyond the embedding API, the host having no unit-test binary of its own.
 #[doc(hidden)]
 pub mod for_tests {
-    pub use crate::keyvalue::counter_value;
     pub use crate::outgoing::{announces_body, handle as outgoing_handle};
     #[cfg(unix)]
     pub use crate::precompiled::file_checks::effective_uid;
