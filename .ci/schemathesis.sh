@@ -13,48 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=target/ci-venv
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
-fi
-# --no-deps: only the pinned list; a dependency it lacks (another Python) fails `pip check`.
-"$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r .ci/schemathesis-requirements.txt
-"$venv/bin/pip" check --disable-pip-version-check >/dev/null
-
-# The root build of .ci/run (default members): nothing to rebuild there.
-cargo build --quiet
-upgates=target/debug/upgates
-
-port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-token=$("$venv/bin/python" -c 'import secrets; print(secrets.token_hex(24))')
-log=$(mktemp)
-
-UPGATES_BOT_TOKEN="$token" "$upgates" serve --demo --listen "127.0.0.1:$port" >"$log" 2>&1 &
-server=$!
-stop() {
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-    rm -f "$log"
-}
-trap stop EXIT
-
-for attempt in $(seq 1 120); do
-    if "$venv/bin/python" -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$base/v1/health" 2>/dev/null; then
-        break
-    fi
-    if [ "$attempt" -eq 120 ]; then
-        echo "upgates serve --demo did not answer $base/v1/health:" >&2
-        cat "$log" >&2
-        exit 1
-    fi
-    if ! kill -0 "$server" 2>/dev/null; then
-        echo "upgates serve --demo exited:" >&2
-        cat "$log" >&2
-        exit 1
-    fi
-    sleep 0.5
-done
+. .ci/demo-server.sh
+install_pinned .ci/schemathesis-requirements.txt
+start_demo_server
 
 # Examples per operation and a fixed seed (override with the variables): the same cases
 # each run, so a failure can be rerun; about 4000 cases, a minute on 2 cores.
@@ -73,7 +34,6 @@ mkdir -p target/schemathesis
     --generation-database none \
     --no-color) || status=$?
 if [ "$status" -ne 0 ]; then
-    echo "the server's log:" >&2
-    tail -n 50 "$log" >&2
+    server_log
 fi
 exit "$status"
