@@ -113,6 +113,35 @@ impl Server {
         )
         .into_owned();
         let answer = self.send_unchecked(request).await;
+        // Every answer's header, documented once for the whole API (docs/openapi.yaml's info).
+        assert_eq!(
+            answer
+                .headers
+                .get("referrer-policy")
+                .and_then(|value| value.to_str().ok()),
+            Some("no-referrer"),
+            "{}: {method} {path} {}",
+            self.name(),
+            answer.status
+        );
+        let exchange = Exchange {
+            method: &method,
+            path: &path,
+            request_content_type: content_type.as_deref(),
+            request_body: &body,
+            status: answer.status.as_u16(),
+            content_type: answer
+                .headers
+                .get("content-type")
+                .and_then(|value| value.to_str().ok()),
+            body: &answer.body,
+        };
+        if let Err(why) = Contract::served().check_headers(&exchange, &answer.headers) {
+            panic!(
+                "{}: not the headers docs/openapi.yaml promises: {why}",
+                self.name()
+            );
+        }
         // `202` has no body, which the check's body rule does not take: its status is enough.
         if answer.status != 202 {
             let exchange = Exchange {
@@ -182,6 +211,11 @@ impl Server {
 }
 
 fn mcp_request(path: &str, token: Option<&str>, message: &Value) -> http::Request<Full<Bytes>> {
+    mcp_request_text(path, token, &message.to_string())
+}
+
+/// [`mcp_request`] of the body as written (numbers a `Value` would round).
+fn mcp_request_text(path: &str, token: Option<&str>, body: &str) -> http::Request<Full<Bytes>> {
     let mut builder = http::Request::builder()
         .method(Method::POST)
         .uri(format!("http://upgates-bot.example{path}"))
@@ -192,7 +226,7 @@ fn mcp_request(path: &str, token: Option<&str>, message: &Value) -> http::Reques
         builder = builder.header("authorization", format!("Bearer {token}"));
     }
     builder
-        .body(Full::new(Bytes::from(message.to_string())))
+        .body(Full::new(Bytes::from(body.to_owned())))
         .unwrap()
 }
 
@@ -485,6 +519,105 @@ async fn bad_arguments_are_the_webhooks_bad_request() {
         }
         assert_eq!(server.requests(), vec![], "{name}");
     }
+}
+
+/// A number in a tool's arguments is read from its digits, as the webhook reads a body's:
+/// `9007199254740993.0` is that order (an f64 would make it …992), and a fraction an f64
+/// rounds to a whole number is refused, not sent as another order.
+#[tokio::test(flavor = "multi_thread")]
+async fn argument_numbers_are_taken_as_written() {
+    for server in both(&[]).await {
+        let name = server.name();
+        let call = |order: &str| {
+            format!(
+                r#"{{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{{"name":"verify-order","arguments":{{"order":{order}}}}}}}"#
+            )
+        };
+        let answer = server
+            .send(mcp_request_text(
+                "/mcp",
+                Some(TOKEN),
+                &call("9007199254740993.0"),
+            ))
+            .await;
+        assert_eq!(answer.status, 200, "{name}");
+        assert_eq!(
+            json_of(&answer)["result"]["structuredContent"]["reason"],
+            "not-found",
+            "{name}"
+        );
+        assert_eq!(
+            server.requests(),
+            vec![Sent::get("/api/v2/orders/9007199254740993")],
+            "{name}"
+        );
+        server.fake().clear_requests();
+        for order in ["4503599627370497.5", "9007199254740991.9"] {
+            let answer = server
+                .send(mcp_request_text("/mcp", Some(TOKEN), &call(order)))
+                .await;
+            let message = "`order` must be text (or a whole number)";
+            assert_eq!(
+                json_of(&answer),
+                json!({"jsonrpc": "2.0", "id": 7, "result": {"isError": true,
+                       "content": [{"type": "text", "text": format!("Ne (bad-request): {message}")}],
+                       "structuredContent": {"ok": false, "reason": "bad-request",
+                                             "message": message}}}),
+                "{name}: {order}"
+            );
+        }
+        assert_eq!(server.requests(), vec![], "{name}");
+    }
+}
+
+/// A body `upgates serve` cannot read (its chunked framing broken) is answered as MCP answers
+/// a body that is not JSON: `400` with JSON-RPC's parse error, not the webhook's error shape.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_body_is_a_json_rpc_parse_error() {
+    let server = Server::serve(&[]).await;
+    let Server::Serve { process, .. } = &server else {
+        unreachable!("Server::serve is `upgates serve`")
+    };
+    let authority = process.base.trim_start_matches("http://").to_owned();
+    let answer = tokio::task::spawn_blocking(move || {
+        use std::io::{Read as _, Write as _};
+        let mut caller = std::net::TcpStream::connect(authority).unwrap();
+        // Only a guard against a server that never answers: the answer is asserted below.
+        caller
+            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        caller
+            .write_all(
+                format!(
+                    "POST /mcp HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {TOKEN}\r\n\
+                     content-type: application/json\r\nconnection: close\r\n\
+                     transfer-encoding: chunked\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"
+                )
+                .as_bytes(),
+            )
+            .unwrap();
+        let mut answer = Vec::new();
+        // The server may close with unread input left, which resets the connection after the
+        // answer was read.
+        let _ = caller.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+    .unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
+    assert!(head.starts_with("HTTP/1.1 400 "), "{answer}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("referrer-policy: no-referrer"),
+        "{answer}"
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(body).unwrap(),
+        json!({"jsonrpc": "2.0", "id": null,
+               "error": {"code": -32700, "message": "the body could not be read"}}),
+        "{answer}"
+    );
+    assert_eq!(server.requests(), vec![]);
 }
 
 /// The transport's refusals: no or a wrong token (`401` with `WWW-Authenticate`, before the

@@ -62,11 +62,6 @@ impl Contract {
         exchange: &Exchange,
         headers: &http::HeaderMap,
     ) -> Result<(), String> {
-        // MCP's answers are checked by the lead's follow-up on the MCP work (review 2,
-        // finding 2): its `202` lacks `Referrer-Policy` today.
-        if exchange.path == "/mcp" || exchange.path.ends_with("/mcp") {
-            return Ok(());
-        }
         let at = format!("{} {} {}", exchange.method, exchange.path, exchange.status);
         let Some(response) = self.response(exchange)? else {
             return Err(format!("{at}: status not documented"));
@@ -409,6 +404,34 @@ fn the_check_refuses_headers_the_document_does_not_promise() {
     let unauthenticated = exchange("POST", "/v1/verify-order", 401);
     let bearer = headers(&[("cache-control", "no-store"), ("www-authenticate", "Basic")]);
     assert!(contract.check_headers(&unauthenticated, &bearer).is_err());
+}
+
+/// An MCP answer is a JSON-RPC answer: exactly one of `result` and `error`, nothing else.
+#[test]
+fn the_check_refuses_what_is_not_a_json_rpc_answer() {
+    let contract = Contract::served();
+    let exchange = |body: &'static str| Exchange {
+        method: "POST",
+        path: "/mcp",
+        request_content_type: Some("application/json"),
+        request_body: r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#,
+        status: 200,
+        content_type: Some("application/json"),
+        body: body.as_bytes(),
+    };
+    for answer in [
+        r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
+        r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"the body is not JSON"}}"#,
+    ] {
+        assert_eq!(contract.check(&exchange(answer)), Ok(()), "{answer}");
+    }
+    for answer in [
+        r#"{"jsonrpc":"2.0","id":1}"#,
+        r#"{"jsonrpc":"2.0","id":1,"result":{},"error":{"code":-32603,"message":"both"}}"#,
+        r#"{"jsonrpc":"2.0","id":1,"result":{},"extra":true}"#,
+    ] {
+        assert!(contract.check(&exchange(answer)).is_err(), "{answer}");
+    }
 }
 
 /// A misconfigured Spin app's answers (no shop can be built from its variables, which

@@ -16,7 +16,7 @@
 mod tools;
 
 use bytes::Bytes;
-use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HOST, ORIGIN};
+use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HOST, ORIGIN, REFERRER_POLICY};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
@@ -27,10 +27,11 @@ use rmcp::model::{
     ToolsCapability,
 };
 use serde::Deserialize as _;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use upgates_core::{ActionName, Answer, Failure, json_text, render};
 
-use crate::reply::{JsonReply, json_reply};
+use crate::reply::{JsonReply, json_reply, no_referrer};
 use crate::{Backend, Rejection, Reply, Served, input};
 
 /// The header a client names its negotiated revision in, after `initialize`.
@@ -83,23 +84,38 @@ where
     }
     let body = match input::read_body(request.into_body()).await {
         Ok(body) => body,
+        // A body cut off or badly framed is answered as MCP answers a body it cannot parse.
+        Err(Rejection::BadRequest(_)) => {
+            return Refused::bad_request(ErrorCode::PARSE_ERROR, "the body could not be read")
+                .served();
+        }
         Err(rejection) => return Served::rejected(None, rejection),
     };
-    let Ok(value) = serde_json::from_slice::<Value>(&body) else {
-        return Refused::bad_request(ErrorCode::PARSE_ERROR, "the body is not JSON").served();
+    // Each message as its text too: a tool's arguments are read from theirs, as the webhook
+    // reads a body, so a number is taken as written, not as the nearest f64.
+    let messages = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Array(_)) => serde_json::from_slice(&body).map(Messages::Batch),
+        Ok(_) => serde_json::from_slice(&body).map(Messages::One),
+        Err(error) => Err(error),
     };
-    let Value::Array(batch) = value else {
-        let handled = handle_message(backend, &shop, value).await;
-        let reply = match &handled.answer {
-            Some(answer) => json_reply(handled.status, answer),
-            None => accepted(),
-        };
-        return Served {
-            reply: Reply::Json(reply),
-            action: handled.action,
-            answered: handled.answered,
-            outcome: handled.outcome,
-        };
+    let batch = match messages {
+        Ok(Messages::Batch(batch)) => batch,
+        Ok(Messages::One(message)) => {
+            let handled = handle_message(backend, &shop, message).await;
+            let reply = match &handled.answer {
+                Some(answer) => json_reply(handled.status, answer),
+                None => accepted(),
+            };
+            return Served {
+                reply: Reply::Json(reply),
+                action: handled.action,
+                answered: handled.answered,
+                outcome: handled.outcome,
+            };
+        }
+        Err(_) => {
+            return Refused::bad_request(ErrorCode::PARSE_ERROR, "the body is not JSON").served();
+        }
     };
     if batch.is_empty() {
         return Refused::bad_request(ErrorCode::INVALID_REQUEST, "the batch is empty").served();
@@ -123,6 +139,12 @@ where
         json_reply(StatusCode::OK, &Value::Array(answers))
     };
     served(None, false, "batch", reply)
+}
+
+/// The body's JSON-RPC messages, each as its JSON text.
+enum Messages<'body> {
+    One(&'body RawValue),
+    Batch(Vec<&'body RawValue>),
 }
 
 /// What one message comes to: its answer (none for a notification or a response), the HTTP
@@ -155,8 +177,11 @@ impl Handled {
 }
 
 /// One JSON-RPC message of the body (alone or in a batch).
-async fn handle_message<B: Backend>(backend: &B, shop: &B::Shop, value: Value) -> Handled {
-    let request = match parse(value) {
+async fn handle_message<B: Backend>(backend: &B, shop: &B::Shop, text: &RawValue) -> Handled {
+    let parsed = serde_json::from_str::<Value>(text.get())
+        .map_err(|_| Refused::bad_request(ErrorCode::PARSE_ERROR, "the body is not JSON"))
+        .and_then(parse);
+    let request = match parsed {
         Ok(JsonRpcMessage::Request(request)) => request,
         // Notifications (`notifications/initialized`, ...) and answers to requests this
         // server never sends: nothing to answer.
@@ -206,7 +231,7 @@ async fn handle_message<B: Backend>(backend: &B, shop: &B::Shop, value: Value) -
             Err(rejection) => Handled::to(&id, rejection.reason(), Err(internal(&rejection))),
         },
         "tools/call" => match request.params_as::<CallToolRequestParams>() {
-            Ok(Some(call)) => call_tool(backend, shop, &id, call).await,
+            Ok(Some(call)) => call_tool(backend, shop, &id, call, text).await,
             _ => not_its_params(&id),
         },
         _ => {
@@ -233,15 +258,27 @@ async fn call_tool<B: Backend>(
     shop: &B::Shop,
     id: &RequestId,
     call: CallToolRequestParams,
+    text: &RawValue,
 ) -> Handled {
     let Ok(action) = call.name.parse::<ActionName>() else {
         // The name is the caller's text: not echoed.
         let error = ErrorData::invalid_params("no such tool: tools/list names them", None);
         return Handled::to(id, "unknown-tool", Err(error));
     };
-    let arguments = Value::Object(call.arguments.unwrap_or_default());
-    // The arguments as the webhook's JSON body: the same inputs, the same refusals.
-    let body = arguments.to_string();
+    // The arguments' own text as the webhook's JSON body: the same inputs, the same refusals,
+    // numbers as written.
+    let body = match serde_json::from_str::<CallText>(text.get()) {
+        Ok(CallText {
+            params: ParamsText {
+                arguments: Some(arguments),
+            },
+        }) => arguments.get(),
+        Ok(_) => "{}",
+        Err(_) => {
+            let error = ErrorData::invalid_params("the arguments could not be read", None);
+            return Handled::to(id, "bad-request", Err(error));
+        }
+    };
     let input = match input::parse_input(action, &HeaderMap::new(), body.as_bytes()) {
         Ok(input) => input,
         Err(rejection) => {
@@ -262,6 +299,20 @@ async fn call_tool<B: Backend>(
             Handled::to(id, rejection.reason(), to_value(&result)).of(action, false)
         }
     }
+}
+
+/// A `tools/call` request's arguments as their JSON text (`params` is known to hold an
+/// object there, or none).
+#[derive(serde::Deserialize)]
+struct CallText<'message> {
+    #[serde(borrow)]
+    params: ParamsText<'message>,
+}
+
+#[derive(serde::Deserialize)]
+struct ParamsText<'message> {
+    #[serde(borrow, default)]
+    arguments: Option<&'message RawValue>,
 }
 
 /// "Ano": the answer's variables as structured content, and as JSON text for clients that
@@ -501,9 +552,9 @@ fn to_value<T: serde::Serialize>(result: &T) -> Result<Value, ErrorData> {
 fn accepted() -> JsonReply {
     let mut reply = http::Response::new(Full::new(Bytes::new()));
     *reply.status_mut() = StatusCode::ACCEPTED;
-    reply
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let headers = reply.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(REFERRER_POLICY, no_referrer());
     reply
 }
 
