@@ -147,17 +147,8 @@ impl ActionName {
     }
 
     /// The inputs the action takes, by their JSON / CLI names: [`Self::input_specs`]' names.
-    pub fn inputs(self) -> &'static [&'static str] {
-        match self {
-            ActionName::VerifyOrder => &["order"],
-            ActionName::CustomerEmail => &["order", "proof"],
-            ActionName::OrderDetail | ActionName::VerifyCustomer | ActionName::OrderDocuments => {
-                &["order", "email"]
-            }
-            ActionName::SetOrderStatus => &["order", "status", "notify", "proof"],
-            ActionName::OrdersByPhone => &["phone", "days"],
-            ActionName::AppendNote | ActionName::ReplaceNote => &["order", "text", "proof"],
-        }
+    pub fn inputs(self) -> impl Iterator<Item = &'static str> {
+        self.input_specs().iter().map(|spec| spec.name)
     }
 }
 
@@ -204,7 +195,7 @@ impl ActionInput {
     /// Fails with `invalid-input` naming the first input `action` needs that is missing.
     pub fn check(&self, action: ActionName) -> Result<(), Failure> {
         for name in action.inputs() {
-            let present = match *name {
+            let present = match name {
                 "order" => self.order.is_some(),
                 "email" => self.email.is_some(),
                 "phone" => self.phone.is_some(),

@@ -108,7 +108,7 @@ fn block_on<F: Future>(future: F) -> F::Output {
 fn input(action: ActionName) -> ActionInput {
     let mut input = ActionInput::default();
     for name in action.inputs() {
-        match *name {
+        match name {
             "order" => input.order = Some(ORDER.into()),
             "email" => input.email = Some(EMAIL.into()),
             "phone" => input.phone = Some("+420 601 223 344".into()),

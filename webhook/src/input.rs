@@ -42,7 +42,7 @@ pub fn parse_input(
     body: &[u8],
 ) -> Result<ActionInput, Rejection> {
     let bad = |message: String| Rejection::BadRequest(message);
-    let takes = || action.inputs().join(", ");
+    let takes = || action.inputs().collect::<Vec<_>>().join(", ");
     if body.trim_ascii().is_empty() {
         return Err(bad(format!(
             "the body is empty: send a JSON object of {action}'s inputs: {}",
@@ -57,7 +57,7 @@ pub fn parse_input(
     let mut input = ActionInput::default();
     let mut empty = Vec::new();
     for (key, value) in fields {
-        let Some(name) = action.inputs().iter().find(|name| **name == key) else {
+        let Some(name) = action.inputs().find(|name| *name == key) else {
             return Err(bad(format!(
                 "{} is not an input of {action}; it takes: {}",
                 shown(&key),
@@ -66,12 +66,12 @@ pub fn parse_input(
         };
         match set(&mut input, name, value) {
             Ok(true) => {}
-            Ok(false) => empty.push(*name),
+            Ok(false) => empty.push(name),
             Err(expected) => return Err(bad(format!("`{name}` must be {expected}"))),
         }
     }
     input.check(action).map_err(|missing| {
-        match action.inputs().iter().find(|name| empty.contains(name)) {
+        match action.inputs().find(|name| empty.contains(name)) {
             // The usual cause: a template variable the scenario never filled.
             Some(name) if missing.message().contains(&format!("`{name}`")) => bad(format!(
                 "`{name}` is empty, and {action} needs it (an unset template variable?)"
@@ -116,7 +116,7 @@ fn json_fields(action: ActionName, body: &[u8]) -> Result<Vec<(String, Raw)>, Re
     let JsonBody::Object(fields) = value else {
         return Err(Rejection::BadRequest(format!(
             "the body must be a JSON object of {action}'s inputs: {}",
-            action.inputs().join(", ")
+            action.inputs().collect::<Vec<_>>().join(", ")
         )));
     };
     let fields = fields.into_iter().map(|(key, value)| {
@@ -332,7 +332,7 @@ fn boolean(text: &str) -> Option<bool> {
 fn shown(key: &str) -> String {
     if ActionName::ALL
         .iter()
-        .any(|action| action.inputs().contains(&key))
+        .any(|action| action.inputs().any(|input| input == key))
     {
         format!("`{key}`")
     } else {

@@ -18,10 +18,12 @@ fn names_round_trip_and_inputs_are_checked() {
 }
 
 #[test]
-fn input_names_are_the_specs_names() {
+fn input_names_are_unique() {
     for a in ActionName::ALL {
-        let names: Vec<&str> = a.input_specs().iter().map(|spec| spec.name).collect();
-        assert_eq!(names, a.inputs(), "{a}");
+        let mut names: Vec<&str> = a.inputs().collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), a.input_specs().len(), "{a}");
     }
 }
 
@@ -47,7 +49,7 @@ fn an_action_round_trips_through_its_input() {
         let json = serde_json::to_value(action.input()).unwrap();
         for key in json.as_object().unwrap().keys() {
             assert!(
-                name.inputs().contains(&key.as_str()),
+                name.inputs().any(|input| input == key),
                 "{name} does not take {key}"
             );
         }
@@ -63,7 +65,7 @@ fn an_action_round_trips_through_its_input() {
         ActionName::AppendNote,
         ActionName::ReplaceNote,
     ] {
-        assert!(name.inputs().contains(&"proof"), "{name}");
+        assert!(name.inputs().any(|input| input == "proof"), "{name}");
         assert_eq!(without_proof.check(name), Ok(()), "{name}");
     }
     assert_eq!(

@@ -99,7 +99,7 @@ pub fn run(
 pub fn valid_input(action: ActionName) -> ActionInput {
     let mut input = ActionInput::default();
     for name in action.inputs() {
-        match *name {
+        match name {
             "order" => input.order = Some(ORDER.into()),
             "email" => input.email = Some(EMAIL.into()),
             "phone" => input.phone = Some(PHONE.into()),
