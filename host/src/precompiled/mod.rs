@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
+use upgates_core::hex;
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
@@ -241,15 +242,6 @@ fn prune(dir: &PrivateDir, keep: &str, now: std::time::SystemTime) {
             let _ = dir.remove(&name);
         }
     }
-}
-
-/// Lower-case hex of `bytes`, for the entries' file names.
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// Feeds `Hash` output into SHA-256: a stable digest of the engine's compatibility hash
