@@ -15,20 +15,7 @@ use upgates_fake_shop::{FakeShop, SAMPLE_KEY, SAMPLE_LOGIN};
 /// The wasmtime CLI: `UPGATES_WASMTIME`, else `wasmtime` on `PATH`; `None` where there is none
 /// (the test says it skipped), as on a user's fresh machine.
 fn wasmtime_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("UPGATES_WASMTIME").filter(|p| !p.is_empty()) {
-        let path = PathBuf::from(path);
-        assert!(
-            path.is_file(),
-            "UPGATES_WASMTIME={} is not a file",
-            path.display()
-        );
-        return Some(path);
-    }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("wasmtime"))
-            .find(|candidate| candidate.is_file())
-    })
+    support::servers::runtime_binary("UPGATES_WASMTIME", "wasmtime")
 }
 
 /// The stock CLI with the release component (the bytes the host embeds and the size test

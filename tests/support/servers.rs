@@ -199,18 +199,24 @@ pub fn upgates_serve(binary: &str, env: &[(String, String)], args: &[&str]) -> P
 /// The spin CLI: `UPGATES_SPIN`, else `spin` on `PATH`; `None` (the test says it skipped)
 /// where there is none, as on a user's fresh machine. CI sets `UPGATES_SPIN`.
 pub fn spin_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("UPGATES_SPIN").filter(|p| !p.is_empty()) {
+    runtime_binary("UPGATES_SPIN", "spin")
+}
+
+/// A runtime nobody here wrote: the file `variable` names, else `name` on `PATH`; `None`
+/// where there is none. A variable naming no file fails the test: CI set it on purpose.
+pub fn runtime_binary(variable: &str, name: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(variable).filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);
         assert!(
             path.is_file(),
-            "UPGATES_SPIN={} is not a file",
+            "{variable}={} is not a file",
             path.display()
         );
         return Some(path);
     }
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
-            .map(|dir| dir.join("spin"))
+            .map(|dir| dir.join(name))
             .find(|candidate| candidate.is_file())
     })
 }
